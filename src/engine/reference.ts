@@ -1,0 +1,142 @@
+import type { HeadWeights, ReluMlp, TransformerModel } from '../problems/transformer.js';
+import type { Engine, EvalOptions, EvalResult } from './types.js';
+
+/**
+ * Reference engine: float64, written for clarity; the yardstick every other engine is tested against.
+ *
+ * Softmax is computed online while streaming over the keys (running maximum, rescaled running sum
+ * and accumulator), so no n×n matrix is ever materialised and no exp overflows: every exponent is
+ * s·⟨q,k⟩ − (running max) ≤ 0.
+ */
+
+/** Y = X W for X (rows×m) and W (m×cols). */
+export function matmul(X: Float64Array, rows: number, m: number, W: Float64Array, cols: number): Float64Array {
+  const Y = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let k = 0; k < m; k++) {
+      const x = X[i * m + k]!;
+      if (x === 0) continue;
+      const wOff = k * cols;
+      const yOff = i * cols;
+      for (let j = 0; j < cols; j++) Y[yOff + j] += x * W[wOff + j]!;
+    }
+  }
+  return Y;
+}
+
+/**
+ * softmax_rows(scale · Q Kᵀ) · V for Q (nq×m), K (nk×m), V (nk×mv), streaming over keys.
+ * nk must be ≥ 1 (a row with no key is undefined; constructions always have a sink token).
+ */
+export function attend(
+  Q: Float64Array,
+  K: Float64Array,
+  V: Float64Array,
+  nq: number,
+  nk: number,
+  m: number,
+  mv: number,
+  scale: number,
+): Float64Array {
+  if (nk < 1) throw new RangeError('attention needs at least one key');
+  const out = new Float64Array(nq * mv);
+  const acc = new Float64Array(mv);
+  for (let i = 0; i < nq; i++) {
+    let runMax = -Infinity;
+    let sum = 0;
+    acc.fill(0);
+    const qOff = i * m;
+    for (let j = 0; j < nk; j++) {
+      let dot = 0;
+      const kOff = j * m;
+      for (let c = 0; c < m; c++) dot += Q[qOff + c]! * K[kOff + c]!;
+      const s = scale * dot;
+      const vOff = j * mv;
+      if (s > runMax) {
+        // New maximum: rescale what was accumulated under the old one.
+        const r = Math.exp(runMax - s);
+        sum = sum * r + 1;
+        for (let c = 0; c < mv; c++) acc[c] = acc[c]! * r + V[vOff + c]!;
+        runMax = s;
+      } else {
+        const w = Math.exp(s - runMax);
+        sum += w;
+        for (let c = 0; c < mv; c++) acc[c] += w * V[vOff + c]!;
+      }
+    }
+    const oOff = i * mv;
+    for (let c = 0; c < mv; c++) out[oOff + c] = acc[c]! / sum;
+  }
+  return out;
+}
+
+/** One head on tokens X (n×m): Att(X W_Q, X W_K, X W_V). */
+export function headOutput(X: Float64Array, n: number, m: number, w: HeadWeights, scale: number): Float64Array {
+  const Q = matmul(X, n, m, w.Q, m);
+  const K = matmul(X, n, m, w.K, m);
+  const V = matmul(X, n, m, w.V, m);
+  return attend(Q, K, V, n, n, m, m, scale);
+}
+
+/**
+ * One head with separate query tokens and key/value tokens (for witness recovery: a few query rows
+ * against a subset of the keys). `valueOverride`, when given, replaces X_kv·W_V (nk×mv rows).
+ */
+export function headOnRows(
+  Xq: Float64Array,
+  nq: number,
+  Xkv: Float64Array,
+  nk: number,
+  m: number,
+  w: HeadWeights,
+  scale: number,
+  valueOverride?: { values: Float64Array; width: number },
+): Float64Array {
+  const Q = matmul(Xq, nq, m, w.Q, m);
+  const K = matmul(Xkv, nk, m, w.K, m);
+  if (valueOverride) return attend(Q, K, valueOverride.values, nq, nk, m, valueOverride.width, scale);
+  const V = matmul(Xkv, nk, m, w.V, m);
+  return attend(Q, K, V, nq, nk, m, m, scale);
+}
+
+export function applyMlp(Y: Float64Array, n: number, m: number, p: ReluMlp): Float64Array {
+  const Hd = matmul(Y, n, m, p.W1, p.hidden);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < p.hidden; j++) {
+      const v = Hd[i * p.hidden + j]! + p.b1[j]!;
+      Hd[i * p.hidden + j] = v > 0 ? v : 0;
+    }
+  }
+  const Out = matmul(Hd, n, p.hidden, p.W2, m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) Out[i * m + j] += p.b2[j]!;
+  return Out;
+}
+
+export function evaluateReference(model: TransformerModel, options: EvalOptions = {}): EvalResult {
+  const { tokens: n, width: m, layers: L, heads: H } = model;
+  let X = model.X;
+  const perHead: Float64Array[][] | undefined = options.perHead ? [] : undefined;
+  let done = 0;
+  for (let l = 0; l < L; l++) {
+    const Y = model.residual ? Float64Array.from(X) : new Float64Array(n * m);
+    const layerHeads: Float64Array[] = [];
+    for (let h = 0; h < H; h++) {
+      const out = headOutput(X, n, m, model.weights[l]![h]!, model.scale);
+      for (let i = 0; i < Y.length; i++) Y[i] += out[i]!;
+      if (perHead) layerHeads.push(out);
+      options.onProgress?.(++done, L * H);
+    }
+    perHead?.push(layerHeads);
+    const p = model.mlp[l];
+    X = p ? applyMlp(Y, n, m, p) : Y;
+  }
+  const result: EvalResult = { output: X === model.X ? Float64Array.from(X) : X, engine: 'reference', dtype: 'f64' };
+  if (perHead) result.perHead = perHead;
+  return result;
+}
+
+export const referenceEngine: Engine = {
+  name: 'reference',
+  dtype: 'f64',
+  evaluate: (model, options) => Promise.resolve(evaluateReference(model, options)),
+};

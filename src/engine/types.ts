@@ -1,0 +1,31 @@
+import type { TransformerModel } from '../problems/transformer.js';
+
+export type DType = 'f64' | 'f32';
+
+export interface EvalOptions {
+  /** Also return every head's output, perHead[layer][head] (n×m each). */
+  perHead?: boolean;
+  /** Called after each head with (heads done, heads in all). */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvalResult {
+  /** X_L, n×m row-major. Engines computing in f32 widen their result to f64 here. */
+  output: Float64Array;
+  perHead?: Float64Array[][];
+  engine: string;
+  dtype: DType;
+}
+
+/**
+ * An engine computes X_L for a transformer (or Σ_h Att_h(X) for an attention instance).
+ * Every engine must agree with the reference engine (src/engine/reference.ts) within its dtype's
+ * tolerance; the generic engine tests enforce this.
+ */
+export interface Engine {
+  readonly name: string;
+  readonly dtype: DType;
+  evaluate(model: TransformerModel, options?: EvalOptions): Promise<EvalResult>;
+  /** Release workers or native sessions. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,36 @@
+import type { Options as YargsOptions } from 'yargs';
+import type { z } from 'zod';
+import type { Instance, ProblemId } from '../problems/instance.js';
+import type { Rng } from '../rng.js';
+
+/**
+ * A generator family (one per file in src/generators/). Registering it in src/generators/index.ts
+ * makes it available to `seth gen <id>`, `seth list` and the generic generator tests.
+ */
+export interface GeneratorSpec<O extends Record<string, unknown> = Record<string, unknown>> {
+  readonly id: string;
+  readonly problem: ProblemId;
+  readonly summary: string;
+  /** CLI options (yargs), keyed by option name as typed on the command line. */
+  readonly cliOptions: Readonly<Record<string, YargsOptions>>;
+  /** Validates and normalises options (after yargs). */
+  readonly schema: z.ZodType<O>;
+  /** Whether output depends on the seed (PHP does not). */
+  readonly usesSeed: boolean;
+  /** Small option sets for the generic tests; the first is the base that `variations` modify. */
+  readonly examples: readonly O[];
+  /** For "every parameter changes the output": each entry changes one parameter of examples[0]. */
+  readonly variations: readonly Partial<O>[];
+  /**
+   * Build an instance. `command` is recorded in the provenance. The output's provenance.expected
+   * labels its answer: by construction, or by an oracle (marked as such).
+   */
+  generate(options: O, rng: Rng, command: string): Instance;
+}
+
+export type AnyGenerator = GeneratorSpec<Record<string, unknown>>;
+
+/** Erase a generator's option type for the registry. */
+export function defineGenerator<O extends Record<string, unknown>>(g: GeneratorSpec<O>): AnyGenerator {
+  return g as unknown as AnyGenerator;
+}

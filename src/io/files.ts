@@ -1,0 +1,93 @@
+import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync, fsyncSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { UserError, formatBytes } from '../errors.js';
+
+/** `-` means standard input / standard output. */
+export const STDIO = '-';
+
+/** Display name of an input path in error messages. */
+export function displayName(path: string): string {
+  return path === STDIO ? '<stdin>' : path;
+}
+
+/** Read a whole input as bytes; `-` reads standard input. Missing files are user errors. */
+export function readInputBytes(path: string, maxBytes = Number.POSITIVE_INFINITY): Buffer {
+  try {
+    if (path === STDIO) return readFileSync(0);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UserError(`${path}: is a directory, expected a file`);
+    if (st.size > maxBytes) {
+      throw new UserError(
+        `${path}: file is ${formatBytes(st.size)}, over the limit of ${formatBytes(maxBytes)} for this format; pass --force to read it anyway`,
+      );
+    }
+    return readFileSync(path);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`${path}: no such file`);
+    if (code === 'EACCES') throw new UserError(`${path}: permission denied`);
+    throw new UserError(`${displayName(path)}: cannot read (${(e as Error).message})`);
+  }
+}
+
+/**
+ * Write a file atomically: the bytes go to a temporary file in the same folder, which is renamed
+ * over the target only once complete. A failure never leaves half a file. `-` writes stdout.
+ */
+export function writeOutputAtomic(path: string, data: string | Uint8Array): void {
+  if (path === STDIO) {
+    writeAllToFd(1, data);
+    return;
+  }
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'w');
+    writeAllToFd(fd, data);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`${path}: cannot write (folder ${dirname(path)} does not exist)`);
+    throw new UserError(`${path}: cannot write (${(e as Error).message})`);
+  }
+}
+
+function writeAllToFd(fd: number, data: string | Uint8Array): void {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let off = 0;
+  while (off < buf.length) {
+    try {
+      off += writeSync(fd, buf, off, Math.min(buf.length - off, 1 << 24));
+    } catch (e) {
+      // stdout may be a non-blocking pipe; wait and retry.
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') return;
+      throw e;
+    }
+  }
+}
+
+/** True when the bytes look like binary data rather than text (NUL bytes or invalid UTF-8). */
+export function looksBinary(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length, 1 << 16);
+  for (let i = 0; i < n; i++) if (bytes[i] === 0) return true;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, n === bytes.length ? n : trimUtf8(bytes, n)));
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+function trimUtf8(bytes: Uint8Array, n: number): number {
+  // Do not cut a multi-byte character in half when sampling a prefix.
+  let end = n;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return end;
+}

@@ -1,0 +1,18 @@
+import type { Cnf } from './ksat.js';
+import type { OvInstance } from './ov.js';
+import type { ThreeOvInstance } from './three-ov.js';
+import type { TransformerModel } from './transformer.js';
+
+/** Every problem the workbench knows, by id (the names used on the command line and in files). */
+export const PROBLEM_IDS = ['ksat', 'ov', '3ov', 'attention', 'transformer'] as const;
+export type ProblemId = (typeof PROBLEM_IDS)[number];
+
+/** An instance tagged with its problem: what flows between generators, reductions and engines. */
+export type Instance =
+  | { problem: 'ksat'; data: Cnf }
+  | { problem: 'ov'; data: OvInstance }
+  | { problem: '3ov'; data: ThreeOvInstance }
+  | { problem: 'attention'; data: TransformerModel }
+  | { problem: 'transformer'; data: TransformerModel };
+
+export type InstanceOf<P extends ProblemId> = Extract<Instance, { problem: P }>['data'];
