@@ -1,0 +1,125 @@
+/**
+ * 3ov-to-transformer — one L-layer, H-head transformer decides 3-OV with |C| ≤ L·H
+ * (arXiv 2603.11332, Theorem 3.1; construction after that theorem, weights as given in
+ * ../shared/docs/model.md §3 and reductions/gadgets/orthogonality-head.ts).
+ *
+ * Construction: tokens = A, then B, then one dummy (n = |A| + |B| + 1), width m = d + 4. Head
+ * t = ℓ·H + h carries c_{t mod |C|} in W_Q (the first |C| heads cover C; any further heads repeat
+ * vectors, which changes no answer). Residual stream on, identity MLP, scale 1,
+ * β = 2⌈log₂(40·n·L·H)⌉.
+ * Correctness: no weight reads the accumulator and heads write only to it, so every head sees the
+ * original tokens and acc(a) after L layers = Σ_t [some b has ⟨a∘c_t, b⟩ = 0] ± (leak < 1/40).
+ * Hence max_a acc(a) > ½ iff the instance is YES, with margin ≥ ½ − 1/40 on either side, which
+ * survives any ±1/(10n) error per output entry.
+ * Witness: the A token with the largest acc gives i; a halving search over heads and then over B,
+ * with single-row evaluations of the same heads, gives k and j (O(log(LH) + log|B|) rounds).
+ */
+import { z } from 'zod';
+import type { ModelOutput } from '../src/problems/registry.js';
+import type { ThreeOvInstance, ThreeOvSolution } from '../src/problems/three-ov.js';
+import type { HeadWeights, TransformerModel } from '../src/problems/transformer.js';
+import { evalFormula } from '../src/reduction/formula.js';
+import { defineReduction } from '../src/reduction/types.js';
+import { UserError } from '../src/errors.js';
+import {
+  BETA_FORMULA,
+  DECISION_THRESHOLD,
+  decideFromOutput,
+  gadgetBeta,
+  gadgetHead,
+  gadgetLayout,
+  gadgetTokens,
+  recoverHeadAndB,
+  type GadgetLayout,
+  type HeadRef,
+} from './gadgets/orthogonality-head.js';
+
+const Options = z.object({
+  layers: z.number().int().min(1).optional(),
+  heads: z.number().int().min(1).optional(),
+});
+type Options = z.infer<typeof Options>;
+
+interface Meta {
+  layout: GadgetLayout;
+  beta: number;
+  layers: number;
+  heads: number;
+}
+
+/** L and H: as given; if one is missing it is the smallest that fits |C|; by default 1 × |C|. */
+export function shape(sizeC: number, o: Options): { layers: number; heads: number } {
+  const c = Math.max(1, sizeC);
+  const layers = o.layers ?? (o.heads ? Math.ceil(c / o.heads) : 1);
+  const heads = o.heads ?? Math.ceil(c / layers);
+  if (layers * heads < sizeC) {
+    throw new UserError(`3-OV instance has |C| = ${sizeC} vectors but layers·heads = ${layers * heads}; need layers·heads ≥ |C| (one head per vector of C)`);
+  }
+  return { layers, heads };
+}
+
+export const threeOvToTransformer = defineReduction<ThreeOvInstance, TransformerModel, ThreeOvSolution, ModelOutput, Options, Meta>({
+  id: '3ov-to-transformer',
+  source: '3ov',
+  target: 'transformer',
+  title: '3-OV → L-layer H-head transformer (one head per vector of C)',
+  reference: 'Saha, Xu, Ye, Yu, On the Computational Hardness of Transformers, arXiv 2603.11332, Thm 3.1; weights: model.md §3',
+  optionsSchema: Options,
+  params: (o, opts) => {
+    const { layers, heads } = shape(o.C.rows, opts);
+    const tokens = o.A.rows + o.B.rows + 1;
+    return { sizeA: o.A.rows, sizeB: o.B.rows, sizeC: o.C.rows, dim: o.dim, layers, heads, beta: evalFormula(BETA_FORMULA, { tokens, layers, heads }) };
+  },
+  overhead: { tokens: 'sizeA + sizeB + 1', width: 'dim + 4', layers: 'layers', heads: 'heads', maxAbsEntry: 'beta' },
+  forward(o, opts) {
+    if (o.C.rows === 0) throw new UserError('3-OV instance has an empty C: no head can carry a vector (the answer is trivially NO)');
+    const { layers, heads } = shape(o.C.rows, opts);
+    const layout = gadgetLayout(o.A, o.B);
+    const beta = gadgetBeta(layout.tokens, layers * heads);
+    const weights: HeadWeights[][] = [];
+    for (let l = 0; l < layers; l++) {
+      const row: HeadWeights[] = [];
+      for (let h = 0; h < heads; h++) row.push(gadgetHead(o.C, (l * heads + h) % o.C.rows, layout, beta));
+      weights.push(row);
+    }
+    const target: TransformerModel = {
+      kind: 'transformer',
+      tokens: layout.tokens,
+      width: layout.width,
+      layers,
+      heads,
+      scale: 1,
+      residual: true,
+      X: gadgetTokens(o.A, o.B, layout),
+      weights,
+      mlp: Array.from({ length: layers }, () => null),
+      annotations: {
+        construction: '3ov-to-transformer (model.md §3)',
+        beta,
+        accCoordinate: layout.acc,
+        aTokens: `0..${layout.nA - 1}`,
+        bTokens: `${layout.nA}..${layout.nA + layout.nB - 1}`,
+        dummyToken: layout.dummy,
+        decision: 'max over A tokens of X_L[i][acc] > 1/2',
+      },
+    };
+    return { target, meta: { layout, beta, layers, heads } };
+  },
+  decision({ meta }, output) {
+    const { statistic } = decideFromOutput(output, meta.layout);
+    return { statistic, threshold: DECISION_THRESHOLD, positive: statistic > DECISION_THRESHOLD };
+  },
+  backward({ source, target, meta, solution }, ctx) {
+    const { statistic, token } = decideFromOutput(solution.output, meta.layout);
+    if (!(statistic > DECISION_THRESHOLD)) return { answer: 'NO' };
+    // Heads 0..|C|−1 carry every vector of C once; search only those.
+    const candidates: HeadRef[] = [];
+    for (let t = 0; t < Math.min(source.C.rows, meta.layers * meta.heads); t++) {
+      candidates.push({ layer: Math.floor(t / meta.heads), head: t % meta.heads });
+    }
+    const found = recoverHeadAndB(target, meta.layout, ctx.probe, token, candidates);
+    if (!found) return { answer: 'YES' };
+    const k = (found.head.layer * meta.heads + found.head.head) % source.C.rows;
+    return { answer: 'YES', witness: [token, found.bIndex, k] };
+  },
+});

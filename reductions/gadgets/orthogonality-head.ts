@@ -1,0 +1,140 @@
+import { getBit, type BitMatrix } from '../../src/problems/bit-matrix.js';
+import type { HeadWeights } from '../../src/problems/transformer.js';
+import type { HeadProbe } from '../../src/reduction/types.js';
+import type { TransformerModel } from '../../src/problems/transformer.js';
+
+/**
+ * The orthogonality head of model.md §3, shared by 3ov-to-transformer and ov-to-attention.
+ *
+ * Tokens (n = |A| + |B| + 1), width m = d + 4: coordinates 0..d−1 hold the vector, d, d+1, d+2 the
+ * flags isA, isB, isDummy, and d+3 the accumulator (0 in X_0). Rows: A tokens, then B, then the dummy.
+ * Head with vector c and integer β > 0:
+ *   W_Q[k][k] = −β·c[k] (k < d), W_Q[d][d] = β        q_i = (−β·c∘x_i, β·isA_i)
+ *   W_K[k][k] = 1 (k < d), W_K[d][d] = −2, W_K[d+2][d] = −½   k_j = (x_j, −2·isA_j − ½·isDummy_j)
+ *   W_V[d+1][d+3] = 1                                   v_j = isB_j · e_acc
+ * For an A-token a the score of key b is −β⟨a∘c, b⟩ ∈ {0, −β, −2β, …}, of the dummy −β/2, of any
+ * A-token ≤ −2β. So the head's acc output is ≥ 1 − (e^{−β/2} + n·e^{−β}) when some b is orthogonal
+ * to a∘c, and ≤ n·e^{−β/2} otherwise. With β = 2⌈log₂(40·n·L·H)⌉, e^{−β/2} ≤ (40nLH)^{−1/ln 2} <
+ * 1/(40nLH), so the leak summed over all LH heads is below 1/40. No weight reads acc, and heads
+ * write only acc, so every layer sees coordinates 0..d+2 of X_0 unchanged.
+ */
+export interface GadgetLayout {
+  readonly dim: number;
+  readonly nA: number;
+  readonly nB: number;
+  readonly tokens: number;
+  readonly width: number;
+  readonly acc: number;
+  readonly dummy: number;
+}
+
+export function gadgetLayout(A: BitMatrix, B: BitMatrix): GadgetLayout {
+  const d = A.dim;
+  return { dim: d, nA: A.rows, nB: B.rows, tokens: A.rows + B.rows + 1, width: d + 4, acc: d + 3, dummy: A.rows + B.rows };
+}
+
+/** β = 2⌈log₂(40·n·L·H)⌉, the formula the overhead declares. */
+export const BETA_FORMULA = '2 * ceil(log2(40 * tokens * layers * heads))';
+
+export function gadgetBeta(tokens: number, totalHeads: number): number {
+  return 2 * Math.ceil(Math.log2(40 * tokens * totalHeads));
+}
+
+export function gadgetTokens(A: BitMatrix, B: BitMatrix, layout: GadgetLayout): Float64Array {
+  const { dim: d, width: m } = layout;
+  const X = new Float64Array(layout.tokens * m);
+  for (let i = 0; i < A.rows; i++) {
+    for (let k = 0; k < d; k++) X[i * m + k] = getBit(A, i, k);
+    X[i * m + d] = 1;
+  }
+  for (let j = 0; j < B.rows; j++) {
+    const r = A.rows + j;
+    for (let k = 0; k < d; k++) X[r * m + k] = getBit(B, j, k);
+    X[r * m + d + 1] = 1;
+  }
+  X[layout.dummy * m + d + 2] = 1;
+  return X;
+}
+
+/** Head weights for vector C[row] (or the all-ones vector when C is null). */
+export function gadgetHead(C: BitMatrix | null, row: number, layout: GadgetLayout, beta: number): HeadWeights {
+  const { dim: d, width: m } = layout;
+  const Q = new Float64Array(m * m);
+  const K = new Float64Array(m * m);
+  const V = new Float64Array(m * m);
+  for (let k = 0; k < d; k++) {
+    const c = C ? getBit(C, row, k) : 1;
+    Q[k * m + k] = c ? -beta : 0;
+    K[k * m + k] = 1;
+  }
+  Q[d * m + d] = beta;
+  K[d * m + d] = -2;
+  K[(d + 2) * m + d] = -0.5;
+  V[(d + 1) * m + (d + 3)] = 1;
+  return { Q, K, V };
+}
+
+/** The decisive statistic: the largest accumulator over the A tokens, read from the output alone. */
+export function decideFromOutput(output: Float64Array, layout: GadgetLayout): { statistic: number; token: number } {
+  let best = -Infinity;
+  let token = -1;
+  for (let i = 0; i < layout.nA; i++) {
+    const v = output[i * layout.width + layout.acc]!;
+    if (v > best || Number.isNaN(v)) {
+      best = v;
+      token = i;
+    }
+  }
+  return { statistic: layout.nA === 0 ? 0 : best, token };
+}
+
+export const DECISION_THRESHOLD = 0.5;
+
+export interface HeadRef {
+  layer: number;
+  head: number;
+}
+
+/**
+ * Witness recovery (model.md §3) with O(log) further single-row evaluations of the model's own heads:
+ * 1. which head fired for A-token i: halve the candidate heads, keeping a half whose summed acc
+ *    output at row i exceeds ½ (log₂(#heads) rounds);
+ * 2. which b: evaluate that head at row i against half of the candidate B tokens plus the dummy,
+ *    keeping a half that still fires (log₂|B| rounds). The dummy keeps the softmax well defined and
+ *    the leak bound unchanged, so "fires" keeps its ½ threshold.
+ * Returns the head and the B index, or undefined when some round finds nothing (cannot happen
+ * above the leak bound; reported as an unverified witness).
+ */
+export function recoverHeadAndB(
+  model: TransformerModel,
+  layout: GadgetLayout,
+  probe: HeadProbe,
+  aToken: number,
+  candidates: readonly HeadRef[],
+): { head: HeadRef; bIndex: number } | undefined {
+  let heads = [...candidates];
+  const allTokens = Array.from({ length: layout.tokens }, (_, t) => t);
+  while (heads.length > 1) {
+    probe.round();
+    const half = heads.slice(0, Math.ceil(heads.length / 2));
+    let sum = 0;
+    for (const h of half) sum += probe.evaluate(model, h.layer, h.head, [aToken], allTokens)[layout.acc]!;
+    heads = sum > DECISION_THRESHOLD ? half : heads.slice(half.length);
+  }
+  const head = heads[0];
+  if (!head) return undefined;
+  let bs = Array.from({ length: layout.nB }, (_, j) => j);
+  const fires = (subset: readonly number[]): boolean => {
+    const keys = [...subset.map((j) => layout.nA + j), layout.dummy];
+    return probe.evaluate(model, head.layer, head.head, [aToken], keys)[layout.acc]! > DECISION_THRESHOLD;
+  };
+  while (bs.length > 1) {
+    probe.round();
+    const half = bs.slice(0, Math.ceil(bs.length / 2));
+    bs = fires(half) ? half : bs.slice(half.length);
+  }
+  const b = bs[0];
+  if (b === undefined) return undefined;
+  probe.round();
+  return fires([b]) ? { head, bIndex: b } : undefined;
+}

@@ -1,0 +1,71 @@
+/**
+ * ksat-to-3ov — split-and-list into three groups (model.md §2; the direct-sum step of
+ * arXiv 2603.11332, Theorem 3.1).
+ *
+ * Construction: V3 = the last |V3| variables with |V3| = ⌊log₂(layers·heads)⌋ by default (so that
+ * |C| = 2^{|V3|} ≤ L·H: one vector of C per head), or `v3` given directly; the remaining variables
+ * are split in balance into V1 and V2 (or `split` = |V1|). Vectors a_α, b_β, c_γ ∈ {0,1}^M with a 0
+ * at clause j iff the partial assignment satisfies a literal of C_j.
+ * Correctness: Σ_j a[j]b[j]c[j] = 0 iff every clause is satisfied by one of α, β, γ, iff (α, β, γ)
+ * satisfies φ. A zero triple (i, j, k) maps back to that assignment, verified against φ itself.
+ */
+import { z } from 'zod';
+import type { Cnf, SatSolution } from '../src/problems/ksat.js';
+import { numClauses } from '../src/problems/ksat.js';
+import type { ThreeOvInstance, ThreeOvSolution } from '../src/problems/three-ov.js';
+import { defineReduction } from '../src/reduction/types.js';
+import { assignmentFromRows, balancedSizes, groupVectors, splitVariables } from './gadgets/split-and-list.js';
+
+const Options = z.object({
+  layers: z.number().int().min(1).optional(),
+  heads: z.number().int().min(1).optional(),
+  /** |V3| directly (overrides layers·heads). */
+  v3: z.number().int().min(0).optional(),
+  /** |V1|; default: balanced split of the variables outside V3. */
+  split: z.number().int().min(0).optional(),
+});
+type Options = z.infer<typeof Options>;
+
+interface Meta {
+  groups: number[][];
+}
+
+/** Default L·H when neither is given: 4 heads (e.g. 2 layers × 2 heads). */
+const DEFAULT_TOTAL_HEADS = 4;
+
+function groupSizes(cnf: Cnf, o: Options): [number, number, number] {
+  const totalHeads = (o.layers ?? 1) * (o.heads ?? 1);
+  const wanted = o.v3 ?? Math.floor(Math.log2(o.layers || o.heads ? totalHeads : DEFAULT_TOTAL_HEADS));
+  const v3 = Math.min(wanted, cnf.vars);
+  const rest = cnf.vars - v3;
+  const v1 = o.split === undefined ? balancedSizes(rest, 2)[0]! : Math.min(o.split, rest);
+  return [v1, rest - v1, v3];
+}
+
+export const ksatTo3ov = defineReduction<Cnf, ThreeOvInstance, SatSolution, ThreeOvSolution, Options, Meta>({
+  id: 'ksat-to-3ov',
+  source: 'ksat',
+  target: '3ov',
+  title: 'k-SAT → 3-OV (split and list, |C| = 2^|V3| ≤ L·H)',
+  reference: 'Williams 2005; Saha, Xu, Ye, Yu, On the Computational Hardness of Transformers, arXiv 2603.11332, Thm 3.1',
+  optionsSchema: Options,
+  params: (cnf, o) => {
+    const [v1, v2, v3] = groupSizes(cnf, o);
+    return { vars: cnf.vars, clauses: numClauses(cnf), v1, v2, v3 };
+  },
+  overhead: { sizeA: '2^v1', sizeB: '2^v2', sizeC: '2^v3', dim: 'clauses' },
+  forward(cnf, o) {
+    const groups = splitVariables(groupSizes(cnf, o));
+    const target: ThreeOvInstance = {
+      dim: numClauses(cnf),
+      A: groupVectors(cnf, groups[0]!),
+      B: groupVectors(cnf, groups[1]!),
+      C: groupVectors(cnf, groups[2]!),
+    };
+    return { target, meta: { groups } };
+  },
+  backward({ source, meta, solution }) {
+    if (solution.answer === 'NO' || !solution.witness) return { answer: solution.answer === 'NO' ? 'UNSAT' : 'SAT' };
+    return { answer: 'SAT', assignment: assignmentFromRows(source.vars, meta.groups, solution.witness) };
+  },
+});

@@ -1,0 +1,85 @@
+/**
+ * ov-to-attention — one attention head decides OV (the case L = H = 1, c = 1 of model.md §3;
+ * cf. Keles, Wijewardena, Hegde, On the Computational Complexity of Self-Attention, ALT 2023).
+ *
+ * Construction: tokens A, then B, then a dummy; width d + 4; a single head with c = 1^d and
+ * β = 2⌈log₂(40·n)⌉; no residual (the instance is Att(X W_Q, X W_K, X W_V) itself), scale 1.
+ * Correctness: for an A token a the head's acc output is ≥ 1 − 1/40 if some b is orthogonal to a
+ * and ≤ 1/40 otherwise (see reductions/gadgets/orthogonality-head.ts), so max_a acc > ½ iff YES.
+ * Witness: the A token with the largest acc, then halving over B with single-row evaluations.
+ */
+import { z } from 'zod';
+import type { ModelOutput } from '../src/problems/registry.js';
+import type { OvInstance, OvSolution } from '../src/problems/ov.js';
+import type { TransformerModel } from '../src/problems/transformer.js';
+import { evalFormula } from '../src/reduction/formula.js';
+import { defineReduction } from '../src/reduction/types.js';
+import {
+  BETA_FORMULA,
+  DECISION_THRESHOLD,
+  decideFromOutput,
+  gadgetBeta,
+  gadgetHead,
+  gadgetLayout,
+  gadgetTokens,
+  recoverHeadAndB,
+  type GadgetLayout,
+} from './gadgets/orthogonality-head.js';
+
+const Options = z.object({});
+type Options = z.infer<typeof Options>;
+
+interface Meta {
+  layout: GadgetLayout;
+  beta: number;
+}
+
+export const ovToAttention = defineReduction<OvInstance, TransformerModel, OvSolution, ModelOutput, Options, Meta>({
+  id: 'ov-to-attention',
+  source: 'ov',
+  target: 'attention',
+  title: 'OV → one attention head',
+  reference: 'Keles, Wijewardena, Hegde, ALT 2023; arXiv 2603.11332 (case L = H = 1); weights: model.md §3',
+  optionsSchema: Options,
+  params: (o) => {
+    const tokens = o.A.rows + o.B.rows + 1;
+    return { sizeA: o.A.rows, sizeB: o.B.rows, dim: o.dim, beta: evalFormula(BETA_FORMULA, { tokens, layers: 1, heads: 1 }) };
+  },
+  overhead: { tokens: 'sizeA + sizeB + 1', width: 'dim + 4', layers: '1', heads: '1', maxAbsEntry: 'beta' },
+  forward(o) {
+    const layout = gadgetLayout(o.A, o.B);
+    const beta = gadgetBeta(layout.tokens, 1);
+    const target: TransformerModel = {
+      kind: 'attention',
+      tokens: layout.tokens,
+      width: layout.width,
+      layers: 1,
+      heads: 1,
+      scale: 1,
+      residual: false,
+      X: gadgetTokens(o.A, o.B, layout),
+      weights: [[gadgetHead(null, 0, layout, beta)]],
+      mlp: [null],
+      annotations: {
+        construction: 'ov-to-attention (model.md §3, L = H = 1, c = 1)',
+        beta,
+        accCoordinate: layout.acc,
+        aTokens: `0..${layout.nA - 1}`,
+        bTokens: `${layout.nA}..${layout.nA + layout.nB - 1}`,
+        dummyToken: layout.dummy,
+        decision: 'max over A tokens of output[i][acc] > 1/2',
+      },
+    };
+    return { target, meta: { layout, beta } };
+  },
+  decision({ meta }, output) {
+    const { statistic } = decideFromOutput(output, meta.layout);
+    return { statistic, threshold: DECISION_THRESHOLD, positive: statistic > DECISION_THRESHOLD };
+  },
+  backward({ target, meta, solution }, ctx) {
+    const { statistic, token } = decideFromOutput(solution.output, meta.layout);
+    if (!(statistic > DECISION_THRESHOLD)) return { answer: 'NO' };
+    const found = recoverHeadAndB(target, meta.layout, ctx.probe, token, [{ layer: 0, head: 0 }]);
+    return found ? { answer: 'YES', witness: [token, found.bIndex] } : { answer: 'YES' };
+  },
+});

@@ -1,0 +1,212 @@
+import { REDUCTIONS } from '../../reductions/index.js';
+import { UserError } from '../errors.js';
+import { makeHeadProbe } from '../engine/probe.js';
+import { createEngine } from '../engine/registry.js';
+import type { DType, Engine } from '../engine/types.js';
+import { defaultBudget, type MemoryBudget } from '../memory.js';
+import type { Answer } from '../problems/answer.js';
+import type { Instance, ProblemId } from '../problems/instance.js';
+import { problemSpec, type ModelOutput } from '../problems/registry.js';
+import { maxAbsEntry, type TransformerModel } from '../problems/transformer.js';
+import { runBackward, runForward, type ChainStep } from '../reduction/chain.js';
+import { chainName, resolveChain } from '../reduction/path.js';
+import type { AnyReduction, Decision } from '../reduction/types.js';
+
+/**
+ * The checker: source instance → chain of reductions → transformer → engine → decode from X_L
+ * alone (+ O(log) single-row head evaluations for the witness) → compare with an independent oracle.
+ */
+export interface CheckOptions {
+  layers?: number | undefined;
+  heads?: number | undefined;
+  /** Final problem of the chain (default: transformer). */
+  to?: ProblemId | undefined;
+  /** Explicit chain: reduction ids in order. */
+  via?: readonly string[] | undefined;
+  /** Extra reduction options (split, v3, …). */
+  reductionOptions?: Record<string, unknown> | undefined;
+  engine?: string | undefined;
+  dtype?: DType | undefined;
+  budget?: MemoryBudget | undefined;
+  /** X_L computed elsewhere (seth check --output): decode this instead of evaluating. */
+  output?: { data: Float64Array; origin: string } | undefined;
+  onProgress?: ((done: number, total: number) => void) | undefined;
+  /** Skip the oracle (for benchmarks of huge instances); agree is then null. */
+  skipOracle?: boolean | undefined;
+}
+
+export interface StepReport {
+  reduction: string;
+  from: ProblemId;
+  to: ProblemId;
+  formulas: Record<string, string>;
+  declared: Record<string, number>;
+  measured: Record<string, number>;
+  matches: boolean;
+}
+
+export interface CheckReport {
+  problem: ProblemId;
+  sourceSizes: Record<string, number>;
+  chain: string[];
+  answer: Answer;
+  oracle: Answer | null;
+  oracleName: string;
+  agree: boolean | null;
+  witness: unknown;
+  witnessVerified: boolean | null;
+  params: { tokens: number; width: number; layers: number; heads: number; maxAbsEntry: number; beta: number | null };
+  steps: StepReport[];
+  regime: { widthOverLog2Tokens: number; maxEntryOverLog2Tokens: number; note: string };
+  statistic: number;
+  threshold: number;
+  margin: number;
+  tolerance: number;
+  robustToOutputError: boolean;
+  engine: string;
+  dtype: DType;
+  outputOrigin: string;
+  engineFallback?: string | undefined;
+  recovery: { rounds: number; headEvaluations: number; scoredPairs: number; fractionOfForwardPairs: number };
+  timingsMs: { forward: number; evaluate: number; decode: number; oracle: number; total: number };
+}
+
+export function chooseChain(from: ProblemId, options: Pick<CheckOptions, 'to' | 'via'>, reductions: readonly AnyReduction[] = REDUCTIONS): AnyReduction[] {
+  const to = options.to ?? 'transformer';
+  if (problemSpec(to).decision) {
+    throw new UserError(`the checker needs a chain ending in a model to evaluate (transformer or attention), not ${to}`);
+  }
+  return resolveChain(reductions, from, to, options.via ?? []);
+}
+
+const now = (): number => performance.now();
+
+export async function checkInstance(instance: Instance, options: CheckOptions = {}): Promise<CheckReport> {
+  const t0 = now();
+  const spec = problemSpec(instance.problem);
+  if (!spec.decision) {
+    throw new UserError(
+      `a ${instance.problem} instance has no answer of its own to check: check the instance it was made from (see its provenance, seth info), or evaluate it with seth eval`,
+    );
+  }
+  const budget = options.budget ?? defaultBudget();
+  const chain = chooseChain(instance.problem, options);
+  const raw: Record<string, unknown> = { ...(options.reductionOptions ?? {}) };
+  if (options.layers !== undefined) raw.layers = options.layers;
+  if (options.heads !== undefined) raw.heads = options.heads;
+
+  const steps = runForward(chain, instance.data, raw, budget);
+  const last = steps[steps.length - 1]!;
+  const model = last.target as TransformerModel;
+  const t1 = now();
+
+  let engineName = options.output?.origin ?? '';
+  let dtype: DType = options.dtype ?? 'f64';
+  let engineFallback: string | undefined;
+  let output: Float64Array;
+  if (options.output) {
+    if (options.output.data.length !== model.tokens * model.width) {
+      throw new UserError(
+        `${options.output.origin}: output has ${options.output.data.length} entries, the instance's X_L has ${model.tokens}×${model.width} = ${model.tokens * model.width}`,
+      );
+    }
+    output = options.output.data;
+  } else {
+    const choice = await createEngine(options.engine ?? 'reference', dtype);
+    const engine: Engine = choice.engine;
+    engineFallback = choice.fallbackReason;
+    try {
+      const r = await engine.evaluate(model, options.onProgress ? { onProgress: options.onProgress } : {});
+      output = r.output;
+      engineName = r.engine;
+      dtype = r.dtype;
+    } finally {
+      await engine.close?.();
+    }
+  }
+  const t2 = now();
+
+  const probe = makeHeadProbe();
+  const sols = runBackward(steps, { output, engine: engineName, dtype } satisfies ModelOutput, { budget, probe });
+  const decoded = sols[0]!;
+  const answer = spec.answer(decoded)!;
+  const decision = decide(last, output);
+  const tolerance = 1 / (10 * model.tokens);
+  const robust = robustTo(last, output, tolerance, decision.positive);
+  const t3 = now();
+
+  let oracle: Answer | null = null;
+  if (!options.skipOracle) oracle = spec.answer(await spec.solve(instance.data, { engine: (await createEngine('reference', 'f64')).engine }))!;
+  const t4 = now();
+
+  const positive = answer === 'SAT' || answer === 'YES';
+  const witnessVerified = positive ? spec.verify(instance.data, decoded) : null;
+  const beta = typeof model.annotations.beta === 'number' ? model.annotations.beta : null;
+  const log2n = Math.log2(Math.max(2, model.tokens));
+  const forwardPairs = model.layers * model.heads * model.tokens * model.tokens;
+  return {
+    problem: instance.problem,
+    sourceSizes: spec.sizes(instance.data),
+    chain: chain.map((r) => r.id),
+    answer,
+    oracle,
+    oracleName: spec.oracle,
+    agree: oracle === null ? null : oracle === answer,
+    witness: spec.witnessOf(decoded),
+    witnessVerified,
+    params: { tokens: model.tokens, width: model.width, layers: model.layers, heads: model.heads, maxAbsEntry: maxAbsEntry(model), beta },
+    steps: steps.map(stepReport),
+    regime: {
+      widthOverLog2Tokens: model.width / log2n,
+      maxEntryOverLog2Tokens: maxAbsEntry(model) / log2n,
+      note: 'Theorem 3.1 regime: width m = d + 4 = Θ(log N) for sparsified formulas (d = O(n)); entries O(log n)',
+    },
+    statistic: decision.statistic,
+    threshold: decision.threshold,
+    margin: Math.abs(decision.statistic - decision.threshold),
+    tolerance,
+    robustToOutputError: robust,
+    engine: engineName,
+    dtype,
+    outputOrigin: options.output ? options.output.origin : `computed by engine ${engineName} (${dtype})`,
+    engineFallback,
+    recovery: {
+      rounds: probe.stats.rounds,
+      headEvaluations: probe.stats.calls,
+      scoredPairs: probe.stats.scoredPairs,
+      fractionOfForwardPairs: probe.stats.scoredPairs / forwardPairs,
+    },
+    timingsMs: { forward: t1 - t0, evaluate: t2 - t1, decode: t3 - t2, oracle: t4 - t3, total: t4 - t0 },
+  };
+}
+
+function decide(step: ChainStep, output: Float64Array): Decision {
+  const r = step.reduction;
+  if (!r.decision) throw new Error(`${r.id} targets a model but declares no decision statistic`);
+  return r.decision({ source: step.source, target: step.target, meta: step.meta, options: step.options }, output);
+}
+
+/**
+ * The paper's tolerance: every output entry may be off by up to ε = 1/(10n). The decision is a
+ * threshold on a maximum of entries, hence monotone: moving every entry by −ε (for YES) or +ε
+ * (for NO) is the worst case. We apply both shifts and re-decode from the shifted output.
+ */
+export function robustTo(step: ChainStep, output: Float64Array, eps: number, positive: boolean): boolean {
+  const shifted = (delta: number): Float64Array => output.map((v) => v + delta);
+  return decide(step, shifted(-eps)).positive === positive && decide(step, shifted(eps)).positive === positive;
+}
+
+function stepReport(s: ChainStep): StepReport {
+  const matches = Object.entries(s.declared).every(([k, v]) => s.measured[k] === v);
+  return {
+    reduction: s.reduction.id,
+    from: s.reduction.source,
+    to: s.reduction.target,
+    formulas: { ...s.reduction.overhead },
+    declared: s.declared,
+    measured: Object.fromEntries(Object.keys(s.declared).map((k) => [k, s.measured[k]!])),
+    matches,
+  };
+}
+
+export { chainName };

@@ -1,0 +1,95 @@
+import type { Argv } from 'yargs';
+import { checkInstance, type CheckReport } from '../../check/run.js';
+import { DEFAULT_ENGINE } from '../../engine/registry.js';
+import type { DType } from '../../engine/types.js';
+import { loadInstance } from '../../io/instance-file.js';
+import { print, warn, type Args, type CliCommand } from '../command.js';
+import { toFrom, viaFrom } from '../chain-choice.js';
+import { budgetFrom, reductionOptionsFrom, withEngine, withForce, withJson, withShape } from '../options.js';
+import { makeProgress } from '../progress.js';
+import { explainCheck } from '../explain.js';
+
+/**
+ * `seth check FILE [--layers L --heads H] [--json]`: run the chain to a transformer, evaluate it,
+ * decode from X_L alone, compare with the independent oracle. Exit 0 if they agree (and a positive
+ * answer's witness verifies), 1 if not, 2 on bad input.
+ */
+export const checkCommand: CliCommand = {
+  command: 'check <file>',
+  describe: 'decide an instance through a transformer and check the answer against an independent oracle',
+  builder: (y: Argv): Argv =>
+    withForce(withShape(withEngine(withJson(y))))
+      .option('to', { type: 'string', default: 'transformer', describe: 'model the chain ends in: transformer | attention' })
+      .option('via', { type: 'string', describe: 'explicit chain: comma-separated reduction ids' })
+      .option('explain', { type: 'boolean', default: false, describe: 'explain each step of the chain as it runs' }),
+  async run(args: Args): Promise<number> {
+    const file = String(args.file);
+    const budget = budgetFrom(args);
+    const instance = loadInstance(file, { budget });
+    const progress = args.json ? undefined : makeProgress('evaluating');
+    const report = await checkInstance(instance, {
+      layers: args.layers as number | undefined,
+      heads: args.heads as number | undefined,
+      reductionOptions: reductionOptionsFrom(args),
+      to: toFrom(args),
+      via: viaFrom(args),
+      engine: String(args.engine ?? DEFAULT_ENGINE),
+      dtype: args.dtype as DType,
+      budget,
+      onProgress: progress?.update,
+    });
+    progress?.finish();
+    if (report.engineFallback) warn(report.engineFallback);
+    if (args.json) print(JSON.stringify(report));
+    else {
+      if (args.explain) print(explainCheck(file, report));
+      print(formatReport(file, report));
+    }
+    return exitCodeOf(report);
+  },
+};
+
+export function exitCodeOf(r: CheckReport): number {
+  const positive = r.answer === 'SAT' || r.answer === 'YES';
+  return r.agree !== false && (!positive || r.witnessVerified === true) ? 0 : 1;
+}
+
+const ok = (b: boolean | null): string => (b === null ? '–' : b ? '✓' : '✗');
+
+export function formatReport(file: string, r: CheckReport): string {
+  const p = r.params;
+  const witness = Array.isArray(r.witness) ? r.witness.join(' ') : r.witness === null ? '—' : JSON.stringify(r.witness);
+  const rows: [string, string][] = [
+    ['instance', `${file} (${r.problem}: ${Object.entries(r.sourceSizes).map(([k, v]) => `${k} = ${v}`).join(', ')})`],
+    ['chain', r.chain.join(' → ')],
+    ['model', `tokens ${p.tokens} · width ${p.width} · layers ${p.layers} · heads ${p.heads} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}`],
+    ...r.steps.map((s): [string, string] => [
+      `sizes ${s.reduction}`,
+      Object.keys(s.declared)
+        .map((k) => `${k} = ${s.formulas[k]} = ${fmtNum(s.declared[k]!)} ${s.measured[k] === s.declared[k] ? '✓' : `✗ (measured ${s.measured[k]})`}`)
+        .join('; '),
+    ]),
+    ['regime', `width/log₂n = ${r.regime.widthOverLog2Tokens.toFixed(2)}, max|entry|/log₂n = ${r.regime.maxEntryOverLog2Tokens.toFixed(2)}`],
+    ['output', `${r.outputOrigin}, ${fmtMs(r.timingsMs.evaluate)}`],
+    ['decision', `statistic ${r.statistic.toFixed(6)} vs threshold ${r.threshold} → margin ${r.margin.toFixed(4)}`],
+    ['robust', `${ok(r.robustToOutputError)} decision unchanged with every output entry moved by ±1/(10·${p.tokens}) = ±${r.tolerance.toExponential(2)}`],
+    ['answer', `${r.answer} (decoded from X_L)`],
+    ['oracle', `${r.oracle ?? 'skipped'} (${r.oracleName}) ${r.agree === null ? '' : r.agree ? '✓ agree' : '✗ DISAGREE'}`],
+    ['witness', `${witness}${r.witnessVerified === null ? '' : r.witnessVerified ? '  ✓ verified against the source instance' : '  ✗ NOT VERIFIED'}`],
+    [
+      'recovery',
+      `${r.recovery.rounds} rounds, ${r.recovery.headEvaluations} single-row head evaluations, ${r.recovery.scoredPairs} query–key pairs (${(100 * r.recovery.fractionOfForwardPairs).toFixed(3)}% of the forward pass)`,
+    ],
+    ['time', `forward ${fmtMs(r.timingsMs.forward)}, evaluate ${fmtMs(r.timingsMs.evaluate)}, decode ${fmtMs(r.timingsMs.decode)}, oracle ${fmtMs(r.timingsMs.oracle)}, total ${fmtMs(r.timingsMs.total)}`],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+function fmtMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
+}
+
+function fmtNum(v: number): string {
+  return Number.isInteger(v) ? String(v) : v.toPrecision(6);
+}

@@ -1,0 +1,50 @@
+import type { Argv } from 'yargs';
+import { UserError } from '../../errors.js';
+import { DEFAULT_ENGINE, createEngine } from '../../engine/registry.js';
+import type { DType } from '../../engine/types.js';
+import { loadInstance } from '../../io/instance-file.js';
+import { writeOutputAtomic } from '../../io/files.js';
+import { unflatten } from '../../problems/transformer.js';
+import { makeProvenance } from '../../provenance.js';
+import { warn, type Args, type CliCommand } from '../command.js';
+import { budgetFrom, withEngine, withForce, withOutput } from '../options.js';
+
+/** `seth eval FILE -o X_L.json`: evaluate a transformer or attention instance. */
+export const evalCommand: CliCommand = {
+  command: 'eval <file>',
+  describe: 'evaluate a transformer/attention instance and write X_L (JSON)',
+  builder: (y: Argv): Argv =>
+    withForce(withEngine(withOutput(y, 'output file for X_L (JSON; - for stdout)'))).option('per-head', {
+      type: 'boolean',
+      default: false,
+      describe: 'also write every head\'s output',
+    }),
+  async run(args: Args): Promise<number> {
+    const inst = loadInstance(String(args.file), { budget: budgetFrom(args) });
+    if (inst.problem !== 'transformer' && inst.problem !== 'attention') {
+      throw new UserError(`${String(args.file)}: a ${inst.problem} instance; seth eval takes a transformer or attention instance (make one with seth reduce)`);
+    }
+    const model = inst.data;
+    const { engine, fallbackReason } = await createEngine(String(args.engine ?? DEFAULT_ENGINE), args.dtype as DType);
+    if (fallbackReason) warn(fallbackReason);
+    try {
+      const r = await engine.evaluate(model, { perHead: args['per-head'] === true });
+      const prov = makeProvenance('eval', model.provenance?.seed ?? null, { engine: r.engine, dtype: r.dtype });
+      if (model.provenance) prov.from = model.provenance;
+      const out: Record<string, unknown> = {
+        problem: 'transformer-output',
+        tokens: model.tokens,
+        width: model.width,
+        engine: r.engine,
+        dtype: r.dtype,
+        X_L: unflatten(r.output, model.tokens, model.width),
+        provenance: prov,
+      };
+      if (r.perHead) out.perHead = r.perHead.map((layer) => layer.map((h) => unflatten(h, model.tokens, model.width)));
+      writeOutputAtomic(String(args.o), `${JSON.stringify(out)}\n`);
+    } finally {
+      await engine.close?.();
+    }
+    return 0;
+  },
+};

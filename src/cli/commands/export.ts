@@ -1,0 +1,158 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Argv } from 'yargs';
+import { z } from 'zod';
+import { UserError, formatBytes } from '../../errors.js';
+import { ONNX_IR_VERSION, ONNX_OPSET, buildOnnxModel } from '../../formats/onnx.js';
+import { writeNpy } from '../../formats/npy.js';
+import { SUM_OF_HEADS_FORM, TRANSFORMER_FORMAT, modelConfig, transformerMetadata, transformerTensors, writeSafetensors } from '../../formats/safetensors.js';
+import { modelFingerprint } from '../../formats/tensor-output.js';
+import { STDIO, writeOutputAtomic } from '../../io/files.js';
+import { loadInstance } from '../../io/instance-file.js';
+import { guardMemory } from '../../memory.js';
+import type { TransformerModel } from '../../problems/transformer.js';
+import { makeProvenance, type Provenance } from '../../provenance.js';
+import { print, type Args, type CliCommand } from '../command.js';
+import { budgetFrom, parseArgs, withForce } from '../options.js';
+
+/**
+ * `seth export FILE --format onnx|safetensors|npy -o PATH`: a transformer or attention instance as
+ * a model other tools run.
+ *
+ *  - onnx: a standard ONNX model (opset 17), input X, output X_L, weights as initializers; heads
+ *    batched (default) or one chain per head (`--heads separate`). Default dtype f32.
+ *  - safetensors: X and every weight (`X`, `layers.L.heads.H.W_Q|W_K|W_V`, `layers.L.mlp.W1|b1|W2|b2`)
+ *    with metadata format, form, config, scale, annotations, fingerprint, provenance. Default f64.
+ *  - npy: PATH is a folder receiving one `<tensor>.npy` per tensor and `manifest.json` (the same
+ *    metadata, and the file of each tensor). Default f64.
+ *
+ * The multi-head form is always the sum of heads (W_O folded into W_V). Data is streamed to disk.
+ */
+
+const ExportArgs = z.object({
+  file: z.string(),
+  format: z.enum(['onnx', 'safetensors', 'npy']),
+  o: z.string().min(1, 'give the output path with -o'),
+  dtype: z.enum(['f32', 'f64']).optional(),
+  heads: z.enum(['batched', 'separate']).default('batched'),
+});
+
+/** The largest protobuf message onnxruntime accepts. */
+const ONNX_MAX_BYTES = 2 ** 31 - 1;
+
+export const exportCommand: CliCommand = {
+  command: 'export <file>',
+  describe: 'export a transformer/attention instance as ONNX, safetensors or .npy files',
+  builder: (y: Argv): Argv =>
+    withForce(
+      y
+        .positional('file', { type: 'string', describe: 'a transformer or attention instance (JSON; - for stdin)' })
+        .option('format', { type: 'string', choices: ['onnx', 'safetensors', 'npy'], demandOption: true, describe: 'what to write' })
+        .option('o', {
+          alias: 'output',
+          type: 'string',
+          demandOption: true,
+          describe: 'output file (onnx, safetensors; - for stdout) or folder (npy)',
+        })
+        .option('dtype', { type: 'string', choices: ['f32', 'f64'], describe: 'element type (default: f32 for onnx, f64 otherwise)' })
+        .option('heads', {
+          type: 'string',
+          choices: ['batched', 'separate'],
+          default: 'batched',
+          describe: 'onnx: heads as one 3-D MatMul per projection (batched) or one chain per head',
+        }),
+    ),
+  async run(args: Args): Promise<number> {
+    const a = parseArgs(ExportArgs, args);
+    const budget = budgetFrom(args);
+    const inst = loadInstance(a.file, { budget });
+    if (inst.problem !== 'transformer' && inst.problem !== 'attention') {
+      throw new UserError(`${a.file}: a ${inst.problem} instance; export needs a transformer or attention instance (reduce it first: seth reduce ${a.file} --to transformer)`);
+    }
+    const model = inst.data;
+    const dtype = a.dtype ?? (a.format === 'onnx' ? 'f32' : 'f64');
+    const provenance = exportProvenance(model, a.format, dtype);
+    const metadata = {
+      fingerprint: modelFingerprint(model),
+      provenance: JSON.stringify(provenance),
+    };
+    const elt = dtype === 'f32' ? 4 : 8;
+    const tensorBytes = elt * tensorElements(model);
+    switch (a.format) {
+      case 'onnx': {
+        const weightBytes = tensorBytes - elt * model.tokens * model.width;
+        if (weightBytes > ONNX_MAX_BYTES) {
+          throw new UserError(`the weights take ${formatBytes(weightBytes)}, over the 2 GiB limit of one ONNX protobuf; export as safetensors instead`);
+        }
+        guardMemory('building the ONNX model', 3 * weightBytes, budget);
+        const bytes = buildOnnxModel(model, { dtype, heads: a.heads, metadata: { format: TRANSFORMER_FORMAT, ...metadata } });
+        writeOutputAtomic(a.o, bytes);
+        report(a.o, `ONNX (IR ${ONNX_IR_VERSION}, opset ${ONNX_OPSET}, ${dtype === 'f32' ? 'float32' : 'float64'}, heads ${a.heads}), ${formatBytes(bytes.length)}; input X [${model.tokens}, ${model.width}], output X_L; form: ${SUM_OF_HEADS_FORM}`);
+        return 0;
+      }
+      case 'safetensors': {
+        writeSafetensors(a.o, transformerTensors(model, dtype), transformerMetadata(model, metadata));
+        report(a.o, `safetensors (${dtype}), ${formatBytes(tensorBytes)} of tensors; form: ${SUM_OF_HEADS_FORM}`);
+        return 0;
+      }
+      case 'npy': {
+        if (a.o === STDIO) throw new UserError('npy export writes a folder of files; give a folder with -o, not -');
+        ensureFolder(a.o);
+        const tensors = transformerTensors(model, dtype);
+        const files: Record<string, { file: string; shape: number[]; dtype: string }> = {};
+        for (const t of tensors) {
+          const file = `${t.name}.npy`;
+          writeNpy(join(a.o, file), { shape: t.shape, data: t.data, dtype });
+          files[t.name] = { file, shape: [...t.shape], dtype };
+        }
+        const manifest = {
+          format: TRANSFORMER_FORMAT,
+          form: SUM_OF_HEADS_FORM,
+          config: modelConfig(model),
+          scale: model.scale,
+          annotations: model.annotations,
+          fingerprint: metadata.fingerprint,
+          provenance,
+          tensors: files,
+        };
+        writeOutputAtomic(join(a.o, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+        report(a.o, `${tensors.length} .npy files (${dtype}, ${formatBytes(tensorBytes)}) and manifest.json; form: ${SUM_OF_HEADS_FORM}`);
+        return 0;
+      }
+    }
+  },
+};
+
+function report(path: string, what: string): void {
+  if (path === STDIO) process.stderr.write(`seth: wrote ${what} to stdout\n`);
+  else print(`wrote ${path}: ${what}`);
+}
+
+function tensorElements(model: TransformerModel): number {
+  const m = model.width;
+  let n = model.tokens * m + model.layers * model.heads * 3 * m * m;
+  for (const p of model.mlp) if (p) n += 2 * m * p.hidden + p.hidden + m;
+  return n;
+}
+
+function exportProvenance(model: TransformerModel, format: string, dtype: string): Provenance {
+  const p = makeProvenance('export', model.provenance?.seed ?? null, { format, dtype }, model.provenance?.expected);
+  if (model.provenance) p.from = model.provenance;
+  return p;
+}
+
+function ensureFolder(path: string): void {
+  try {
+    const st = statSync(path);
+    if (!st.isDirectory()) throw new UserError(`${path}: exists and is not a folder; npy export writes a folder of files`);
+    return;
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`${path}: ${(e as Error).message}`);
+  }
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (e) {
+    throw new UserError(`${path}: cannot create the folder (${(e as Error).message})`);
+  }
+}

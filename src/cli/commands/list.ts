@@ -1,0 +1,39 @@
+import type { Argv } from 'yargs';
+import { REDUCTIONS } from '../../../reductions/index.js';
+import { ENGINES } from '../../engine/registry.js';
+import { GENERATORS } from '../../generators/index.js';
+import { PROBLEMS } from '../../problems/registry.js';
+import { print, type Args, type CliCommand } from '../command.js';
+import { withJson } from '../options.js';
+
+/** `seth list`: problems, generators, reductions, engines. */
+export const listCommand: CliCommand = {
+  command: 'list',
+  describe: 'list problems, generators, reductions and engines',
+  builder: (y: Argv): Argv => withJson(y),
+  run(args: Args): Promise<number> {
+    const data = {
+      problems: PROBLEMS.map((p) => ({ id: p.id, title: p.title, summary: p.summary, oracle: p.oracle })),
+      generators: GENERATORS.map((g) => ({ id: g.id, problem: g.problem, summary: g.summary, options: Object.keys(g.cliOptions) })),
+      reductions: REDUCTIONS.map((r) => ({ id: r.id, source: r.source, target: r.target, title: r.title, overhead: r.overhead })),
+      engines: ENGINES.map((e) => ({ name: e.name, dtypes: e.dtypes, summary: e.summary })),
+    };
+    if (args.json) {
+      print(JSON.stringify(data, null, 2));
+      return Promise.resolve(0);
+    }
+    const lines: string[] = ['Problems:'];
+    for (const p of data.problems) lines.push(`  ${p.id.padEnd(14)} ${p.title} — ${p.summary}`);
+    lines.push('', 'Generators (seth gen <id>):');
+    for (const g of data.generators) lines.push(`  ${g.id.padEnd(14)} → ${g.problem.padEnd(12)} ${g.summary}  [--${g.options.join(' --')}]`);
+    lines.push('', 'Reductions (seth reduce / seth path / seth test-reduction):');
+    for (const r of data.reductions) {
+      const oh = Object.entries(r.overhead).map(([k, f]) => `${k} = ${f}`).join(', ');
+      lines.push(`  ${r.id.padEnd(22)} ${r.source} → ${r.target}: ${r.title}`, `  ${''.padEnd(22)} overhead: ${oh}`);
+    }
+    lines.push('', 'Engines (--engine):');
+    for (const e of data.engines) lines.push(`  ${e.name.padEnd(14)} [${e.dtypes.join(', ')}] ${e.summary}`);
+    print(lines.join('\n'));
+    return Promise.resolve(0);
+  },
+};

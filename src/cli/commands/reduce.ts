@@ -1,0 +1,29 @@
+import type { Argv } from 'yargs';
+import { loadInstance, serializeInstance } from '../../io/instance-file.js';
+import { writeOutputAtomic } from '../../io/files.js';
+import type { Instance } from '../../problems/instance.js';
+import { currentCommandLine } from '../../provenance.js';
+import { runForward } from '../../reduction/chain.js';
+import { chooseTargetChain } from '../chain-choice.js';
+import type { Args, CliCommand } from '../command.js';
+import { budgetFrom, reductionOptionsFrom, withForce, withOutput, withShape } from '../options.js';
+
+/** `seth reduce FILE --to P [--via a,b] [--layers L --heads H] -o OUT`. */
+export const reduceCommand: CliCommand = {
+  command: 'reduce <file>',
+  describe: 'map an instance through a chain of reductions and write the target instance',
+  builder: (y: Argv): Argv =>
+    withForce(withShape(withOutput(y)))
+      .option('to', { type: 'string', default: 'transformer', describe: 'target problem' })
+      .option('via', { type: 'string', describe: 'explicit chain: comma-separated reduction ids' }),
+  async run(args: Args): Promise<number> {
+    const budget = budgetFrom(args);
+    const inst = loadInstance(String(args.file), { budget });
+    const chain = chooseTargetChain(inst.problem, args);
+    const steps = runForward(chain, inst.data, reductionOptionsFrom(args), budget, currentCommandLine());
+    const last = steps[steps.length - 1]!;
+    const out = { problem: last.reduction.target, data: last.target } as Instance;
+    writeOutputAtomic(String(args.o), serializeInstance(out));
+    return 0;
+  },
+};

@@ -1,0 +1,58 @@
+import yargs from 'yargs';
+import { CheckFailure, UserError } from '../errors.js';
+import { TOOL_VERSION } from '../version.js';
+import type { Args, CliCommand } from './command.js';
+import { COMMANDS } from './commands/index.js';
+
+/**
+ * `seth` entry point. Returns the exit code instead of exiting so tests can run it in-process.
+ * User errors print one line and exit 2; failed checks exit 1; no stack trace for either.
+ */
+export async function run(argv: readonly string[]): Promise<number> {
+  let exitCode = 0;
+  let usageError: string | undefined;
+  const parser = yargs([...argv])
+    .scriptName('seth')
+    .version(TOOL_VERSION)
+    .strict()
+    .demandCommand(1, 'name a command (seth --help lists them)')
+    .recommendCommands()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      usageError = msg ?? 'bad usage';
+    })
+    .epilog('Exit codes: 0 success, 1 a check failed, 2 bad input or usage.');
+  for (const cmd of COMMANDS) registerCommand(parser, cmd, (code) => (exitCode = code));
+  try {
+    await parser.parseAsync();
+  } catch (e) {
+    return reportError(e);
+  }
+  if (usageError !== undefined) {
+    process.stderr.write(`seth: ${usageError.split('\n')[0]}\n(see seth --help)\n`);
+    return 2;
+  }
+  return exitCode;
+}
+
+function registerCommand(parser: ReturnType<typeof yargs>, cmd: CliCommand, setExit: (code: number) => void): void {
+  parser.command(
+    cmd.command,
+    cmd.describe,
+    (y) => cmd.builder(y),
+    async (args) => {
+      setExit(await cmd.run(args as unknown as Args));
+    },
+  );
+}
+
+export function reportError(e: unknown): number {
+  if (e instanceof UserError || e instanceof CheckFailure) {
+    process.stderr.write(`seth: ${e.message.split('\n').join(' ')}\n`);
+    return e.exitCode;
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  process.stderr.write(`seth: internal error: ${err.message}\n${err.stack ?? ''}\nPlease report this with the command line above.\n`);
+  return 70;
+}

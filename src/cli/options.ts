@@ -1,0 +1,52 @@
+import type { Argv } from 'yargs';
+import type { z } from 'zod';
+import { UserError } from '../errors.js';
+import { defaultBudget, type MemoryBudget } from '../memory.js';
+import type { Args } from './command.js';
+
+/** Validate parsed CLI arguments with zod; errors name the option. */
+export function parseArgs<T>(schema: z.ZodType<T>, args: Args): T {
+  const r = schema.safeParse(args);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const opt = issue?.path.map(String).join('.') ?? '';
+    throw new UserError(`option --${opt}: ${issue?.message ?? 'invalid'}`);
+  }
+  return r.data;
+}
+
+export const withForce = (y: Argv): Argv =>
+  y.option('force', { type: 'boolean', default: false, describe: 'proceed even when the memory estimate exceeds the budget' });
+
+export const withJson = (y: Argv): Argv => y.option('json', { type: 'boolean', default: false, describe: 'machine-readable JSON output' });
+
+export const withOutput = (y: Argv, describe = 'output file (- for stdout)'): Argv =>
+  y.option('o', { alias: 'output', type: 'string', default: '-', describe });
+
+export const withEngine = (y: Argv): Argv =>
+  y
+    .option('engine', { type: 'string', describe: 'engine: reference | wasm | onnx (default: the registry default)' })
+    .option('dtype', { type: 'string', choices: ['f64', 'f32'], default: 'f64', describe: 'arithmetic of the engine' });
+
+export const withShape = (y: Argv): Argv =>
+  y
+    .option('layers', { alias: 'L', type: 'number', describe: 'layers L of the transformer (L·H heads carry the vectors of C)' })
+    .option('heads', { alias: 'H', type: 'number', describe: 'heads H per layer' })
+    .option('split', { type: 'number', describe: 'k-SAT splits: |V1| (default balanced)' })
+    .option('v3', { type: 'number', describe: 'k-SAT → 3-OV: |V3| directly (default ⌊log₂(L·H)⌋)' });
+
+export function budgetFrom(args: Args): MemoryBudget {
+  return defaultBudget(args.force === true);
+}
+
+/** The reduction options carried on the command line, passed to every reduction of a chain. */
+export function reductionOptionsFrom(args: Args): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['layers', 'heads', 'split', 'v3']) {
+    const v = args[k];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new UserError(`option --${k}: expected a non-negative integer, got ${String(v)}`);
+    out[k] = v;
+  }
+  return out;
+}

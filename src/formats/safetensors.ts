@@ -1,0 +1,459 @@
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { z } from 'zod';
+import { UserError, formatBytes } from '../errors.js';
+import { STDIO, displayName } from '../io/files.js';
+import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
+import type { HeadWeights, ReluMlp, TransformerModel } from '../problems/transformer.js';
+import {
+  allocate,
+  bytesPerElement,
+  dtypeOfData,
+  leToHostInPlace,
+  readExactly,
+  readInto,
+  shapeSize,
+  writeElementsLE,
+  writeStreamAtomic,
+  type ByteSink,
+  type NpyArray,
+  type NpyData,
+  type NpyDType,
+} from './npy.js';
+
+/**
+ * safetensors files (https://github.com/huggingface/safetensors, "Format"), written and read by
+ * the project:
+ *
+ *     N (u64 little-endian)   HEADER (N bytes of UTF-8 JSON)   DATA
+ *
+ * HEADER = {"__metadata__": {string: string}?, NAME: {"dtype": "F32", "shape": [..],
+ * "data_offsets": [begin, end]}, ...}; offsets are relative to the start of DATA, little-endian,
+ * C order. The writer pads HEADER with spaces so that DATA starts at a multiple of 8 bytes (as the
+ * reference implementation does) and lays the tensors out back to back in the order given.
+ *
+ * The reader is strict, like the reference implementation: N ≤ 100 MiB; the header is a JSON
+ * object starting with `{`; every entry has exactly dtype, shape and data_offsets; each tensor's
+ * byte range has the size its dtype and shape imply; the ranges tile DATA exactly (no gap, no
+ * overlap, nothing after the last one); the file is not truncated. Each violation is a one-line
+ * user error (exit 2).
+ *
+ * Supported dtypes: F64, F32, I32, U8 (the ones this project reads or writes).
+ */
+
+export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
+const HEADER_ALIGN = 8;
+
+export const ST_DTYPE: Readonly<Record<NpyDType, string>> = { f64: 'F64', f32: 'F32', i32: 'I32', u8: 'U8' };
+const FROM_ST: Readonly<Record<string, NpyDType>> = { F64: 'f64', F32: 'f32', I32: 'i32', U8: 'u8' };
+
+export interface TensorSource {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly data: NpyData;
+  /** Element type stored; default the data's own (f64 data may be stored as f32). */
+  readonly dtype?: NpyDType;
+}
+
+export interface SafetensorsFile {
+  /** `__metadata__`, or an empty object when absent. */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Tensors in file order (by data offset). */
+  readonly tensors: ReadonlyMap<string, NpyArray>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+// ---------------------------------------------------------------------------------------------
+
+function checkSources(tensors: readonly TensorSource[]): void {
+  const seen = new Set<string>();
+  for (const t of tensors) {
+    if (t.name === '__metadata__' || t.name.length === 0) throw new RangeError(`bad tensor name "${t.name}"`);
+    if (seen.has(t.name)) throw new RangeError(`tensor "${t.name}" given twice`);
+    seen.add(t.name);
+    const n = shapeSize(t.shape);
+    if (n !== t.data.length) throw new RangeError(`tensor "${t.name}": shape [${t.shape.join(', ')}] has ${n} elements, data has ${t.data.length}`);
+  }
+}
+
+/** The 8-byte length plus the padded JSON header for these tensors (data follows immediately). */
+export function safetensorsPreamble(tensors: readonly TensorSource[], metadata?: Readonly<Record<string, string>>): Uint8Array {
+  checkSources(tensors);
+  const header: Record<string, unknown> = {};
+  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
+  let offset = 0;
+  for (const t of tensors) {
+    const dtype = t.dtype ?? dtypeOfData(t.data);
+    const bytes = t.data.length * bytesPerElement(dtype);
+    header[t.name] = { dtype: ST_DTYPE[dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const padded = Math.ceil((8 + json.length) / HEADER_ALIGN) * HEADER_ALIGN - 8;
+  if (padded > MAX_HEADER_BYTES) throw new RangeError(`safetensors header would be ${formatBytes(padded)}, over ${formatBytes(MAX_HEADER_BYTES)}`);
+  const out = new Uint8Array(8 + padded);
+  new DataView(out.buffer).setBigUint64(0, BigInt(padded), true);
+  out.set(json, 8);
+  out.fill(0x20, 8 + json.length);
+  return out;
+}
+
+/** Stream a safetensors file into a sink, converting each tensor in bounded chunks. */
+export function streamSafetensors(sink: ByteSink, tensors: readonly TensorSource[], metadata?: Readonly<Record<string, string>>): void {
+  sink.write(safetensorsPreamble(tensors, metadata));
+  for (const t of tensors) writeElementsLE(sink, t.data, t.dtype ?? dtypeOfData(t.data));
+}
+
+/** Encode a (small) safetensors file in memory. */
+export function encodeSafetensors(tensors: readonly TensorSource[], metadata?: Readonly<Record<string, string>>): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  streamSafetensors(
+    {
+      write(chunk) {
+        parts.push(Uint8Array.from(chunk));
+        total += chunk.length;
+      },
+      get written() {
+        return total;
+      },
+    },
+    tensors,
+    metadata,
+  );
+  return Buffer.concat(parts);
+}
+
+/** Write a safetensors file atomically, streaming the data in chunks (`-` = stdout). */
+export function writeSafetensors(path: string, tensors: readonly TensorSource[], metadata?: Readonly<Record<string, string>>): void {
+  checkSources(tensors);
+  writeStreamAtomic(path, (sink) => streamSafetensors(sink, tensors, metadata));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reader
+// ---------------------------------------------------------------------------------------------
+
+interface Entry {
+  name: string;
+  dtype: NpyDType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+interface ParsedHeader {
+  metadata: Record<string, string>;
+  entries: Entry[];
+  dataStart: number;
+}
+
+function fail(name: string, message: string): UserError {
+  return new UserError(`${name}: not a valid safetensors file: ${message}`);
+}
+
+const NonNegInt = z.number().int().nonnegative().refine(Number.isSafeInteger, 'too large');
+const EntrySchema = z.strictObject({
+  dtype: z.string(),
+  shape: z.array(NonNegInt),
+  data_offsets: z.tuple([NonNegInt, NonNegInt]),
+});
+
+function parseLength(first8: Uint8Array, fileSize: number, name: string): number {
+  if (fileSize < 8) throw fail(name, `file is ${fileSize} bytes, too short for the 8-byte header length (truncated?)`);
+  const n = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true);
+  if (n > BigInt(MAX_HEADER_BYTES)) {
+    throw fail(name, `header length ${n} bytes is over the limit of ${formatBytes(MAX_HEADER_BYTES)}`);
+  }
+  const len = Number(n);
+  if (8 + len > fileSize) throw fail(name, `header says ${len} bytes but the file ends after ${fileSize - 8} (truncated)`);
+  return len;
+}
+
+function parseHeader(bytes: Uint8Array, fileSize: number, name: string): ParsedHeader {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw fail(name, 'header is not valid UTF-8');
+  }
+  if (!text.startsWith('{')) throw fail(name, `header must start with '{', found ${JSON.stringify(text.slice(0, 20))}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw fail(name, `header is not valid JSON (${(e as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(name, 'header must be a JSON object');
+  let metadata: Record<string, string> = {};
+  const entries: Entry[] = [];
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (key === '__metadata__') {
+      const m = z.record(z.string(), z.string()).safeParse(value);
+      if (!m.success) throw fail(name, '__metadata__ must be an object whose values are all strings');
+      metadata = m.data;
+      continue;
+    }
+    const e = EntrySchema.safeParse(value);
+    if (!e.success) {
+      const issue = e.error.issues[0];
+      throw fail(name, `tensor "${key}": expected {dtype, shape, data_offsets}${issue ? ` (${issue.path.join('.') || 'entry'}: ${issue.message})` : ''}`);
+    }
+    const dtype = FROM_ST[e.data.dtype];
+    if (!dtype) throw fail(name, `tensor "${key}": dtype ${JSON.stringify(e.data.dtype)} not supported; expected one of F64, F32, I32, U8`);
+    const [begin, end] = e.data.data_offsets;
+    let count: number;
+    try {
+      count = shapeSize(e.data.shape);
+    } catch (err) {
+      throw fail(name, `tensor "${key}": shape [${e.data.shape.join(', ')}]: ${(err as Error).message}`);
+    }
+    if (end < begin) throw fail(name, `tensor "${key}": data_offsets [${begin}, ${end}] end before they begin`);
+    const want = count * bytesPerElement(dtype);
+    if (end - begin !== want) {
+      throw fail(name, `tensor "${key}": shape [${e.data.shape.join(', ')}] of ${e.data.dtype} needs ${want} bytes, data_offsets [${begin}, ${end}] span ${end - begin}`);
+    }
+    entries.push({ name: key, dtype, shape: e.data.shape, begin, end });
+  }
+  const dataStart = 8 + bytes.length;
+  const dataLen = fileSize - dataStart;
+  // The byte ranges must tile [0, dataLen) exactly. Zero-length tensors may sit anywhere in order.
+  entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  let prev: Entry | undefined;
+  for (const e of entries) {
+    if (e.begin < at) throw fail(name, `tensors "${prev?.name}" and "${e.name}" overlap (bytes ${e.begin}..${at} of the data)`);
+    if (e.begin > at) {
+      throw fail(name, `gap in the data: bytes ${at}..${e.begin} belong to no tensor${prev ? ` (after "${prev.name}", before "${e.name}")` : ` (before "${e.name}")`}`);
+    }
+    at = e.end;
+    prev = e;
+  }
+  if (at > dataLen) throw fail(name, `tensor "${prev?.name}" ends at data byte ${at} but the file holds only ${dataLen} data bytes (truncated)`);
+  if (at < dataLen) throw fail(name, `${dataLen - at} bytes after the last tensor belong to no tensor`);
+  return { metadata, entries, dataStart };
+}
+
+function fromLittleEndian(dtype: NpyDType, bytes: Uint8Array, count: number): NpyData {
+  const data = allocate(dtype, count);
+  const dst = new Uint8Array(data.buffer);
+  dst.set(bytes);
+  leToHostInPlace(dst, bytesPerElement(dtype));
+  return data;
+}
+
+/** Parse a safetensors file held in memory (data copied into fresh, aligned typed arrays). */
+export function parseSafetensors(bytes: Uint8Array, name: string): SafetensorsFile {
+  const len = parseLength(bytes.subarray(0, 8), bytes.length, name);
+  const h = parseHeader(bytes.subarray(8, 8 + len), bytes.length, name);
+  const tensors = new Map<string, NpyArray>();
+  for (const e of h.entries) {
+    const count = shapeSize(e.shape);
+    tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data: fromLittleEndian(e.dtype, bytes.subarray(h.dataStart + e.begin, h.dataStart + e.end), count) });
+  }
+  return { metadata: h.metadata, tensors };
+}
+
+export interface ReadSafetensorsOptions {
+  budget?: MemoryBudget;
+}
+
+/** Read and validate a safetensors file; tensors are read straight into typed arrays. */
+export function readSafetensors(path: string, options: ReadSafetensorsOptions = {}): SafetensorsFile {
+  const name = displayName(path);
+  if (path === STDIO) throw new UserError('safetensors files cannot be read from standard input; give a path');
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UserError(`${name}: no such file`);
+    throw new UserError(`${name}: cannot read (${(e as Error).message})`);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (st.isDirectory()) throw new UserError(`${name}: is a directory, expected a .safetensors file`);
+    const size = st.size;
+    const len = parseLength(readExactly(fd, 0, Math.min(8, size)), size, name);
+    const h = parseHeader(readExactly(fd, 8, len), size, name);
+    guardMemory(`reading ${name}`, size - h.dataStart, options.budget ?? defaultBudget());
+    const tensors = new Map<string, NpyArray>();
+    for (const e of h.entries) {
+      const data = allocate(e.dtype, shapeSize(e.shape));
+      const bytes = new Uint8Array(data.buffer);
+      readInto(fd, h.dataStart + e.begin, bytes);
+      leToHostInPlace(bytes, bytesPerElement(e.dtype));
+      tensors.set(e.name, { dtype: e.dtype, shape: e.shape, data });
+    }
+    return { metadata: h.metadata, tensors };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transformer models as safetensors
+// ---------------------------------------------------------------------------------------------
+
+/** `format` metadata of a model file written by `seth export`. */
+export const TRANSFORMER_FORMAT = 'seth-workbench transformer v1';
+/** `form` metadata: which of the two equivalent multi-head forms the weights are in. */
+export const SUM_OF_HEADS_FORM = 'sum-of-heads (W_O folded into W_V)';
+
+/** Tensor names: `X`, `layers.L.heads.H.W_Q|W_K|W_V`, `layers.L.mlp.W1|b1|W2|b2`. */
+export function headTensorName(layer: number, head: number, w: 'W_Q' | 'W_K' | 'W_V'): string {
+  return `layers.${layer}.heads.${head}.${w}`;
+}
+export function mlpTensorName(layer: number, p: 'W1' | 'b1' | 'W2' | 'b2'): string {
+  return `layers.${layer}.mlp.${p}`;
+}
+
+/** The configuration recorded in `config` metadata (JSON). */
+export const ModelConfigSchema = z.strictObject({
+  problem: z.enum(['transformer', 'attention']),
+  tokens: z.number().int().min(1),
+  width: z.number().int().min(1),
+  layers: z.number().int().min(1),
+  heads: z.number().int().min(1),
+  scale: z.number(),
+  residual: z.boolean(),
+  mlp: z.enum(['identity', 'relu']),
+});
+export type ModelConfig = z.infer<typeof ModelConfigSchema>;
+
+export function modelConfig(model: TransformerModel): ModelConfig {
+  return {
+    problem: model.kind,
+    tokens: model.tokens,
+    width: model.width,
+    layers: model.layers,
+    heads: model.heads,
+    scale: model.scale,
+    residual: model.residual,
+    mlp: model.mlp.some((p) => p !== null) ? 'relu' : 'identity',
+  };
+}
+
+/** Every tensor of a model, in a fixed order (X first), stored as `dtype`. No data is copied. */
+export function transformerTensors(model: TransformerModel, dtype: 'f32' | 'f64'): TensorSource[] {
+  const { tokens: n, width: m } = model;
+  const out: TensorSource[] = [{ name: 'X', shape: [n, m], data: model.X, dtype }];
+  model.weights.forEach((layer, l) => {
+    layer.forEach((h, t) => {
+      out.push({ name: headTensorName(l, t, 'W_Q'), shape: [m, m], data: h.Q, dtype });
+      out.push({ name: headTensorName(l, t, 'W_K'), shape: [m, m], data: h.K, dtype });
+      out.push({ name: headTensorName(l, t, 'W_V'), shape: [m, m], data: h.V, dtype });
+    });
+    const p = model.mlp[l];
+    if (p) {
+      out.push({ name: mlpTensorName(l, 'W1'), shape: [m, p.hidden], data: p.W1, dtype });
+      out.push({ name: mlpTensorName(l, 'b1'), shape: [p.hidden], data: p.b1, dtype });
+      out.push({ name: mlpTensorName(l, 'W2'), shape: [p.hidden, m], data: p.W2, dtype });
+      out.push({ name: mlpTensorName(l, 'b2'), shape: [m], data: p.b2, dtype });
+    }
+  });
+  return out;
+}
+
+/**
+ * Metadata of a model file: format, form, config (JSON), scale (the exact decimal of the double),
+ * annotations (JSON), plus `extra` (the exporter adds fingerprint and provenance).
+ */
+export function transformerMetadata(model: TransformerModel, extra: Readonly<Record<string, string>> = {}): Record<string, string> {
+  return {
+    format: TRANSFORMER_FORMAT,
+    form: SUM_OF_HEADS_FORM,
+    semantics:
+      'X_l = MLP_l(X_{l-1} + sum_h softmax(scale * (X_{l-1} W_Q^h)(X_{l-1} W_K^h)^T) (X_{l-1} W_V^h)); residual term only if config.residual; MLP(Y) = relu(Y W1 + b1) W2 + b2 or identity; row-major',
+    config: JSON.stringify(modelConfig(model)),
+    scale: String(model.scale),
+    annotations: JSON.stringify(model.annotations),
+    ...extra,
+  };
+}
+
+function toF64(a: NpyArray): Float64Array {
+  return a.data instanceof Float64Array ? a.data : Float64Array.from(a.data);
+}
+
+/** Rebuild a model from a file written with `transformerTensors` + `transformerMetadata`. */
+export function modelFromSafetensors(file: SafetensorsFile, name: string): TransformerModel {
+  const md = file.metadata;
+  if (md.format !== TRANSFORMER_FORMAT) {
+    throw new UserError(`${name}: metadata "format" is ${JSON.stringify(md.format ?? null)}, expected "${TRANSFORMER_FORMAT}"`);
+  }
+  if (md.form !== SUM_OF_HEADS_FORM) throw new UserError(`${name}: metadata "form" is ${JSON.stringify(md.form ?? null)}, expected "${SUM_OF_HEADS_FORM}"`);
+  let cfg: ModelConfig;
+  try {
+    cfg = ModelConfigSchema.parse(JSON.parse(md.config ?? ''));
+  } catch (e) {
+    throw new UserError(`${name}: metadata "config" is not a valid model configuration (${(e as Error).message.split('\n')[0]})`);
+  }
+  let annotations: Record<string, number | string> = {};
+  if (md.annotations !== undefined) {
+    const a = z.record(z.string(), z.union([z.number(), z.string()])).safeParse(safeJson(md.annotations));
+    if (!a.success) throw new UserError(`${name}: metadata "annotations" must be a JSON object of numbers and strings`);
+    annotations = a.data;
+  }
+  const { tokens: n, width: m } = cfg;
+  const used = new Set<string>();
+  const get = (t: string, shape: readonly number[] | null): NpyArray => {
+    const a = file.tensors.get(t);
+    if (!a) throw new UserError(`${name}: tensor "${t}" is missing`);
+    if (a.dtype !== 'f32' && a.dtype !== 'f64') throw new UserError(`${name}: tensor "${t}" has dtype ${ST_DTYPE[a.dtype]}, expected F32 or F64`);
+    if (shape && (a.shape.length !== shape.length || a.shape.some((d, i) => d !== shape[i]))) {
+      throw new UserError(`${name}: tensor "${t}" has shape [${a.shape.join(', ')}], expected [${shape.join(', ')}]`);
+    }
+    used.add(t);
+    return a;
+  };
+  const X = toF64(get('X', [n, m]));
+  const weights: HeadWeights[][] = [];
+  const mlp: (ReluMlp | null)[] = [];
+  for (let l = 0; l < cfg.layers; l++) {
+    const layer: HeadWeights[] = [];
+    for (let t = 0; t < cfg.heads; t++) {
+      layer.push({
+        Q: toF64(get(headTensorName(l, t, 'W_Q'), [m, m])),
+        K: toF64(get(headTensorName(l, t, 'W_K'), [m, m])),
+        V: toF64(get(headTensorName(l, t, 'W_V'), [m, m])),
+      });
+    }
+    weights.push(layer);
+    if (cfg.mlp === 'relu') {
+      const b1 = get(mlpTensorName(l, 'b1'), null);
+      if (b1.shape.length !== 1) throw new UserError(`${name}: tensor "${mlpTensorName(l, 'b1')}" must be 1-D`);
+      const hidden = b1.shape[0]!;
+      mlp.push({
+        hidden,
+        W1: toF64(get(mlpTensorName(l, 'W1'), [m, hidden])),
+        b1: toF64(b1),
+        W2: toF64(get(mlpTensorName(l, 'W2'), [hidden, m])),
+        b2: toF64(get(mlpTensorName(l, 'b2'), [m])),
+      });
+    } else mlp.push(null);
+  }
+  const extra = [...file.tensors.keys()].filter((k) => !used.has(k));
+  if (extra.length > 0) throw new UserError(`${name}: unexpected tensor(s) ${extra.slice(0, 3).map((k) => `"${k}"`).join(', ')} for this configuration`);
+  return {
+    kind: cfg.problem,
+    tokens: n,
+    width: m,
+    layers: cfg.layers,
+    heads: cfg.heads,
+    scale: cfg.scale,
+    residual: cfg.residual,
+    X,
+    weights,
+    mlp,
+    annotations,
+  };
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}

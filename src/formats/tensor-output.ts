@@ -1,0 +1,270 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { UserError } from '../errors.js';
+import { displayName, readInputBytes, writeOutputAtomic } from '../io/files.js';
+import type { MemoryBudget } from '../memory.js';
+import type { TransformerModel } from '../problems/transformer.js';
+import { ProvenanceSchema, type Provenance } from '../provenance.js';
+import { readNpy, writeNpy, type NpyArray } from './npy.js';
+import { readSafetensors } from './safetensors.js';
+
+/**
+ * Outputs X_L computed anywhere (onnxruntime, PyTorch on a GPU, another machine), loaded and
+ * checked against the instance they claim to answer.
+ *
+ * Accepted files:
+ *  - `.npy`: a 2-D float32 or float64 array [n, m], optionally with a sidecar `PATH.json`
+ *    (`{"format": "seth-workbench output v1", "tensor": "X_L", "instance_fingerprint": …,
+ *    "instance_provenance": {…}, "computed_by": {…}}`) as `interop/run_torch.py` writes it;
+ *  - `.safetensors`: a tensor `X_L` [n, m], with the same keys (strings; provenance as JSON) in
+ *    `__metadata__`;
+ *  - `.json`: a bare n×m array of numbers, or an object `{"X_L": [[…]], …}` with the same keys.
+ *
+ * Checks, each a one-line user error (exit 2): shape exactly [n, m]; dtype f32 or f64; every entry
+ * finite; when the file carries `instance_fingerprint`, it equals `modelFingerprint(model)`; when
+ * it carries `instance_provenance` and the instance has provenance, the two are equal.
+ */
+
+export const OUTPUT_FORMAT = 'seth-workbench output v1';
+
+/**
+ * SHA-256 over the model's content: its configuration (JSON) and every tensor as float64
+ * little-endian in a fixed order (X, then per layer per head W_Q, W_K, W_V, then the MLP).
+ * Annotations and provenance are not part of it. Written as "sha256:<hex>".
+ */
+export function modelFingerprint(model: TransformerModel): string {
+  const h = createHash('sha256');
+  h.update(
+    JSON.stringify({
+      kind: model.kind,
+      tokens: model.tokens,
+      width: model.width,
+      layers: model.layers,
+      heads: model.heads,
+      scale: model.scale,
+      residual: model.residual,
+      mlp: model.mlp.map((p) => (p ? p.hidden : null)),
+    }),
+  );
+  const add = (a: Float64Array): void => {
+    const le = new Float64Array(a.length);
+    le.set(a);
+    const bytes = new Uint8Array(le.buffer);
+    if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) for (let i = 0; i < bytes.length; i += 8) bytes.subarray(i, i + 8).reverse();
+    h.update(bytes);
+  };
+  add(model.X);
+  for (const layer of model.weights) for (const w of layer) (add(w.Q), add(w.K), add(w.V));
+  for (const p of model.mlp) if (p) (add(p.W1), add(p.b1), add(p.W2), add(p.b2));
+  return `sha256:${h.digest('hex')}`;
+}
+
+/** What an output file may say about where it came from. */
+export const OutputMetaSchema = z.object({
+  format: z.literal(OUTPUT_FORMAT).optional(),
+  tensor: z.string().optional(),
+  dtype: z.enum(['f32', 'f64']).optional(),
+  shape: z.array(z.number().int().nonnegative()).optional(),
+  instance_fingerprint: z.string().optional(),
+  instance_provenance: ProvenanceSchema.nullable().optional(),
+  computed_by: z.record(z.string(), z.unknown()).optional(),
+});
+export type OutputMeta = z.infer<typeof OutputMetaSchema>;
+
+export interface ValidatedOutput {
+  /** X_L, n×m row-major, widened to float64. */
+  output: Float64Array;
+  /** Element type the file stored. */
+  dtype: 'f32' | 'f64';
+  /** Whether the file's instance fingerprint was present and matched. */
+  fingerprint: 'matched' | 'absent';
+  /** Whether the file's instance provenance was compared with the instance's and matched. */
+  provenance: 'matched' | 'absent';
+  /** Free-form `computed_by` record (engine, device, versions), when the file has one. */
+  computedBy?: Record<string, unknown>;
+}
+
+export interface LoadedOutput extends ValidatedOutput {
+  path: string;
+  format: 'npy' | 'safetensors' | 'json';
+  /** The sidecar that was read, when any. */
+  sidecar?: string;
+}
+
+/** Sidecar of a .npy output: `X_L.npy` → `X_L.npy.json`. */
+export function sidecarPath(npyPath: string): string {
+  return `${npyPath}.json`;
+}
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+function sameProvenance(a: Provenance, b: Provenance): boolean {
+  return canonical(ProvenanceSchema.parse(a)) === canonical(ProvenanceSchema.parse(b));
+}
+
+/**
+ * Check a loaded tensor against the model it claims to answer and widen it to float64.
+ * `name` names the file in error messages; `meta` is what the file (or its sidecar) says.
+ */
+export function validateOutput(tensor: NpyArray, model: TransformerModel, name: string, meta: OutputMeta = {}): ValidatedOutput {
+  const { tokens: n, width: m } = model;
+  if (tensor.dtype !== 'f32' && tensor.dtype !== 'f64') {
+    throw new UserError(`${name}: X_L has dtype ${tensor.dtype}, expected f32 or f64`);
+  }
+  const shape = tensor.shape;
+  if (shape.length !== 2 || shape[0] !== n || shape[1] !== m) {
+    const hint = shape.length === 3 && shape[0] === 1 && shape[1] === n && shape[2] === m ? ' (drop the leading batch dimension)' : '';
+    throw new UserError(`${name}: X_L has shape [${shape.join(', ')}], expected [${n}, ${m}] (tokens × width of the instance)${hint}`);
+  }
+  if (meta.shape && (meta.shape.length !== 2 || meta.shape[0] !== n || meta.shape[1] !== m)) {
+    throw new UserError(`${name}: metadata says shape [${meta.shape.join(', ')}], expected [${n}, ${m}]`);
+  }
+  if (meta.dtype && meta.dtype !== tensor.dtype) throw new UserError(`${name}: metadata says dtype ${meta.dtype} but the data is ${tensor.dtype}`);
+  const data = tensor.data;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v)) {
+      throw new UserError(`${name}: X_L[${Math.floor(i / m)}][${i % m}] is ${String(v)}; every entry must be finite`);
+    }
+  }
+  let fingerprint: 'matched' | 'absent' = 'absent';
+  if (meta.instance_fingerprint !== undefined) {
+    const mine = modelFingerprint(model);
+    if (meta.instance_fingerprint !== mine) {
+      throw new UserError(`${name}: computed for a different instance (instance fingerprint ${meta.instance_fingerprint}, this instance is ${mine})`);
+    }
+    fingerprint = 'matched';
+  }
+  let provenance: 'matched' | 'absent' = 'absent';
+  if (meta.instance_provenance && model.provenance) {
+    if (!sameProvenance(meta.instance_provenance, model.provenance)) {
+      throw new UserError(
+        `${name}: computed for a different instance (its provenance says ${JSON.stringify(meta.instance_provenance.command)}, ` +
+          `this instance was made by ${JSON.stringify(model.provenance.command)})`,
+      );
+    }
+    provenance = 'matched';
+  }
+  const out: ValidatedOutput = {
+    output: data instanceof Float64Array ? data : Float64Array.from(data),
+    dtype: tensor.dtype,
+    fingerprint,
+    provenance,
+  };
+  if (meta.computed_by) out.computedBy = meta.computed_by;
+  return out;
+}
+
+function parseMeta(raw: unknown, name: string): OutputMeta {
+  const r = OutputMetaSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    throw new UserError(`${name}: bad output metadata${issue ? ` (field ${issue.path.join('.') || '(top level)'}: ${issue.message})` : ''}`);
+  }
+  return r.data;
+}
+
+function parseJsonText(bytes: Uint8Array, name: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (e) {
+    throw new UserError(`${name}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** safetensors `__metadata__` values are strings: provenance and computed_by hold JSON. */
+function metaFromStrings(md: Readonly<Record<string, string>>, name: string): OutputMeta {
+  const raw: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(md)) {
+    if (k === 'instance_provenance' || k === 'computed_by' || k === 'shape') {
+      try {
+        raw[k] = JSON.parse(v);
+      } catch {
+        throw new UserError(`${name}: metadata "${k}" is not valid JSON`);
+      }
+    } else if (k in OutputMetaSchema.shape) raw[k] = v;
+  }
+  return parseMeta(raw, name);
+}
+
+export interface LoadOutputOptions {
+  budget?: MemoryBudget;
+}
+
+/** Load an X_L from .npy (+ sidecar), .safetensors or .json and validate it against `model`. */
+export function loadOutput(path: string, model: TransformerModel, options: LoadOutputOptions = {}): LoadedOutput {
+  const name = displayName(path);
+  const lower = path.toLowerCase();
+  if (lower.endsWith('.npy')) {
+    const arr = readNpy(path, options.budget ? { budget: options.budget } : {});
+    const side = sidecarPath(path);
+    let meta: OutputMeta = {};
+    let sidecar: string | undefined;
+    if (existsSync(side)) {
+      meta = parseMeta(parseJsonText(readInputBytes(side, 64 * 1024 * 1024), side), side);
+      sidecar = side;
+    }
+    const v = validateOutput(arr, model, name, meta);
+    return sidecar ? { ...v, path, format: 'npy', sidecar } : { ...v, path, format: 'npy' };
+  }
+  if (lower.endsWith('.safetensors')) {
+    const file = readSafetensors(path, options.budget ? { budget: options.budget } : {});
+    const key = file.tensors.has('X_L') ? 'X_L' : file.tensors.size === 1 ? [...file.tensors.keys()][0]! : undefined;
+    if (key === undefined) throw new UserError(`${name}: no tensor named "X_L" (found ${[...file.tensors.keys()].slice(0, 5).join(', ') || 'none'})`);
+    const meta = metaFromStrings(file.metadata, name);
+    return { ...validateOutput(file.tensors.get(key)!, model, name, meta), path, format: 'safetensors' };
+  }
+  if (lower.endsWith('.json')) {
+    const raw = parseJsonText(readInputBytes(path), name);
+    let rows: unknown;
+    let meta: OutputMeta = {};
+    if (Array.isArray(raw)) rows = raw;
+    else if (raw !== null && typeof raw === 'object') {
+      const { X_L: xl, output, ...rest } = raw as Record<string, unknown>;
+      rows = xl ?? output;
+      if (rows === undefined) throw new UserError(`${name}: expected an n×m array, or an object with "X_L"`);
+      meta = parseMeta(rest, name);
+    } else throw new UserError(`${name}: expected an n×m array, or an object with "X_L"`);
+    const parsed = z.array(z.array(z.number())).safeParse(rows);
+    if (!parsed.success) throw new UserError(`${name}: X_L must be an array of rows of numbers`);
+    const m = parsed.data[0]?.length ?? 0;
+    const ragged = parsed.data.findIndex((r) => r.length !== m);
+    if (ragged >= 0) throw new UserError(`${name}: row ${ragged} of X_L has ${parsed.data[ragged]!.length} entries, row 0 has ${m}`);
+    const data = new Float64Array(parsed.data.length * m);
+    parsed.data.forEach((r, i) => data.set(r, i * m));
+    return { ...validateOutput({ dtype: 'f64', shape: [parsed.data.length, m], data }, model, name, meta), path, format: 'json' };
+  }
+  throw new UserError(`${name}: unknown output format; expected a .npy, .safetensors or .json file`);
+}
+
+export interface WriteOutputOptions {
+  dtype?: 'f32' | 'f64';
+  /** Recorded as `computed_by` in the sidecar. */
+  computedBy?: Record<string, unknown>;
+}
+
+/** Write X_L as .npy plus its sidecar (fingerprint and provenance of the instance). */
+export function writeOutputNpy(path: string, output: Float64Array, model: TransformerModel, options: WriteOutputOptions = {}): void {
+  const dtype = options.dtype ?? 'f64';
+  writeNpy(path, { shape: [model.tokens, model.width], data: output, dtype });
+  const meta: OutputMeta = {
+    format: OUTPUT_FORMAT,
+    tensor: 'X_L',
+    dtype,
+    shape: [model.tokens, model.width],
+    instance_fingerprint: modelFingerprint(model),
+    instance_provenance: model.provenance ?? null,
+  };
+  if (options.computedBy) meta.computed_by = options.computedBy;
+  writeOutputAtomic(sidecarPath(path), `${JSON.stringify(meta, null, 1)}\n`);
+}

@@ -1,0 +1,71 @@
+import { createRequire } from 'node:module';
+import { evaluateCnf, numClauses, type Cnf, type SatSolution } from '../problems/ksat.js';
+
+/** Name recorded in provenance (`expected.oracle`) for answers computed here. */
+export const MINISAT_ORACLE = 'minisat (logic-solver)';
+
+/**
+ * The part of npm `logic-solver` (MiniSat compiled to JavaScript, CommonJS) used here. Terms are
+ * variable names, negated with a leading '-'. Names must not look numeric, hence `v1`, `v2`, ….
+ */
+interface LogicFormula {
+  readonly __logicFormula?: never;
+}
+type LogicTerm = string;
+interface LogicSolution {
+  evaluate(term: LogicTerm): boolean;
+}
+interface LogicSolver {
+  require(formula: LogicFormula | LogicTerm): void;
+  solve(): LogicSolution | null;
+}
+interface LogicModule {
+  Solver: new () => LogicSolver;
+  or(...operands: LogicTerm[]): LogicFormula | LogicTerm;
+  FALSE: LogicTerm;
+  disablingAssertions<T>(f: () => T): T;
+}
+
+const Logic = createRequire(import.meta.url)('logic-solver') as LogicModule;
+
+function varName(v: number): string {
+  return `v${v}`;
+}
+
+/**
+ * Decide a CNF with MiniSat. An empty clause is UNSAT without calling the solver; variables that
+ * occur in no clause get 0. A SAT model is re-checked with `evaluateCnf`; a model that does not
+ * satisfy the formula is an oracle bug and throws.
+ */
+export function solveWithMinisat(cnf: Cnf): SatSolution {
+  const m = numClauses(cnf);
+  for (let i = 0; i < m; i++) if (cnf.offsets[i + 1] === cnf.offsets[i]) return { answer: 'UNSAT' };
+
+  const solution = Logic.disablingAssertions(() => {
+    const solver = new Logic.Solver();
+    for (let i = 0; i < m; i++) {
+      const terms: LogicTerm[] = [];
+      for (let p = cnf.offsets[i]!; p < cnf.offsets[i + 1]!; p++) {
+        const l = cnf.lits[p]!;
+        terms.push(l > 0 ? varName(l) : `-${varName(-l)}`);
+      }
+      solver.require(Logic.or(...terms));
+    }
+    return solver.solve();
+  });
+  if (solution === null) return { answer: 'UNSAT' };
+
+  const used = new Uint8Array(cnf.vars + 1);
+  for (const l of cnf.lits) used[Math.abs(l)] = 1;
+  const assignment = new Uint8Array(cnf.vars);
+  for (let v = 1; v <= cnf.vars; v++) {
+    if (used[v] === 1 && solution.evaluate(varName(v))) assignment[v - 1] = 1;
+  }
+  const check = evaluateCnf(cnf, assignment);
+  if (!check.satisfied) {
+    throw new Error(
+      `oracle bug: ${MINISAT_ORACLE} returned a model that falsifies clause ${check.failingClause} of a formula with ${cnf.vars} variables and ${m} clauses`,
+    );
+  }
+  return { answer: 'SAT', assignment };
+}

@@ -1,0 +1,204 @@
+import type { z } from 'zod';
+import type { Engine } from '../engine/types.js';
+import { MINISAT_ORACLE, solveWithMinisat } from '../oracles/minisat.js';
+import { OV_BRUTE_ORACLE, solveOvBrute } from '../oracles/ov-brute.js';
+import { THREE_OV_BRUTE_ORACLE, solveThreeOvBrute } from '../oracles/three-ov-brute.js';
+import type { Answer } from './answer.js';
+import type { Instance, ProblemId } from './instance.js';
+import {
+  KsatJsonSchema,
+  assignmentToLiterals,
+  cnfFromJson,
+  cnfToJson,
+  type KsatJson,
+  evaluateCnf,
+  maxClauseWidth,
+  numClauses,
+  type Cnf,
+  type SatSolution,
+} from './ksat.js';
+import {
+  MatmulBatchJsonSchema,
+  directProducts,
+  matmulBatchFromJson,
+  matmulBatchSizes,
+  matmulBatchToJson,
+  verifyMatmulProducts,
+  type MatmulBatch,
+  type MatmulBatchJson,
+  type MatmulProducts,
+} from './matmul-batch.js';
+import { OvJsonSchema, ovFromJson, ovToJson, type OvJson, verifyOvWitness, type OvInstance, type OvSolution } from './ov.js';
+import { ThreeOvJsonSchema, threeOvFromJson, threeOvToJson, type ThreeOvJson, verifyThreeOvWitness, type ThreeOvInstance, type ThreeOvSolution } from './three-ov.js';
+import {
+  TransformerJsonSchema,
+  maxAbsEntry,
+  modelBytes,
+  modelFromJson,
+  modelToJson,
+  type TransformerJson,
+  type TransformerModel,
+} from './transformer.js';
+
+/** What solving a transformer/attention instance means: computing its output with an engine. */
+export interface ModelOutput {
+  output: Float64Array;
+  engine: string;
+  dtype: string;
+}
+
+export interface SolveContext {
+  engine: Engine;
+}
+
+/**
+ * A problem's catalogue entry: sizes (what declared overheads are measured against), the JSON
+ * schema of its file form, the independent solver, and witness verification against the instance.
+ */
+export interface ProblemSpec<I, Sol> {
+  readonly id: ProblemId;
+  readonly title: string;
+  readonly summary: string;
+  /** Decision problems have an answer; computations (transformer) have an output. */
+  readonly decision: boolean;
+  /** Name of the independent solver behind `solve`. */
+  readonly oracle: string;
+  readonly jsonSchema: z.ZodType;
+  sizes(instance: I): Record<string, number>;
+  /** Bytes an instance of these sizes occupies in memory (for refusing work up front). */
+  estimateBytes(sizes: Readonly<Record<string, number>>): number;
+  /** Ground truth from an oracle that is independent of the reductions and engines. */
+  solve(instance: I, ctx: SolveContext): Promise<Sol>;
+  /** Checks a solution's witness against the instance itself (true for NO answers without witness). */
+  verify(instance: I, solution: Sol): boolean;
+  answer(solution: Sol): Answer | undefined;
+  /** Witness in the form reports use (DIMACS literals, index tuples). */
+  witnessOf(solution: Sol): unknown;
+  toJson(instance: I): unknown;
+  /** Build the instance from JSON that `jsonSchema` has already validated. */
+  fromJson(json: unknown): I;
+}
+
+export type AnyProblemSpec = ProblemSpec<unknown, unknown>;
+
+function define<I, Sol>(p: ProblemSpec<I, Sol>): AnyProblemSpec {
+  return p as unknown as AnyProblemSpec;
+}
+
+const ksat = define<Cnf, SatSolution>({
+  id: 'ksat',
+  title: 'k-SAT (CNF)',
+  summary: 'CNF formula over variables 1..n; DIMACS files (or JSON). Answer SAT/UNSAT, witness one literal per variable.',
+  decision: true,
+  oracle: MINISAT_ORACLE,
+  jsonSchema: KsatJsonSchema,
+  sizes: (c) => ({ vars: c.vars, clauses: numClauses(c), k: maxClauseWidth(c) }),
+  estimateBytes: (s) => 16 * (s.clauses ?? 0) * Math.max(1, s.k ?? 3) + (s.vars ?? 0),
+  solve: (c) => Promise.resolve(solveWithMinisat(c)),
+  verify: (c, s) =>
+    s.answer === 'UNSAT' ? s.assignment === undefined : s.assignment !== undefined && evaluateCnf(c, s.assignment).satisfied,
+  answer: (s) => s.answer,
+  witnessOf: (s) => (s.assignment ? assignmentToLiterals(s.assignment) : null),
+  toJson: cnfToJson,
+  fromJson: (j) => cnfFromJson(j as KsatJson),
+});
+
+const ov = define<OvInstance, OvSolution>({
+  id: 'ov',
+  title: 'Orthogonal Vectors',
+  summary: 'A, B ⊆ {0,1}^d: is there a ∈ A, b ∈ B with ⟨a,b⟩ = 0? Witness (i, j).',
+  decision: true,
+  oracle: OV_BRUTE_ORACLE,
+  jsonSchema: OvJsonSchema,
+  sizes: (o) => ({ sizeA: o.A.rows, sizeB: o.B.rows, dim: o.dim }),
+  estimateBytes: (s) => 4 * Math.ceil(Math.max(1, s.dim ?? 1) / 32) * ((s.sizeA ?? 0) + (s.sizeB ?? 0)),
+  solve: (o) => Promise.resolve(solveOvBrute(o)),
+  verify: (o, s) => (s.answer === 'NO' ? s.witness === undefined : s.witness !== undefined && verifyOvWitness(o, s.witness)),
+  answer: (s) => s.answer,
+  witnessOf: (s) => s.witness ?? null,
+  toJson: ovToJson,
+  fromJson: (j) => ovFromJson(j as OvJson),
+});
+
+const threeOv = define<ThreeOvInstance, ThreeOvSolution>({
+  id: '3ov',
+  title: '3-Orthogonal Vectors',
+  summary: 'A, B, C ⊆ {0,1}^d: is there (a, b, c) with Σ_k a[k]b[k]c[k] = 0? Witness (i, j, k).',
+  decision: true,
+  oracle: THREE_OV_BRUTE_ORACLE,
+  jsonSchema: ThreeOvJsonSchema,
+  sizes: (o) => ({ sizeA: o.A.rows, sizeB: o.B.rows, sizeC: o.C.rows, dim: o.dim }),
+  estimateBytes: (s) =>
+    4 * Math.ceil(Math.max(1, s.dim ?? 1) / 32) * ((s.sizeA ?? 0) + (s.sizeB ?? 0) + (s.sizeC ?? 0)),
+  solve: (o) => Promise.resolve(solveThreeOvBrute(o)),
+  verify: (o, s) =>
+    s.answer === 'NO' ? s.witness === undefined : s.witness !== undefined && verifyThreeOvWitness(o, s.witness),
+  answer: (s) => s.answer,
+  witnessOf: (s) => s.witness ?? null,
+  toJson: threeOvToJson,
+  fromJson: (j) => threeOvFromJson(j as ThreeOvJson),
+});
+
+function modelSpec(id: 'transformer' | 'attention', title: string, summary: string): AnyProblemSpec {
+  return define<TransformerModel, ModelOutput>({
+    id,
+    title,
+    summary,
+    decision: false,
+    oracle: 'the selected engine',
+    jsonSchema: TransformerJsonSchema,
+    sizes: (m) => ({ tokens: m.tokens, width: m.width, layers: m.layers, heads: m.heads, maxAbsEntry: maxAbsEntry(m) }),
+    // The model, plus the engine's working set (Q, K, V, output, residual copy: about 6 n·m).
+    estimateBytes: (s) => {
+      const p = { tokens: s.tokens ?? 0, width: s.width ?? 0, layers: s.layers ?? 1, heads: s.heads ?? 1 };
+      return modelBytes(p) + 6 * 8 * p.tokens * p.width;
+    },
+    solve: async (m, ctx) => {
+      const r = await ctx.engine.evaluate(m);
+      return { output: r.output, engine: r.engine, dtype: r.dtype };
+    },
+    verify: (m, s) => s.output.length === m.tokens * m.width,
+    answer: () => undefined,
+    witnessOf: () => null,
+    toJson: modelToJson,
+    fromJson: (j) => modelFromJson(j as TransformerJson),
+  });
+}
+
+const matmulBatch = define<MatmulBatch, MatmulProducts>({
+  id: 'matmul-batch',
+  title: 'Batch of matrix products',
+  summary: 'count pairs (A_t, B_t) of N×N matrices (integer, rational or float entries); output every A_t·B_t (model.md §4).',
+  decision: false,
+  oracle: 'direct multiplication (exact rationals for integer/rational entries)',
+  jsonSchema: MatmulBatchJsonSchema,
+  sizes: matmulBatchSizes,
+  // A, B and the product of every pair, as doubles.
+  estimateBytes: (s) => 3 * 8 * (s.count ?? 0) * (s.size ?? 0) ** 2,
+  solve: (b) => Promise.resolve(directProducts(b)),
+  verify: verifyMatmulProducts,
+  answer: () => undefined,
+  witnessOf: () => null,
+  toJson: matmulBatchToJson,
+  fromJson: (j) => matmulBatchFromJson(j as MatmulBatchJson),
+});
+
+export const PROBLEMS: readonly AnyProblemSpec[] = [
+  ksat,
+  ov,
+  threeOv,
+  modelSpec('attention', 'Multi-head attention', 'Σ_h softmax(s·XW_Q(XW_K)ᵀ)·XW_V on tokens X: one layer, no residual.'),
+  modelSpec('transformer', 'Transformer (L layers, H heads)', 'X_ℓ = MLP(X_{ℓ−1} + Σ_h Att_h(X_{ℓ−1})), output X_L (model.md §1).'),
+  matmulBatch,
+];
+
+export function problemSpec(id: ProblemId): AnyProblemSpec {
+  const p = PROBLEMS.find((q) => q.id === id);
+  if (!p) throw new Error(`no problem spec for ${id}`);
+  return p;
+}
+
+/** Typed view of a tagged instance's data for its spec. */
+export function specOf(instance: Instance): AnyProblemSpec {
+  return problemSpec(instance.problem);
+}

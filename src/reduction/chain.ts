@@ -1,0 +1,99 @@
+import { UserError } from '../errors.js';
+import { guardMemory, type MemoryBudget } from '../memory.js';
+import { problemSpec } from '../problems/registry.js';
+import { makeProvenance, type Provenance } from '../provenance.js';
+import { evalOverhead } from './formula.js';
+import type { AnyReduction, ReductionContext } from './types.js';
+
+/** One executed forward step: everything backward needs, plus declared and measured sizes. */
+export interface ChainStep {
+  reduction: AnyReduction;
+  source: unknown;
+  target: unknown;
+  meta: unknown;
+  options: unknown;
+  declared: Record<string, number>;
+  measured: Record<string, number>;
+  params: Record<string, number>;
+}
+
+export function parseReductionOptions(r: AnyReduction, raw: Record<string, unknown>): unknown {
+  const parsed = r.optionsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`${r.id}: option --${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * Run one reduction forward: parse options, refuse (before allocating) a target whose declared
+ * size would not fit the memory budget, build it, and stamp it with provenance that points back
+ * to the source.
+ */
+export function forwardStep(
+  r: AnyReduction,
+  source: unknown,
+  rawOptions: Record<string, unknown>,
+  budget: MemoryBudget,
+  command?: string,
+): ChainStep {
+  const options = parseReductionOptions(r, rawOptions);
+  const params = r.params(source, options);
+  const declared = evalOverhead(r.overhead, params);
+  const targetSpec = problemSpec(r.target);
+  guardMemory(`${r.id} (target ${describeSizes(declared)})`, targetSpec.estimateBytes(declared), budget);
+  const { target, meta } = r.forward(source, options);
+  const sourceProv = (source as { provenance?: Provenance }).provenance;
+  // Record the declared sizes with their formulas, so `seth info` can set them beside the measured ones.
+  const prov = makeProvenance(
+    r.id,
+    sourceProv?.seed ?? null,
+    { ...(options as Record<string, unknown>), sourceParams: params, declaredSizes: declared, sizeFormulas: { ...r.overhead } },
+    undefined,
+    command,
+  );
+  const expected = sourceProv?.expected;
+  // Decision targets inherit the source's known answer (SAT ↔ YES); computations have none.
+  if (expected && targetSpec.decision) {
+    prov.expected = { ...expected, answer: expected.answer === 'SAT' ? 'YES' : expected.answer === 'UNSAT' ? 'NO' : expected.answer };
+  }
+  if (sourceProv) prov.from = sourceProv;
+  (target as { provenance?: Provenance }).provenance = prov;
+  return { reduction: r, source, target, meta, options, declared, measured: targetSpec.sizes(target), params };
+}
+
+export function runForward(
+  chain: readonly AnyReduction[],
+  source: unknown,
+  rawOptions: Record<string, unknown>,
+  budget: MemoryBudget,
+  command?: string,
+): ChainStep[] {
+  const steps: ChainStep[] = [];
+  let current = source;
+  for (const r of chain) {
+    const step = forwardStep(r, current, rawOptions, budget, command);
+    steps.push(step);
+    current = step.target;
+  }
+  return steps;
+}
+
+/** Map the last target's solution back through every step; returns the solution at each level (source first). */
+export function runBackward(steps: readonly ChainStep[], targetSolution: unknown, ctx: ReductionContext): unknown[] {
+  const sols: unknown[] = [targetSolution];
+  let sol = targetSolution;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const s = steps[i]!;
+    sol = s.reduction.backward({ source: s.source, target: s.target, meta: s.meta, options: s.options, solution: sol }, ctx);
+    sols.unshift(sol);
+  }
+  return sols;
+}
+
+export function describeSizes(sizes: Readonly<Record<string, number>>): string {
+  return Object.entries(sizes)
+    .map(([k, v]) => `${k} = ${Number.isFinite(v) && Math.abs(v) < 1e15 ? v : v.toExponential(2)}`)
+    .join(', ');
+}

@@ -1,0 +1,89 @@
+import type { z } from 'zod';
+import type { MemoryBudget } from '../memory.js';
+import type { ProblemId } from '../problems/instance.js';
+import type { TransformerModel } from '../problems/transformer.js';
+import type { Params } from './formula.js';
+
+/**
+ * Further single-head attention evaluations of an instance's own heads, for witness recovery
+ * (model.md §3): one head, on chosen query tokens of X_0, against chosen key tokens, optionally
+ * with other value rows. Every call is counted so reports can show how many were needed.
+ */
+export interface HeadProbe {
+  evaluate(
+    model: TransformerModel,
+    layer: number,
+    head: number,
+    queryTokens: readonly number[],
+    keyTokens: readonly number[],
+  ): Float64Array;
+  /** Number of evaluate() calls so far, and the query·key pairs they scored. */
+  readonly stats: { calls: number; rounds: number; scoredPairs: number };
+  /** Mark the start of one round of (possibly several) evaluations. */
+  round(): void;
+}
+
+export interface ReductionContext {
+  /** Forward maps refuse (via the framework) work that would not fit. */
+  budget: MemoryBudget;
+  probe: HeadProbe;
+}
+
+/** What backward receives: the whole forward step, and the target's solution. */
+export interface BackwardInput<S, T, M, TSol, O> {
+  source: S;
+  target: T;
+  meta: M;
+  options: O;
+  solution: TSol;
+}
+
+/**
+ * A reduction, as in Karp and problem-reductions: data plus three functions.
+ *   forward   — instance map (deterministic: the same source and options give the same target);
+ *   backward  — maps the target's answer and witness back to the source's;
+ *   overhead  — declared target sizes as formulas of `params(source, options)`.
+ * Registering it in reductions/index.ts makes it available to the CLI, path finding and the
+ * generic tests, with no other edit.
+ */
+export interface Reduction<S, T, SSol, TSol, O, M> {
+  readonly id: string;
+  readonly source: ProblemId;
+  readonly target: ProblemId;
+  readonly title: string;
+  /** Where the construction comes from. */
+  readonly reference: string;
+  /** Options, parsed from a loose record (CLI flags or chain options); unknown keys are ignored. */
+  readonly optionsSchema: z.ZodType<O>;
+  /** Named parameters of the source (and options) that the overhead formulas use. */
+  params(source: S, options: O): Params;
+  /** Target size name → formula over params (measured with the target problem's `sizes`). */
+  readonly overhead: Readonly<Record<string, string>>;
+  forward(source: S, options: O): { target: T; meta: M };
+  /**
+   * How to obtain the target solution that `backward` needs, when it is not the target problem's
+   * own solver (e.g. the large-embedding reduction needs the gradient, not X_L).
+   */
+  solveTarget?(target: T, meta: M, options: O): Promise<TSol>;
+  backward(input: BackwardInput<S, T, M, TSol, O>, ctx: ReductionContext): SSol;
+  /**
+   * For reductions into a computation (transformer, attention): the decisive statistic, read from
+   * the target's output alone, its threshold, and the answer it gives. The checker uses it for the
+   * margin and for the robustness test (every output entry moved by ±1/(10·tokens)).
+   */
+  decision?(input: Omit<BackwardInput<S, T, M, TSol, O>, 'solution'>, output: Float64Array): Decision;
+}
+
+export interface Decision {
+  statistic: number;
+  threshold: number;
+  /** true = YES/SAT. */
+  positive: boolean;
+}
+
+/** A reduction with its types erased, as stored in the registry. */
+export type AnyReduction = Reduction<unknown, unknown, unknown, unknown, unknown, unknown>;
+
+export function defineReduction<S, T, SSol, TSol, O, M>(r: Reduction<S, T, SSol, TSol, O, M>): AnyReduction {
+  return r as unknown as AnyReduction;
+}

@@ -1,0 +1,117 @@
+import fc from 'fast-check';
+import { UserError } from '../errors.js';
+import { makeHeadProbe } from '../engine/probe.js';
+import { referenceEngine } from '../engine/reference.js';
+import { serializeInstance } from '../io/instance-file.js';
+import { defaultBudget } from '../memory.js';
+import type { Instance } from '../problems/instance.js';
+import { problemSpec } from '../problems/registry.js';
+import { forwardStep } from '../reduction/chain.js';
+import type { AnyReduction } from '../reduction/types.js';
+import { sourceArbitrary } from './arbitraries/index.js';
+
+/**
+ * The closed loop, written once and applied to every registered reduction (Karp's check-reduction,
+ * problem-reductions' closed-loop tests):
+ *   forward → declared sizes = measured sizes → solve the target independently → backward →
+ *   the answer equals the source oracle's → a positive answer comes with a witness that verifies
+ *   against the source instance itself.
+ */
+export type LoopOutcome = { status: 'ok' } | { status: 'skip'; reason: string } | { status: 'fail'; reason: string };
+
+export async function closedLoop(r: AnyReduction, source: unknown, rawOptions: Record<string, unknown>): Promise<LoopOutcome> {
+  let step;
+  try {
+    step = forwardStep(r, source, rawOptions, defaultBudget());
+  } catch (e) {
+    // Option combinations the reduction refuses (e.g. |C| > L·H) are not counterexamples.
+    if (e instanceof UserError) return { status: 'skip', reason: e.message };
+    throw e;
+  }
+  for (const [k, v] of Object.entries(step.declared)) {
+    if (step.measured[k] !== v) return { status: 'fail', reason: `declared ${k} = ${v} (${r.overhead[k]}) but measured ${step.measured[k]}` };
+  }
+  const sourceSpec = problemSpec(r.source);
+  const targetSpec = problemSpec(r.target);
+  const targetSolution = r.solveTarget
+    ? await r.solveTarget(step.target, step.meta, step.options)
+    : await targetSpec.solve(step.target, { engine: referenceEngine });
+  const decoded = r.backward(
+    { source, target: step.target, meta: step.meta, options: step.options, solution: targetSolution },
+    { budget: defaultBudget(), probe: makeHeadProbe() },
+  );
+  const truth = await sourceSpec.solve(source, { engine: referenceEngine });
+  if (sourceSpec.decision) {
+    const want = sourceSpec.answer(truth);
+    const got = sourceSpec.answer(decoded);
+    if (targetSpec.decision) {
+      const tAns = targetSpec.answer(targetSolution);
+      const tWant = want === 'SAT' ? 'YES' : want === 'UNSAT' ? 'NO' : want;
+      if (tAns !== tWant) return { status: 'fail', reason: `answer not preserved: source ${want}, target ${tAns}` };
+    }
+    if (got !== want) return { status: 'fail', reason: `decoded ${got}, oracle says ${want}` };
+  }
+  if (!sourceSpec.verify(source, decoded)) {
+    return { status: 'fail', reason: `mapped-back solution does not verify against the source: ${JSON.stringify(sourceSpec.witnessOf(decoded))}` };
+  }
+  return { status: 'ok' };
+}
+
+/** Options varied by random testing: the transformer's shape and the k-SAT split. */
+export const chainOptionsArbitrary: fc.Arbitrary<Record<string, unknown>> = fc.record(
+  {
+    layers: fc.integer({ min: 1, max: 3 }),
+    heads: fc.integer({ min: 1, max: 3 }),
+    split: fc.integer({ min: 0, max: 6 }),
+  },
+  { requiredKeys: [] },
+);
+
+export interface ReductionTestOptions {
+  runs: number;
+  seed: number;
+  maxSize: number;
+}
+
+export interface ReductionTestReport {
+  reduction: string;
+  runs: number;
+  seed: number;
+  skipped: number;
+  passed: boolean;
+  counterexample?: { source: string; options: Record<string, unknown>; reason: string; shrinks: number; path: string } | undefined;
+}
+
+/** Random testing of one reduction with shrinking (fast-check). */
+export async function testReduction(r: AnyReduction, o: ReductionTestOptions): Promise<ReductionTestReport> {
+  const arb = sourceArbitrary(r.source, o.maxSize);
+  if (!arb) throw new UserError(`no random source instances for problem ${r.source}; add one to src/testing/arbitraries/index.ts`);
+  let skipped = 0;
+  let lastFailure = '';
+  const details = await fc.check(
+    fc.asyncProperty(arb, chainOptionsArbitrary, async (source, opts) => {
+      const out = await closedLoop(r, source, opts);
+      if (out.status === 'skip') {
+        skipped++;
+        return true;
+      }
+      if (out.status === 'fail') lastFailure = out.reason;
+      return out.status === 'ok';
+    }),
+    { numRuns: o.runs, seed: o.seed },
+  );
+  const report: ReductionTestReport = { reduction: r.id, runs: details.numRuns, seed: o.seed, skipped, passed: !details.failed };
+  if (details.failed && details.counterexample) {
+    const [source, options] = details.counterexample as [unknown, Record<string, unknown>];
+    // Re-run the shrunk case so the reason matches the counterexample shown.
+    const again = await closedLoop(r, source, options);
+    report.counterexample = {
+      source: serializeInstance({ problem: r.source, data: source } as Instance),
+      options,
+      reason: again.status === 'fail' ? again.reason : lastFailure || String(details.errorInstance ?? 'failed'),
+      shrinks: details.numShrinks,
+      path: details.counterexamplePath ?? '',
+    };
+  }
+  return report;
+}
