@@ -21,6 +21,8 @@
 
 /** Keys per softmax tile (a multiple of 8). */
 const TILE: i32 = 128;
+/** Query rows per group (a multiple of 4): each key/value tile is reused by this many rows. */
+const GROUP: i32 = 16;
 
 // ---------------------------------------------------------------------------------------------
 // Multiply-add: fused where relaxed SIMD is compiled in, plain otherwise.
@@ -165,6 +167,16 @@ export function copyBytes(dst: usize, src: usize, bytes: i32): void {
 
 export function fillBytes(dst: usize, value: i32, bytes: i32): void {
   memory.fill(dst, <u8>value, <usize>bytes);
+}
+
+/** dst[i] += src[i] for i < n (n even). */
+export function addInto64(dst: usize, src: usize, n: i32): void {
+  for (let i = 0; i < n; i += 2) v128.store(at64(dst, i), f64x2.add(v128.load(at64(dst, i)), v128.load(at64(src, i))));
+}
+
+/** dst[i] += src[i] for i < n (n a multiple of 4). */
+export function addInto32(dst: usize, src: usize, n: i32): void {
+  for (let i = 0; i < n; i += 4) v128.store(at32(dst, i), f32x4.add(v128.load(at32(dst, i)), v128.load(at32(src, i))));
 }
 
 // =============================================================================================
@@ -404,60 +416,66 @@ function pv4_64(P: usize, V: usize, ldv: i32, cnt: i32, O: usize, dv: i32, r: us
 
 /** Bytes of scratch one attend64 call needs for value width dv. */
 export function attendScratchBytes64(dv: i32): i32 {
-  return (4 * TILE + 4 * dv + 16) * 8;
+  return GROUP * (TILE + dv + 3) * 8;
 }
 
 /**
  * Out[i] (=|+=) softmax(scale·Q[i]·Kᵀ)·V for query rows r0 ≤ i < r1.
  * Q: row stride ldq, dk columns (even). Kp: keys packed by packKeys64 (nk keys). V: nk rows,
  * stride ldv, dv columns (even). Out: stride ldo. scratch: attendScratchBytes64(dv) bytes.
- * nk ≥ 1.
+ * nk ≥ 1. Query rows go in groups of GROUP (sub-blocks of 4 rows), so that each tile of keys
+ * and values is fetched into cache once per group.
  */
 export function attend64(
   Q: usize, ldq: i32, Kp: usize, V: usize, ldv: i32, nk: i32, dk: i32, dv: i32,
   r0: i32, r1: i32, scale: f64, Out: usize, ldo: i32, accumulate: i32, scratch: usize,
 ): void {
-  const S = scratch;
   const lds = (<usize>TILE) << 3;
-  const O = at64(S, 4 * TILE);
-  const st = at64(O, 4 * dv); // m[4], l[4], r[4]
-  const mPtr = st, lPtr = st + 32, rPtr = st + 64;
-  const oBytes = 4 * dv * 8;
-  for (let i = r0; i < r1; i += 4) {
-    const last = r1 - 1;
-    const q0 = at64(Q, i * ldq);
-    const q1 = at64(Q, min(i + 1, last) * ldq);
-    const q2 = at64(Q, min(i + 2, last) * ldq);
-    const q3 = at64(Q, min(i + 3, last) * ldq);
-    memory.fill(O, 0, <usize>oBytes);
-    for (let q = 0; q < 4; q++) {
-      store<f64>(mPtr + (q << 3), -Infinity);
-      store<f64>(lPtr + (q << 3), 0.0);
+  const S = scratch; // GROUP rows × TILE scores
+  const O = at64(S, GROUP * TILE); // GROUP rows × dv accumulators
+  const st = at64(O, GROUP * dv); // m[GROUP], l[GROUP], r[GROUP]
+  const mPtr = st, lPtr = at64(st, GROUP), rPtr = at64(st, 2 * GROUP);
+  const last = r1 - 1;
+  for (let i0 = r0; i0 < r1; i0 += GROUP) {
+    const subs = (min(GROUP, r1 - i0) + 3) >> 2;
+    memory.fill(O, 0, <usize>(subs * 4 * dv * 8));
+    for (let q = 0; q < subs * 4; q++) {
+      store<f64>(at64(mPtr, q), -Infinity);
+      store<f64>(at64(lPtr, q), 0.0);
     }
     for (let j0 = 0; j0 < nk; j0 += TILE) {
       const cnt = min(TILE, nk - j0);
       const blocks = (cnt + 3) >> 2;
       const kBase = at64(Kp, j0 * dk);
-      for (let b = 0; b < blocks; b++) {
-        scores4x4_64(q0, q1, q2, q3, at64(kBase, b * 4 * dk), dk, at64(S, b * 4), lds, scale);
+      const vBase = at64(V, j0 * ldv);
+      for (let sb = 0; sb < subs; sb++) {
+        const i = i0 + sb * 4;
+        const q0 = at64(Q, i * ldq);
+        const q1 = at64(Q, min(i + 1, last) * ldq);
+        const q2 = at64(Q, min(i + 2, last) * ldq);
+        const q3 = at64(Q, min(i + 3, last) * ldq);
+        const Ssb = at64(S, sb * 4 * TILE);
+        for (let b = 0; b < blocks; b++) {
+          scores4x4_64(q0, q1, q2, q3, at64(kBase, b * 4 * dk), dk, at64(Ssb, b * 4), lds, scale);
+        }
+        for (let q = sb * 4; q < sb * 4 + 4; q++) {
+          const row = at64(S, q * TILE);
+          const mOld = load<f64>(at64(mPtr, q));
+          const mNew = max(mOld, rowMax64(row, cnt));
+          const sum = rowExp64(row, cnt, mNew);
+          const r = mOld == -Infinity ? 0.0 : Math.exp(mOld - mNew);
+          store<f64>(at64(lPtr, q), load<f64>(at64(lPtr, q)) * r + sum);
+          store<f64>(at64(mPtr, q), mNew);
+          store<f64>(at64(rPtr, q), r);
+        }
+        pv4_64(Ssb, vBase, ldv, cnt, at64(O, sb * 4 * dv), dv, at64(rPtr, sb * 4));
       }
-      for (let q = 0; q < 4; q++) {
-        const row = S + (<usize>q) * lds;
-        const mOld = load<f64>(mPtr + (q << 3));
-        const mNew = max(mOld, rowMax64(row, cnt));
-        const sum = rowExp64(row, cnt, mNew);
-        const r = mOld == -Infinity ? 0.0 : Math.exp(mOld - mNew);
-        store<f64>(lPtr + (q << 3), load<f64>(lPtr + (q << 3)) * r + sum);
-        store<f64>(mPtr + (q << 3), mNew);
-        store<f64>(rPtr + (q << 3), r);
-      }
-      pv4_64(S, at64(V, j0 * ldv), ldv, cnt, O, dv, rPtr);
     }
-    const rows = min(4, r1 - i);
+    const rows = min(GROUP, r1 - i0);
     for (let q = 0; q < rows; q++) {
-      const inv = f64x2.splat(load<f64>(lPtr + (q << 3)));
+      const inv = f64x2.splat(load<f64>(at64(lPtr, q)));
       const src = at64(O, q * dv);
-      const dst = at64(Out, (i + q) * ldo);
+      const dst = at64(Out, (i0 + q) * ldo);
       for (let c = 0; c < dv; c += 2) {
         let v = f64x2.div(v128.load(at64(src, c)), inv);
         if (accumulate) v = f64x2.add(v128.load(at64(dst, c)), v);
@@ -691,7 +709,7 @@ function pv4_32(P: usize, V: usize, ldv: i32, cnt: i32, O: usize, dv: i32, r: us
 }
 
 export function attendScratchBytes32(dv: i32): i32 {
-  return (4 * TILE + 4 * dv + 16) * 4;
+  return GROUP * (TILE + dv + 3) * 4;
 }
 
 /** As attend64 in float32: dk, dv multiples of 4, keys packed by packKeys32. */
@@ -699,47 +717,52 @@ export function attend32(
   Q: usize, ldq: i32, Kp: usize, V: usize, ldv: i32, nk: i32, dk: i32, dv: i32,
   r0: i32, r1: i32, scale: f32, Out: usize, ldo: i32, accumulate: i32, scratch: usize,
 ): void {
-  const S = scratch;
   const lds = (<usize>TILE) << 2;
-  const O = at32(S, 4 * TILE);
-  const st = at32(O, 4 * dv);
-  const mPtr = st, lPtr = st + 16, rPtr = st + 32;
-  const oBytes = 4 * dv * 4;
-  for (let i = r0; i < r1; i += 4) {
-    const last = r1 - 1;
-    const q0 = at32(Q, i * ldq);
-    const q1 = at32(Q, min(i + 1, last) * ldq);
-    const q2 = at32(Q, min(i + 2, last) * ldq);
-    const q3 = at32(Q, min(i + 3, last) * ldq);
-    memory.fill(O, 0, <usize>oBytes);
-    for (let q = 0; q < 4; q++) {
-      store<f32>(mPtr + (q << 2), -Infinity);
-      store<f32>(lPtr + (q << 2), 0.0);
+  const S = scratch;
+  const O = at32(S, GROUP * TILE);
+  const st = at32(O, GROUP * dv);
+  const mPtr = st, lPtr = at32(st, GROUP), rPtr = at32(st, 2 * GROUP);
+  const last = r1 - 1;
+  for (let i0 = r0; i0 < r1; i0 += GROUP) {
+    const subs = (min(GROUP, r1 - i0) + 3) >> 2;
+    memory.fill(O, 0, <usize>(subs * 4 * dv * 4));
+    for (let q = 0; q < subs * 4; q++) {
+      store<f32>(at32(mPtr, q), -Infinity);
+      store<f32>(at32(lPtr, q), 0.0);
     }
     for (let j0 = 0; j0 < nk; j0 += TILE) {
       const cnt = min(TILE, nk - j0);
       const blocks = (cnt + 7) >> 3;
       const kBase = at32(Kp, j0 * dk);
-      for (let b = 0; b < blocks; b++) {
-        scores4x8_32(q0, q1, q2, q3, at32(kBase, b * 8 * dk), dk, at32(S, b * 8), lds, scale);
+      const vBase = at32(V, j0 * ldv);
+      for (let sb = 0; sb < subs; sb++) {
+        const i = i0 + sb * 4;
+        const q0 = at32(Q, i * ldq);
+        const q1 = at32(Q, min(i + 1, last) * ldq);
+        const q2 = at32(Q, min(i + 2, last) * ldq);
+        const q3 = at32(Q, min(i + 3, last) * ldq);
+        const Ssb = at32(S, sb * 4 * TILE);
+        for (let b = 0; b < blocks; b++) {
+          scores4x8_32(q0, q1, q2, q3, at32(kBase, b * 8 * dk), dk, at32(Ssb, b * 8), lds, scale);
+        }
+        for (let q = sb * 4; q < sb * 4 + 4; q++) {
+          const row = at32(S, q * TILE);
+          const mOld = load<f32>(at32(mPtr, q));
+          const mNew = max(mOld, rowMax32(row, cnt));
+          const sum = rowExp32(row, cnt, mNew);
+          const r: f32 = mOld == -Infinity ? 0.0 : <f32>Math.exp(<f64>(mOld - mNew));
+          store<f32>(at32(lPtr, q), load<f32>(at32(lPtr, q)) * r + sum);
+          store<f32>(at32(mPtr, q), mNew);
+          store<f32>(at32(rPtr, q), r);
+        }
+        pv4_32(Ssb, vBase, ldv, cnt, at32(O, sb * 4 * dv), dv, at32(rPtr, sb * 4));
       }
-      for (let q = 0; q < 4; q++) {
-        const row = S + (<usize>q) * lds;
-        const mOld = load<f32>(mPtr + (q << 2));
-        const mNew = max(mOld, rowMax32(row, cnt));
-        const sum = rowExp32(row, cnt, mNew);
-        const r: f32 = mOld == -Infinity ? 0.0 : <f32>Math.exp(<f64>(mOld - mNew));
-        store<f32>(lPtr + (q << 2), load<f32>(lPtr + (q << 2)) * r + sum);
-        store<f32>(mPtr + (q << 2), mNew);
-        store<f32>(rPtr + (q << 2), r);
-      }
-      pv4_32(S, at32(V, j0 * ldv), ldv, cnt, O, dv, rPtr);
     }
-    const rows = min(4, r1 - i);
+    const rows = min(GROUP, r1 - i0);
     for (let q = 0; q < rows; q++) {
-      const inv = f32x4.splat(load<f32>(lPtr + (q << 2)));
+      const inv = f32x4.splat(load<f32>(at32(lPtr, q)));
       const src = at32(O, q * dv);
-      const dst = at32(Out, (i + q) * ldo);
+      const dst = at32(Out, (i0 + q) * ldo);
       for (let c = 0; c < dv; c += 4) {
         let v = f32x4.div(v128.load(at32(src, c)), inv);
         if (accumulate) v = f32x4.add(v128.load(at32(dst, c)), v);

@@ -65,10 +65,10 @@ export const threeOvToTransformer = defineReduction<ThreeOvInstance, Transformer
   title: '3-OV → L-layer H-head transformer (one head per vector of C)',
   reference: 'Saha, Xu, Ye, Yu, On the Computational Hardness of Transformers, arXiv 2603.11332, Thm 3.1; weights: model.md §3',
   optionsSchema: Options,
-  params: (o, opts) => {
-    const { layers, heads } = shape(o.C.rows, opts);
-    const tokens = o.A.rows + o.B.rows + 1;
-    return { sizeA: o.A.rows, sizeB: o.B.rows, sizeC: o.C.rows, dim: o.dim, layers, heads, beta: evalFormula(BETA_FORMULA, { tokens, layers, heads }) };
+  params: (s, opts) => {
+    const { layers, heads } = shape(s.sizeC!, opts);
+    const tokens = s.sizeA! + s.sizeB! + 1;
+    return { sizeA: s.sizeA!, sizeB: s.sizeB!, sizeC: s.sizeC!, dim: s.dim!, layers, heads, beta: evalFormula(BETA_FORMULA, { tokens, layers, heads }) };
   },
   overhead: { tokens: 'sizeA + sizeB + 1', width: 'dim + 4', layers: 'layers', heads: 'heads', maxAbsEntry: 'beta' },
   forward(o, opts) {

@@ -33,11 +33,11 @@ interface Meta {
 /** Default L·H when neither is given: 4 heads (e.g. 2 layers × 2 heads). */
 const DEFAULT_TOTAL_HEADS = 4;
 
-function groupSizes(cnf: Cnf, o: Options): [number, number, number] {
+function groupSizes(vars: number, o: Options): [number, number, number] {
   const totalHeads = (o.layers ?? 1) * (o.heads ?? 1);
   const wanted = o.v3 ?? Math.floor(Math.log2(o.layers || o.heads ? totalHeads : DEFAULT_TOTAL_HEADS));
-  const v3 = Math.min(wanted, cnf.vars);
-  const rest = cnf.vars - v3;
+  const v3 = Math.min(wanted, vars);
+  const rest = vars - v3;
   const v1 = o.split === undefined ? balancedSizes(rest, 2)[0]! : Math.min(o.split, rest);
   return [v1, rest - v1, v3];
 }
@@ -49,13 +49,13 @@ export const ksatTo3ov = defineReduction<Cnf, ThreeOvInstance, SatSolution, Thre
   title: 'k-SAT → 3-OV (split and list, |C| = 2^|V3| ≤ L·H)',
   reference: 'Williams 2005; Saha, Xu, Ye, Yu, On the Computational Hardness of Transformers, arXiv 2603.11332, Thm 3.1',
   optionsSchema: Options,
-  params: (cnf, o) => {
-    const [v1, v2, v3] = groupSizes(cnf, o);
-    return { vars: cnf.vars, clauses: numClauses(cnf), v1, v2, v3 };
+  params: (s, o) => {
+    const [v1, v2, v3] = groupSizes(s.vars!, o);
+    return { vars: s.vars!, clauses: s.clauses!, v1, v2, v3 };
   },
   overhead: { sizeA: '2^v1', sizeB: '2^v2', sizeC: '2^v3', dim: 'clauses' },
   forward(cnf, o) {
-    const groups = splitVariables(groupSizes(cnf, o));
+    const groups = splitVariables(groupSizes(cnf.vars, o));
     const target: ThreeOvInstance = {
       dim: numClauses(cnf),
       A: groupVectors(cnf, groups[0]!),

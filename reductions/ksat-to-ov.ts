@@ -25,9 +25,9 @@ interface Meta {
   groups: number[][];
 }
 
-function sizes(cnf: Cnf, o: Options): [number, number] {
-  const v1 = o.split === undefined ? balancedSizes(cnf.vars, 2)[0]! : Math.min(o.split, cnf.vars);
-  return [v1, cnf.vars - v1];
+function sizes(vars: number, o: Options): [number, number] {
+  const v1 = o.split === undefined ? balancedSizes(vars, 2)[0]! : Math.min(o.split, vars);
+  return [v1, vars - v1];
 }
 
 export const ksatToOv = defineReduction<Cnf, OvInstance, SatSolution, OvSolution, Options, Meta>({
@@ -37,13 +37,13 @@ export const ksatToOv = defineReduction<Cnf, OvInstance, SatSolution, OvSolution
   title: 'k-SAT → OV (split and list)',
   reference: 'R. Williams, A new algorithm for optimal 2-constraint satisfaction and its implications, TCS 2005',
   optionsSchema: Options,
-  params: (cnf, o) => {
-    const [v1, v2] = sizes(cnf, o);
-    return { vars: cnf.vars, clauses: numClauses(cnf), v1, v2 };
+  params: (s, o) => {
+    const [v1, v2] = sizes(s.vars!, o);
+    return { vars: s.vars!, clauses: s.clauses!, v1, v2 };
   },
   overhead: { sizeA: '2^v1', sizeB: '2^v2', dim: 'clauses' },
   forward(cnf, o) {
-    const groups = splitVariables(sizes(cnf, o));
+    const groups = splitVariables(sizes(cnf.vars, o));
     const target: OvInstance = { dim: numClauses(cnf), A: groupVectors(cnf, groups[0]!), B: groupVectors(cnf, groups[1]!) };
     return { target, meta: { groups } };
   },

@@ -197,9 +197,10 @@ export const matmulBatchReduction: Reduction<
     'Saha, Xu, Ye, Yu, On the Computational Hardness of Transformers, arXiv 2603.11332 (large-embedding theorem); ' +
     'Baur–Strassen 1983; weights: model.md §4',
   optionsSchema: Options,
-  params: (b, opts) => {
-    const { layers, heads } = resolveLayout(b.count, opts, b);
-    return { count: b.count, size: b.size, layers, heads, maxAbs: matmulMaxAbs(b) };
+  params: (s, opts) => {
+    const suggested = { layers: s.layers || undefined, heads: s.heads || undefined };
+    const { layers, heads } = resolveLayout(s.count!, opts, suggested);
+    return { count: s.count!, size: s.size!, layers, heads, maxAbs: s.maxAbs! };
   },
   overhead: { tokens: 'size + 1', width: 'size', layers: 'layers', heads: 'heads', maxAbsEntry: 'max(1, maxAbs)' },
   forward(b, opts) {

@@ -22,7 +22,7 @@ export const ovTo3ov = defineReduction<OvInstance, ThreeOvInstance, OvSolution, 
   title: 'OV → 3-OV (C = {all-ones})',
   reference: 'folklore; R. Williams, TCS 2005',
   optionsSchema: Options,
-  params: (o) => ({ sizeA: o.A.rows, sizeB: o.B.rows, dim: o.dim }),
+  params: (s) => ({ sizeA: s.sizeA!, sizeB: s.sizeB!, dim: s.dim! }),
   overhead: { sizeA: 'sizeA', sizeB: 'sizeB', sizeC: '1', dim: 'dim' },
   forward(o) {
     const C = emptyBitMatrix(1, o.dim);

@@ -41,9 +41,9 @@ export const ovToAttention = defineReduction<OvInstance, TransformerModel, OvSol
   title: 'OV → one attention head',
   reference: 'Keles, Wijewardena, Hegde, ALT 2023; arXiv 2603.11332 (case L = H = 1); weights: model.md §3',
   optionsSchema: Options,
-  params: (o) => {
-    const tokens = o.A.rows + o.B.rows + 1;
-    return { sizeA: o.A.rows, sizeB: o.B.rows, dim: o.dim, beta: evalFormula(BETA_FORMULA, { tokens, layers: 1, heads: 1 }) };
+  params: (s) => {
+    const tokens = s.sizeA! + s.sizeB! + 1;
+    return { sizeA: s.sizeA!, sizeB: s.sizeB!, dim: s.dim!, beta: evalFormula(BETA_FORMULA, { tokens, layers: 1, heads: 1 }) };
   },
   overhead: { tokens: 'sizeA + sizeB + 1', width: 'dim + 4', layers: '1', heads: '1', maxAbsEntry: 'beta' },
   forward(o) {

@@ -11,9 +11,10 @@ import { countOrthogonalTriples, solveThreeOvBrute } from '../src/oracles/three-
 import { isPositive, type Answer } from '../src/problems/answer.js';
 import { dot3Rows, dotRows } from '../src/problems/bit-matrix.js';
 import type { Instance } from '../src/problems/instance.js';
-import { clauseAt, cnfToJson, KsatJsonSchema, numClauses, type Cnf } from '../src/problems/ksat.js';
-import { OvJsonSchema, ovToJson, type OvInstance } from '../src/problems/ov.js';
-import { ThreeOvJsonSchema, threeOvToJson, type ThreeOvInstance } from '../src/problems/three-ov.js';
+import { clauseAt, numClauses, type Cnf } from '../src/problems/ksat.js';
+import type { OvInstance } from '../src/problems/ov.js';
+import { problemSpec, specOf } from '../src/problems/registry.js';
+import type { ThreeOvInstance } from '../src/problems/three-ov.js';
 import type { Provenance } from '../src/provenance.js';
 import { makeRng } from '../src/rng.js';
 import { TOOL_NAME, TOOL_VERSION } from '../src/version.js';
@@ -23,45 +24,22 @@ const SEEDS = [0, 1, 2, 3];
 
 // ---------------------------------------------------------------- helpers
 
-/** Bytes of the file `seth gen` would write (provenance included). */
+/** Bytes of the file `seth gen` would write (provenance included): DIMACS for CNF, else the JSON form. */
 function serialize(inst: Instance): string {
-  switch (inst.problem) {
-    case 'ksat':
-      return writeDimacs(inst.data);
-    case 'ov':
-      return JSON.stringify(ovToJson(inst.data));
-    case '3ov':
-      return JSON.stringify(threeOvToJson(inst.data));
-    default:
-      throw new Error(`no serializer for ${inst.problem} in this test`);
-  }
+  if (inst.problem === 'ksat') return writeDimacs(inst.data);
+  return JSON.stringify(specOf(inst).toJson(inst.data));
 }
 
 /** The instance alone, without provenance (so that a changed parameter must change the data). */
 function serializeData(inst: Instance): string {
-  switch (inst.problem) {
-    case 'ksat':
-      return writeDimacs({ ...inst.data, provenance: undefined });
-    case 'ov':
-      return JSON.stringify(ovToJson({ ...inst.data, provenance: undefined }));
-    case '3ov':
-      return JSON.stringify(threeOvToJson({ ...inst.data, provenance: undefined }));
-    default:
-      throw new Error(`no serializer for ${inst.problem} in this test`);
-  }
+  if (inst.problem === 'ksat') return writeDimacs({ ...inst.data, provenance: undefined });
+  return JSON.stringify(specOf(inst).toJson({ ...inst.data, provenance: undefined }));
 }
 
+/** The JSON form validates against the problem's zod schema. */
 function validates(inst: Instance): boolean {
-  switch (inst.problem) {
-    case 'ksat':
-      return KsatJsonSchema.safeParse(cnfToJson(inst.data)).success;
-    case 'ov':
-      return OvJsonSchema.safeParse(ovToJson(inst.data)).success;
-    case '3ov':
-      return ThreeOvJsonSchema.safeParse(threeOvToJson(inst.data)).success;
-    default:
-      throw new Error(`no schema for ${inst.problem} in this test`);
-  }
+  const spec = specOf(inst);
+  return spec.jsonSchema.safeParse(spec.toJson(inst.data)).success;
 }
 
 function provenanceOf(inst: Instance): Provenance | undefined {
@@ -95,11 +73,11 @@ function independentAnswer(inst: Instance): Answer {
     case '3ov':
       return naiveThreeOvCount(inst.data) > 0 ? 'YES' : 'NO';
     default:
-      throw new Error(`no oracle for ${inst.problem} in this test`);
+      throw new Error(`add an independent oracle for decision problem ${inst.problem} to this test`);
   }
 }
 
-/** The oracle the brief names per family (MiniSat for ksat, brute force for ov/3ov). */
+/** The oracle the labels name (MiniSat for ksat, brute force for ov/3ov). */
 function namedOracleAnswer(inst: Instance): Answer {
   switch (inst.problem) {
     case 'ksat':
@@ -109,7 +87,7 @@ function namedOracleAnswer(inst: Instance): Answer {
     case '3ov':
       return solveThreeOvBrute(inst.data).answer;
     default:
-      throw new Error(`no oracle for ${inst.problem} in this test`);
+      throw new Error(`add the oracle for decision problem ${inst.problem} to this test`);
   }
 }
 
@@ -215,11 +193,17 @@ for (const g of GENERATORS) {
     });
 
     it('the expected answer agrees with independent oracles; constructed answers are verified', () => {
+      const decision = problemSpec(g.problem).decision;
       let labelled = 0;
       for (const ex of g.examples) {
         for (const seed of SEEDS) {
           const inst = run(g, ex, seed);
           const e = provenanceOf(inst)!.expected;
+          if (!decision) {
+            // Computations (no yes/no answer) carry no label.
+            expect(e).toBeUndefined();
+            continue;
+          }
           if (!e) continue;
           labelled++;
           expect(e.source === 'oracle').toBe(e.oracle !== undefined);
@@ -227,7 +211,8 @@ for (const g of GENERATORS) {
           expect(e.answer, `${JSON.stringify(ex)} seed ${seed}`).toBe(independentAnswer(inst));
         }
       }
-      expect(labelled).toBe(g.examples.length * SEEDS.length);
+      // Every small example of a decision problem is labelled.
+      expect(labelled).toBe(decision ? g.examples.length * SEEDS.length : 0);
     });
 
     it('planted instances are YES/SAT by construction and the oracle agrees', () => {

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -9,4 +10,10 @@ export default function setup(): void {
     cwd: root,
     stdio: 'inherit',
   });
+  // The wasm engine's kernels: npm install builds them; rebuild when missing or older than asm/.
+  const wasm = join(root, 'build', 'attention-simd.wasm');
+  const source = join(root, 'asm', 'attention.ts');
+  if (!existsSync(wasm) || (existsSync(source) && statSync(source).mtimeMs > statSync(wasm).mtimeMs)) {
+    execFileSync(process.execPath, [join(root, 'scripts', 'build-wasm.mjs')], { cwd: root, stdio: 'inherit' });
+  }
 }

@@ -86,16 +86,18 @@ const ovArb = dimArb.chain((d) =>
   fc.record({
     d: fc.constant(d),
     A: fc.array(rowArb(d), { maxLength: 9 }),
-    B: fc.array(rowArb(d), { maxLength: 9 }),
+    // Up to 11 so that the 4-at-a-time scan of B has full blocks and every tail length.
+    B: fc.array(rowArb(d), { maxLength: 11 }),
   }),
 );
 
 const threeOvArb = dimArb.chain((d) =>
   fc.record({
     d: fc.constant(d),
-    A: fc.array(rowArb(d), { maxLength: 5 }),
+    A: fc.array(rowArb(d), { maxLength: 4 }),
     B: fc.array(rowArb(d), { maxLength: 5 }),
-    C: fc.array(rowArb(d), { maxLength: 5 }),
+    // Up to 9 so that the 4-at-a-time scan of C has full blocks and every tail length.
+    C: fc.array(rowArb(d), { maxLength: 9 }),
   }),
 );
 

@@ -132,7 +132,19 @@ export function rationalToNumber(r: Rational): number {
   // Scale to a quotient of about 64 bits, then multiply back by the power of two.
   const shift = bitLength(absNum) - bitLength(den) - 64;
   const q = shift >= 0 ? absNum / (den << BigInt(shift)) : (absNum << BigInt(-shift)) / den;
-  const magnitude = Number(q) * 2 ** shift;
+  // Apply 2^shift in steps of at most 2^±1000 so no intermediate under- or overflows early
+  // (|Number(q)| ≈ 2^64; results near the subnormal range come out of the last step only).
+  let magnitude = Number(q);
+  let e = shift;
+  while (e < -1000) {
+    magnitude *= 2 ** -1000;
+    e += 1000;
+  }
+  while (e > 1000) {
+    magnitude *= 2 ** 1000;
+    e -= 1000;
+  }
+  magnitude *= 2 ** e;
   return num < 0n ? -magnitude : magnitude;
 }
 

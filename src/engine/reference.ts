@@ -39,6 +39,10 @@ export function attend(
   scale: number,
 ): Float64Array {
   if (nk < 1) throw new RangeError('attention needs at least one key');
+  // Columns that are zero in every query or every key add nothing to a score, and value columns
+  // that are zero in every key add nothing to the output: skip both (exactly the same sums).
+  const dotCols = activeColumns(Q, nq, m, K, nk);
+  const valCols = activeColumns(V, nk, mv);
   const out = new Float64Array(nq * mv);
   const acc = new Float64Array(mv);
   for (let i = 0; i < nq; i++) {
@@ -49,25 +53,48 @@ export function attend(
     for (let j = 0; j < nk; j++) {
       let dot = 0;
       const kOff = j * m;
-      for (let c = 0; c < m; c++) dot += Q[qOff + c]! * K[kOff + c]!;
+      for (let t = 0; t < dotCols.length; t++) {
+        const c = dotCols[t]!;
+        dot += Q[qOff + c]! * K[kOff + c]!;
+      }
       const s = scale * dot;
       const vOff = j * mv;
       if (s > runMax) {
         // New maximum: rescale what was accumulated under the old one.
         const r = Math.exp(runMax - s);
         sum = sum * r + 1;
-        for (let c = 0; c < mv; c++) acc[c] = acc[c]! * r + V[vOff + c]!;
+        for (let t = 0; t < valCols.length; t++) {
+          const c = valCols[t]!;
+          acc[c] = acc[c]! * r + V[vOff + c]!;
+        }
         runMax = s;
       } else {
         const w = Math.exp(s - runMax);
         sum += w;
-        for (let c = 0; c < mv; c++) acc[c] += w * V[vOff + c]!;
+        for (let t = 0; t < valCols.length; t++) {
+          const c = valCols[t]!;
+          acc[c] += w * V[vOff + c]!;
+        }
       }
     }
     const oOff = i * mv;
     for (let c = 0; c < mv; c++) out[oOff + c] = acc[c]! / sum;
   }
   return out;
+}
+
+/** Indices of the columns that are non-zero somewhere in A (rows×cols), and in B too when given. */
+function activeColumns(A: Float64Array, rowsA: number, cols: number, B?: Float64Array, rowsB = 0): Int32Array {
+  const nonzero = (M: Float64Array, rows: number): Uint8Array => {
+    const seen = new Uint8Array(cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (M[r * cols + c] !== 0) seen[c] = 1;
+    return seen;
+  };
+  const a = nonzero(A, rowsA);
+  const b = B ? nonzero(B, rowsB) : undefined;
+  const out: number[] = [];
+  for (let c = 0; c < cols; c++) if (a[c] && (!b || b[c])) out.push(c);
+  return Int32Array.from(out);
 }
 
 /** One head on tokens X (n×m): Att(X W_Q, X W_K, X W_V). */

@@ -23,6 +23,12 @@ export const ENGINES: EngineEntry[] = [
     create: () => Promise.resolve(referenceEngine),
   },
   {
+    name: 'wasm',
+    dtypes: ['f64', 'f32'],
+    summary: 'WebAssembly SIMD kernels (AssemblyScript), streaming softmax, worker threads on shared memory',
+    create: async (dtype) => (await import('./wasm.js')).createWasmEngine(dtype),
+  },
+  {
     name: 'onnx',
     dtypes: ['f32', 'f64'],
     summary: 'the model exported as ONNX, run in-process by onnxruntime-node (CPU; optional dependency)',
@@ -30,7 +36,7 @@ export const ENGINES: EngineEntry[] = [
   },
 ];
 
-export const DEFAULT_ENGINE = 'reference';
+export const DEFAULT_ENGINE = 'wasm';
 
 export function engineNames(): string[] {
   return ENGINES.map((e) => e.name);

@@ -17,6 +17,7 @@ import { bytesPerElement, writeElementsLE, type ByteSink, type NpyData } from '.
  *     S = Mul(MatMul(Q, Transpose(K, perm=[0,2,1])), scale)                      [H, n, n]
  *     O = MatMul(Softmax(S, axis=-1), V)                                         [H, n, m]
  *     A = ReduceSum(O, axes=[0], keepdims=0)          (the sum of the heads)      [n, m]
+ *         (Reshape to [n, m] when H = 1)
  *   or heads separate (`heads: 'separate'`): the same per head on [m, m] weights, heads added with Add;
  *     Y = Add(X, A) if config.residual, else A
  *     X_ℓ = Add(MatMul(Relu(Add(MatMul(Y, W1), b1)), W2), b2) if the layer has a ReLU MLP, else Y
@@ -120,7 +121,8 @@ export function buildOnnxModelProto(model: TransformerModel, options: OnnxExport
     });
 
   tensor('scale', [], Float64Array.of(model.scale), dtype);
-  if (layout === 'batched') tensor('head_axis', [1], Float64Array.of(0), 'i64');
+  if (layout === 'batched' && H > 1) tensor('head_axis', [1], Float64Array.of(0), 'i64');
+  if (layout === 'batched' && H === 1) tensor('token_shape', [2], Float64Array.of(n, m), 'i64');
 
   let X = 'X';
   for (let l = 0; l < L; l++) {
@@ -143,7 +145,8 @@ export function buildOnnxModelProto(model: TransformerModel, options: OnnxExport
       const P = node('Softmax', [Ss], `${p}.P`, [intAttr('axis', -1)]);
       const O = node('MatMul', [P, V], perHeadOutputName(l));
       if (options.perHeadOutputs) extraOutputs.push(valueInfo(O, [H, n, m]));
-      A = node('ReduceSum', [O, 'head_axis'], `${p}.heads_sum`, [intAttr('keepdims', 0)]);
+      // One head: a free Reshape [1, n, m] → [n, m] instead of a reduction.
+      A = H === 1 ? node('Reshape', [O, 'token_shape'], `${p}.heads_sum`) : node('ReduceSum', [O, 'head_axis'], `${p}.heads_sum`, [intAttr('keepdims', 0)]);
     } else {
       A = '';
       layer.forEach((h, t) => {

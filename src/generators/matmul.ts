@@ -88,16 +88,17 @@ export const matmulGenerator = defineGenerator<MatmulGenOptions>({
     count: { type: 'number', describe: 'number of pairs (= layers × heads of the transformer)', demandOption: true },
     size: { type: 'number', describe: 'matrix size N (the transformer has N + 1 tokens of width N)', demandOption: true },
     range: { type: 'number', describe: 'entries are uniform integers in [−range, range]', default: 10 },
-    layers: { type: 'number', describe: 'suggested number of layers L (L × H = count)' },
-    heads: { type: 'number', describe: 'suggested number of heads H (L × H = count)' },
+    layers: { type: 'number', describe: 'suggested number of layers L (L × H = count; default: from --heads, else 1)', demandOption: false },
+    heads: { type: 'number', describe: 'suggested number of heads H (L × H = count; default: count / L)', demandOption: false },
   },
   schema,
   usesSeed: true,
+  // Every example names every option (layers/heads undefined = not suggested).
   examples: [
-    { count: 2, size: 3, range: 5 },
+    { count: 2, size: 3, range: 5, layers: undefined, heads: undefined },
     { count: 6, size: 2, range: 3, layers: 2, heads: 3 },
-    { count: 1, size: 1, range: 1 },
-    { count: 4, size: 5, range: 100, layers: 4 },
+    { count: 1, size: 1, range: 1, layers: undefined, heads: undefined },
+    { count: 4, size: 5, range: 100, layers: 4, heads: undefined },
   ],
   variations: [{ count: 3 }, { size: 4 }, { range: 9 }, { layers: 2 }, { heads: 1 }],
   generate(options, rng, command) {

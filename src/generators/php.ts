@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UserError } from '../errors.js';
 import { defaultBudget, guardMemory } from '../memory.js';
 import type { Cnf } from '../problems/ksat.js';
 import { makeProvenance } from '../provenance.js';
@@ -37,8 +38,10 @@ export function generatePhp(options: PhpOptions, command: string, id = 'php'): C
   const vars = p * h;
   const clauses = p + (h * p * (p - 1)) / 2;
   const lits = p * h + h * p * (p - 1);
+  if (vars > 0x7fffffff) {
+    throw new UserError(`PHP(${p}, ${h}) has ${vars} variables; at most 2^31 − 1 fit in a literal`);
+  }
   guardMemory(`generating PHP(${p}, ${h}) (${clauses} clauses)`, lits * 4 + clauses * 4 + 64, defaultBudget());
-  if (vars > 0x7fffffff) throw new RangeError(`PHP(${p}, ${h}) has ${vars} variables, more than a DIMACS int holds`);
 
   const litArr = new Int32Array(lits);
   const offsets = new Uint32Array(clauses + 1);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UserError } from '../errors.js';
 import { defaultBudget, guardMemory } from '../memory.js';
 import { evaluateCnf, type Cnf } from '../problems/ksat.js';
 import { MINISAT_ORACLE, solveWithMinisat } from '../oracles/minisat.js';
@@ -45,7 +46,7 @@ function binomial(n: number, k: number): number {
   if (k < 0 || k > n) return 0;
   const kk = Math.min(k, n - k);
   let r = 1;
-  for (let i = 1; i <= kk; i++) r = (r * (n - kk + i)) / i;
+  for (let i = 1; i <= kk && Number.isFinite(r); i++) r = (r * (n - kk + i)) / i;
   return Math.round(r);
 }
 
@@ -114,21 +115,24 @@ function allClauses(n: number, k: number, hidden: Uint8Array | null): Int32Array
 
 export function generateRandomKsat(options: RandomKsatOptions, rng: Rng, command: string, id = 'ksat'): Cnf {
   const { vars: n, clauses: m, k, planted } = options;
+  const max = distinctClauseCount(n, k, planted);
+  if (m > max) throw new UserError(`cannot draw ${m} distinct clauses of width ${k} over ${n} variables: there are only ${max}`);
+  // Dense regime (more than half of all allowed clauses wanted): enumerate them all and take a
+  // uniform m-subset. Otherwise rejection sampling needs fewer than 1.4 draws per clause.
+  const dense = 2 * m > max;
   guardMemory(
     `generating random ${k}-SAT with ${n} variables and ${m} clauses`,
-    m * (k * 12 + 96) + n * 2 + 64,
+    m * (k * 12 + 96) + (dense ? max * (k * 4 + 64) : 0) + n * 2 + 64,
     defaultBudget(),
   );
-  const max = distinctClauseCount(n, k, planted);
-  if (m > max) throw new RangeError(`cannot draw ${m} distinct clauses out of ${max}`);
 
   const hidden = planted ? Uint8Array.from({ length: n }, () => (rng.bool() ? 1 : 0)) : null;
   const lits = new Int32Array(m * k);
   const offsets = new Uint32Array(m + 1);
   for (let i = 0; i <= m; i++) offsets[i] = i * k;
 
-  if (max <= 4 * m && max <= 2_000_000) {
-    // Dense regime: enumerate every allowed clause and take a uniform m-subset (partial Fisher–Yates).
+  if (dense) {
+    // Partial Fisher–Yates over every allowed clause.
     const pool = allClauses(n, k, hidden);
     for (let i = 0; i < m; i++) {
       const j = i + rng.int(pool.length - i);
@@ -139,7 +143,7 @@ export function generateRandomKsat(options: RandomKsatOptions, rng: Rng, command
     }
   } else {
     // Sparse regime: draw uniform clauses, reject repeats (and, when planted, clauses the hidden
-    // assignment falsifies). At most a quarter of the pool is taken, so few draws are wasted.
+    // assignment falsifies). At most half of the pool is taken, so few draws are wasted.
     const seen = new Set<string>();
     const c = new Int32Array(k);
     let i = 0;

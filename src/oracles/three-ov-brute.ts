@@ -30,14 +30,21 @@ function scanZeroTriples(inst: ThreeOvInstance, visit: (i: number, j: number, k:
   const c = int32Words(inst.C);
   if (nA === 0 || nB === 0 || nC === 0) return false;
 
+  // The C scans test four vectors per step and branch once on the four results; a hit is resolved
+  // in order, so triples are still visited in lexicographic order.
+  const end4 = nC & ~3;
   if (words === 1) {
     for (let i = 0; i < nA; i++) {
       const a0 = a[i]!;
       for (let j = 0; j < nB; j++) {
         const ab = a0 & b[j]!;
-        for (let k = 0; k < nC; k++) {
-          if ((ab & c[k]!) === 0 && visit(i, j, k)) return true;
+        let k = 0;
+        for (; k < end4; k += 4) {
+          if ((ab & c[k]!) === 0 || (ab & c[k + 1]!) === 0 || (ab & c[k + 2]!) === 0 || (ab & c[k + 3]!) === 0) {
+            for (let q = k; q < k + 4; q++) if ((ab & c[q]!) === 0 && visit(i, j, q)) return true;
+          }
         }
+        for (; k < nC; k++) if ((ab & c[k]!) === 0 && visit(i, j, k)) return true;
       }
     }
     return false;
@@ -50,22 +57,37 @@ function scanZeroTriples(inst: ThreeOvInstance, visit: (i: number, j: number, k:
       for (let j = 0; j < nB; j++) {
         const ab0 = a0 & b[2 * j]!;
         const ab1 = a1 & b[2 * j + 1]!;
-        for (let k = 0, o = 0; k < nC; k++, o += 2) {
-          if ((ab0 & c[o]!) === 0 && (ab1 & c[o + 1]!) === 0 && visit(i, j, k)) return true;
+        let k = 0;
+        for (; k < end4; k += 4) {
+          const o = 2 * k;
+          const x0 = (ab0 & c[o]!) | (ab1 & c[o + 1]!);
+          const x1 = (ab0 & c[o + 2]!) | (ab1 & c[o + 3]!);
+          const x2 = (ab0 & c[o + 4]!) | (ab1 & c[o + 5]!);
+          const x3 = (ab0 & c[o + 6]!) | (ab1 & c[o + 7]!);
+          if (x0 === 0 || x1 === 0 || x2 === 0 || x3 === 0) {
+            for (let q = k; q < k + 4; q++) {
+              if (((ab0 & c[2 * q]!) | (ab1 & c[2 * q + 1]!)) === 0 && visit(i, j, q)) return true;
+            }
+          }
         }
+        for (; k < nC; k++) if (((ab0 & c[2 * k]!) | (ab1 & c[2 * k + 1]!)) === 0 && visit(i, j, k)) return true;
       }
     }
     return false;
   }
 
+  // words ≥ 3: A_i & B_j into a scratch array, its first two words in locals tested together.
   const ab = new Int32Array(words);
   for (let i = 0; i < nA; i++) {
     const ao = i * words;
     for (let j = 0; j < nB; j++) {
       const bo = j * words;
       for (let w = 0; w < words; w++) ab[w] = a[ao + w]! & b[bo + w]!;
+      const ab0 = ab[0]!;
+      const ab1 = ab[1]!;
       for (let k = 0, co = 0; k < nC; k++, co += words) {
-        let w = 0;
+        if (((ab0 & c[co]!) | (ab1 & c[co + 1]!)) !== 0) continue;
+        let w = 2;
         while (w < words && (ab[w]! & c[co + w]!) === 0) w++;
         if (w === words && visit(i, j, k)) return true;
       }

@@ -279,8 +279,12 @@ export function validateMatmulBatch(b: MatmulBatch): void {
   }
 }
 
-export function matmulBatchSizes(b: MatmulBatch): { count: number; size: number } {
-  return { count: b.count, size: b.size };
+/**
+ * Sizes as reductions see them: count, N, the largest |entry|, and the layout the file suggests
+ * (layers/heads, 0 when the file names none).
+ */
+export function matmulBatchSizes(b: MatmulBatch): { count: number; size: number; maxAbs: number; layers: number; heads: number } {
+  return { count: b.count, size: b.size, maxAbs: matmulMaxAbs(b), layers: b.layers ?? 0, heads: b.heads ?? 0 };
 }
 
 /** Largest |entry| over every A and B (of the float64 form). */

@@ -26,23 +26,47 @@ export function parseReductionOptions(r: AnyReduction, raw: Record<string, unkno
   return parsed.data;
 }
 
+/** Declared sizes of one step, computed from sizes alone (nothing is built). */
+export interface PlannedStep {
+  reduction: AnyReduction;
+  options: unknown;
+  params: Record<string, number>;
+  declared: Record<string, number>;
+  estimateBytes: number;
+}
+
 /**
- * Run one reduction forward: parse options, refuse (before allocating) a target whose declared
- * size would not fit the memory budget, build it, and stamp it with provenance that points back
- * to the source.
+ * Compose the declared overheads along a chain from the source's sizes: each step's declared
+ * target sizes are the next step's source sizes (the generic tests prove declared = measured).
  */
-export function forwardStep(
-  r: AnyReduction,
-  source: unknown,
-  rawOptions: Record<string, unknown>,
-  budget: MemoryBudget,
-  command?: string,
-): ChainStep {
-  const options = parseReductionOptions(r, rawOptions);
-  const params = r.params(source, options);
-  const declared = evalOverhead(r.overhead, params);
+export function planChain(chain: readonly AnyReduction[], sourceSizes: Record<string, number>, rawOptions: Record<string, unknown>): PlannedStep[] {
+  const plan: PlannedStep[] = [];
+  let sizes = sourceSizes;
+  for (const r of chain) {
+    const options = parseReductionOptions(r, rawOptions);
+    const params = r.params(sizes, options);
+    const declared = evalOverhead(r.overhead, params);
+    plan.push({ reduction: r, options, params, declared, estimateBytes: problemSpec(r.target).estimateBytes(declared) });
+    sizes = declared;
+  }
+  return plan;
+}
+
+/** Refuse, before anything is allocated, a chain any of whose targets would not fit the budget. */
+export function guardChain(plan: readonly PlannedStep[], budget: MemoryBudget): void {
+  for (const p of plan) guardMemory(`${p.reduction.id} (its target would have ${describeSizes(p.declared)})`, p.estimateBytes, budget);
+}
+
+/**
+ * Run one reduction forward: build the target and stamp it with provenance that points back to
+ * the source. Call guardChain first (runForward does).
+ */
+export function forwardStep(r: AnyReduction, source: unknown, rawOptions: Record<string, unknown>, budget: MemoryBudget, command?: string): ChainStep {
+  const sourceSpec = problemSpec(r.source);
+  const [planned] = planChain([r], sourceSpec.sizes(source), rawOptions);
+  guardChain([planned!], budget);
+  const { options, params, declared } = planned!;
   const targetSpec = problemSpec(r.target);
-  guardMemory(`${r.id} (target ${describeSizes(declared)})`, targetSpec.estimateBytes(declared), budget);
   const { target, meta } = r.forward(source, options);
   const sourceProv = (source as { provenance?: Provenance }).provenance;
   // Record the declared sizes with their formulas, so `seth info` can set them beside the measured ones.
@@ -70,6 +94,7 @@ export function runForward(
   budget: MemoryBudget,
   command?: string,
 ): ChainStep[] {
+  if (chain.length > 0) guardChain(planChain(chain, problemSpec(chain[0]!.source).sizes(source), rawOptions), budget);
   const steps: ChainStep[] = [];
   let current = source;
   for (const r of chain) {

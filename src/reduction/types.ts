@@ -55,8 +55,12 @@ export interface Reduction<S, T, SSol, TSol, O, M> {
   readonly reference: string;
   /** Options, parsed from a loose record (CLI flags or chain options); unknown keys are ignored. */
   readonly optionsSchema: z.ZodType<O>;
-  /** Named parameters of the source (and options) that the overhead formulas use. */
-  params(source: S, options: O): Params;
+  /**
+   * Named parameters that the overhead formulas use, from the source problem's sizes (as its
+   * ProblemSpec.sizes reports them) and the options. Sizes, not the instance: so a whole chain's
+   * declared sizes can be computed, and refused if too large, before anything is built.
+   */
+  params(sourceSizes: Params, options: O): Params;
   /** Target size name → formula over params (measured with the target problem's `sizes`). */
   readonly overhead: Readonly<Record<string, string>>;
   forward(source: S, options: O): { target: T; meta: M };

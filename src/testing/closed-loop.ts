@@ -24,9 +24,15 @@ export async function closedLoop(r: AnyReduction, source: unknown, rawOptions: R
   try {
     step = forwardStep(r, source, rawOptions, defaultBudget());
   } catch (e) {
-    // Option combinations the reduction refuses (e.g. |C| > L·H) are not counterexamples.
-    if (e instanceof UserError) return { status: 'skip', reason: e.message };
-    throw e;
+    if (!(e instanceof UserError)) throw e;
+    // Option combinations the reduction refuses (e.g. |C| > L·H) are not counterexamples:
+    // fall back to the reduction's defaults, and skip only if it refuses those too.
+    try {
+      step = forwardStep(r, source, {}, defaultBudget());
+    } catch (e2) {
+      if (e2 instanceof UserError) return { status: 'skip', reason: e2.message };
+      throw e2;
+    }
   }
   for (const [k, v] of Object.entries(step.declared)) {
     if (step.measured[k] !== v) return { status: 'fail', reason: `declared ${k} = ${v} (${r.overhead[k]}) but measured ${step.measured[k]}` };

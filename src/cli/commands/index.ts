@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command.js';
 import { checkCommand } from './check.js';
 import { evalCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { genCommand } from './gen.js';
 import { infoCommand } from './info.js';
 import { listCommand } from './list.js';
@@ -21,5 +22,6 @@ export const COMMANDS: CliCommand[] = [
   reduceCommand,
   evalCommand,
   checkCommand,
+  exportCommand,
   testReductionCommand,
 ];

@@ -1,6 +1,7 @@
 import type fc from 'fast-check';
 import type { ProblemId } from '../../problems/instance.js';
 import { cnfArbitrary } from './cnf.js';
+import { matmulBatchArbitrary } from './matmul-batch.js';
 import { ovArbitrary } from './ov.js';
 import { threeOvArbitrary } from './three-ov.js';
 
@@ -13,6 +14,7 @@ export const SOURCE_ARBITRARIES: Partial<Record<ProblemId, (maxSize: number) => 
   ksat: (n) => cnfArbitrary({ maxVars: n, maxClauses: 2 * n + 4, maxWidth: 4 }),
   ov: (n) => ovArbitrary({ maxSize: n, maxDim: 6 }),
   '3ov': (n) => threeOvArbitrary({ maxSize: n, maxC: Math.max(1, Math.min(n, 6)), maxDim: 6 }),
+  'matmul-batch': (n) => matmulBatchArbitrary({ maxSize: Math.max(1, Math.min(n, 5)), maxCount: 6 }),
 };
 
 export function sourceArbitrary(problem: ProblemId, maxSize: number): fc.Arbitrary<unknown> | undefined {

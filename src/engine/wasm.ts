@@ -1,0 +1,564 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { Worker } from 'node:worker_threads';
+import type { TransformerModel } from '../problems/transformer.js';
+import type { DType, Engine, EvalOptions, EvalResult } from './types.js';
+import {
+  runCalls,
+  wasmApi,
+  type Call,
+  type FromWorker,
+  type ToWorker,
+  type WasmMemory,
+  type WorkerInit,
+} from './wasm-worker.js';
+
+/**
+ * The wasm engine: the attention kernels of asm/attention.ts (AssemblyScript → WebAssembly with
+ * 128-bit SIMD, fused multiply-add through relaxed SIMD where the runtime has it), in float64 or
+ * float32, on worker threads that share one WebAssembly.Memory.
+ *
+ * Per layer and per group of heads: every worker projects its own rows (X·[W_Q|W_K|W_V] for all
+ * heads of the group in one matmul) and packs its keys; barrier; every worker runs streaming
+ * attention for its query rows and all heads of the group, adding into the residual stream Y;
+ * after the last group, the MLP of its rows; barrier. One message per worker per evaluation: the
+ * workers synchronise among themselves (Atomics), the main thread only waits.
+ *
+ * Small models run on the calling thread (same kernels, no workers): a round trip to a worker
+ * costs more than they do.
+ */
+
+export type KernelVariant = 'relaxed' | 'plain';
+
+export interface WasmEngineOptions {
+  /** Worker threads (default: the machine's available parallelism). */
+  threads?: number;
+  /** Run on the calling thread when the forward pass costs fewer flops than this (default 2e7). */
+  inlineBelowFlops?: number;
+  /** Fill all working memory with NaN before each evaluation (tests: every element is written). */
+  poison?: boolean;
+  /** Kernel build: 'auto' (relaxed SIMD where the runtime supports it), or force one. */
+  variant?: 'auto' | KernelVariant;
+}
+
+/** One head of a bare attention batch: Q, K, V are n×d row-major. */
+export interface AttentionHead {
+  readonly Q: Float64Array;
+  readonly K: Float64Array;
+  readonly V: Float64Array;
+}
+
+export interface AttentionBatch {
+  readonly tokens: number;
+  readonly dim: number;
+  readonly scale: number;
+  readonly heads: readonly AttentionHead[];
+}
+
+/** A bare attention batch loaded into the engine's memory: run() computes, read() returns O per head. */
+export interface PreparedAttention {
+  run(): Promise<void>;
+  read(): Float64Array[];
+}
+
+const BASE = 65536; // below: the kernel's static data (exp tables)
+const PAGE = 65536;
+const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
+const GROUP_BYTES = 256 * 1024 * 1024; // projected Q, K, V and packed keys per head group
+
+// ---------------------------------------------------------------------------------------------
+// Loading the kernel
+// ---------------------------------------------------------------------------------------------
+
+interface LoadedKernel {
+  readonly module: object;
+  readonly variant: KernelVariant;
+}
+
+/** The repository root: the nearest folder above this file with seth-workbench's package.json. */
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'seth-workbench') return dir;
+      } catch {
+        // not ours; keep looking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the seth-workbench folder above ' + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+
+/** Where the kernels are built: build/ in the repository, or $SETH_WASM_DIR. */
+export function wasmBuildPaths(): Record<KernelVariant, string> {
+  const build = process.env.SETH_WASM_DIR ?? join(projectRoot(), 'build');
+  return { relaxed: join(build, 'attention-relaxed.wasm'), plain: join(build, 'attention-simd.wasm') };
+}
+
+const loadedKernels = new Map<string, LoadedKernel>();
+
+function loadKernel(want: 'auto' | KernelVariant): LoadedKernel {
+  const paths = wasmBuildPaths();
+  const key = `${want} ${paths.plain}`;
+  const cached = loadedKernels.get(key);
+  if (cached) return cached;
+  const api = wasmApi();
+  if (typeof api !== 'object') throw new Error('this runtime has no WebAssembly');
+  // Each kernel call runs long and wasm code does not tier up inside a call: compile optimised
+  // code up front instead of starting in the baseline compiler.
+  setFlagsFromString('--no-liftoff');
+  const tryVariant = (variant: KernelVariant): LoadedKernel | undefined => {
+    if (!existsSync(paths[variant])) return undefined;
+    const bytes = new Uint8Array(readFileSync(paths[variant]));
+    if (variant === 'relaxed' && !api.validate(bytes)) {
+      // Node 20 ships relaxed SIMD behind a flag; it must be set before compiling.
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+      if (!api.validate(bytes)) return undefined;
+    }
+    if (!api.validate(bytes)) return undefined;
+    return { module: new api.Module(bytes), variant };
+  };
+  const order: KernelVariant[] = want === 'auto' ? ['relaxed', 'plain'] : [want];
+  for (const v of order) {
+    const k = tryVariant(v);
+    if (k) {
+      loadedKernels.set(key, k);
+      return k;
+    }
+  }
+  const missing = order.filter((v) => !existsSync(paths[v]));
+  if (missing.length === order.length) throw new Error(`no wasm build at ${paths[order[order.length - 1]!]}; run "npm run build:wasm"`);
+  throw new Error(`the wasm build (${order.join(', ')}) does not validate on this runtime`);
+}
+
+function workerUrl(): URL {
+  const here = new URL('./wasm-worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(here))) return here;
+  // Running from the TypeScript sources (vitest): use the compiled worker.
+  const compiled = join(projectRoot(), 'dist', 'src', 'engine', 'wasm-worker.js');
+  if (existsSync(compiled)) return pathToFileURL(compiled);
+  throw new Error(`no compiled worker at ${compiled}; run "npm run build"`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout helpers
+// ---------------------------------------------------------------------------------------------
+
+const roundUp = (x: number, k: number): number => Math.ceil(x / k) * k;
+
+class Arena {
+  private off = BASE;
+  constructor(private readonly el: number) {}
+  /** Offset of a new region of `elems` elements, 64-byte aligned. */
+  alloc(elems: number): number {
+    const o = this.off;
+    this.off += roundUp(Math.max(1, elems) * this.el, 64);
+    return o;
+  }
+  get end(): number {
+    return this.off;
+  }
+}
+
+/** Rows [r0, r1) of n for each of `parts` workers, split at multiples of 16. */
+function splitRows(n: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  const chunk = roundUp(Math.ceil(n / parts), 16);
+  for (let p = 0; p < parts; p++) out.push([Math.min(n, p * chunk), Math.min(n, (p + 1) * chunk)]);
+  return out;
+}
+
+interface Pending {
+  remaining: number;
+  resolve: () => void;
+  reject: (e: Error) => void;
+  onProgress?: (value: number) => void;
+  error?: Error;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine
+// ---------------------------------------------------------------------------------------------
+
+export class WasmEngine implements Engine {
+  readonly name = 'wasm';
+  readonly variant: KernelVariant;
+  private readonly el: number;
+  private readonly lanes: number;
+  private readonly keyBlock: number;
+  private readonly sfx: '64' | '32';
+  private readonly memory: WasmMemory;
+  private readonly local: Record<string, unknown>;
+  private readonly control: SharedArrayBuffer;
+  private readonly workers: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private queue: Promise<unknown> = Promise.resolve();
+  private broken: Error | undefined;
+  private closed = false;
+
+  private constructor(
+    readonly dtype: DType,
+    kernel: LoadedKernel,
+    readonly threads: number,
+    private readonly options: WasmEngineOptions,
+  ) {
+    this.variant = kernel.variant;
+    this.el = dtype === 'f64' ? 8 : 4;
+    this.lanes = dtype === 'f64' ? 2 : 4;
+    this.keyBlock = dtype === 'f64' ? 4 : 8;
+    this.sfx = dtype === 'f64' ? '64' : '32';
+    const api = wasmApi();
+    this.memory = new api.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+    this.local = new api.Instance(kernel.module, { env: { memory: this.memory } }).exports;
+    this.control = new SharedArrayBuffer(16);
+  }
+
+  /** Load the kernel and start the worker threads; rejects (never throws synchronously) when unavailable. */
+  static async create(dtype: DType, options: WasmEngineOptions = {}): Promise<WasmEngine> {
+    const kernel = loadKernel(options.variant ?? 'auto');
+    const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+    const engine = new WasmEngine(dtype, kernel, threads, options);
+    try {
+      await engine.startWorkers(kernel);
+    } catch (e) {
+      await engine.close();
+      throw e;
+    }
+    return engine;
+  }
+
+  private async startWorkers(kernel: LoadedKernel): Promise<void> {
+    const url = workerUrl();
+    const ready: Promise<void>[] = [];
+    for (let w = 0; w < this.threads; w++) {
+      const init: WorkerInit = { kind: 'seth-wasm-worker', module: kernel.module, memory: this.memory, control: this.control, workers: this.threads };
+      const worker = new Worker(url, { workerData: init });
+      this.workers.push(worker);
+      ready.push(
+        new Promise<void>((resolve, reject) => {
+          const onMessage = (msg: FromWorker): void => {
+            if (msg.type === 'ready') {
+              worker.off('error', reject);
+              resolve();
+            } else this.onMessage(msg);
+          };
+          worker.on('message', onMessage);
+          worker.once('error', reject);
+        }),
+      );
+      worker.on('error', (e: Error) => this.fail(new Error(`wasm worker failed: ${e.message}`)));
+      worker.on('exit', (code) => {
+        if (!this.closed) this.fail(new Error(`wasm worker exited (code ${code})`));
+      });
+    }
+    try {
+      await Promise.all(ready);
+    } finally {
+      // Idle workers must not keep the process alive; dispatch() refs them while they work.
+      for (const w of this.workers) w.unref();
+    }
+  }
+
+  private fail(e: Error): void {
+    this.broken ??= e;
+    for (const [id, p] of this.pending) {
+      this.pending.delete(id);
+      p.reject(e);
+    }
+  }
+
+  private onMessage(msg: FromWorker): void {
+    if (msg.type === 'ready') return;
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    if (msg.type === 'progress') {
+      p.onProgress?.(msg.value);
+      return;
+    }
+    if (msg.type === 'error') p.error ??= new Error(`wasm kernel failed: ${msg.message}`);
+    if (--p.remaining === 0) {
+      this.pending.delete(msg.id);
+      if (p.error) p.reject(p.error);
+      else p.resolve();
+    }
+  }
+
+  private kernel(name: string): string {
+    return name + this.sfx;
+  }
+
+  /** Make sure the memory holds `bytes`; returns nothing, views must be taken afterwards. */
+  private reserve(bytes: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const pages = Math.ceil(bytes / PAGE);
+    if (pages > MAX_PAGES) throw new Error(`the wasm engine needs ${(bytes / 2 ** 30).toFixed(2)} GiB; its memory holds at most 4 GiB`);
+    this.memory.grow(pages - have / PAGE);
+  }
+
+  private view(offset: number, length: number): Float64Array | Float32Array {
+    const buf = this.memory.buffer;
+    return this.el === 8 ? new Float64Array(buf, offset, length) : new Float32Array(buf, offset, length);
+  }
+
+  /** Write a rows×cols matrix into a region with row stride ld (zero padding). */
+  private writeMatrix(offset: number, src: ArrayLike<number>, rows: number, cols: number, ld: number): void {
+    const v = this.view(offset, rows * ld);
+    if (cols === ld) {
+      v.set(src as ArrayLike<number>);
+      return;
+    }
+    v.fill(0);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) v[i * ld + j] = src[i * cols + j]!;
+  }
+
+  private readMatrix(offset: number, rows: number, cols: number, ld: number): Float64Array {
+    const v = this.view(offset, rows * ld);
+    const out = new Float64Array(rows * cols);
+    for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[i * cols + j] = v[i * ld + j]!;
+    return out;
+  }
+
+  /** Run one call list per worker (or all on this thread), serialised with other runs. */
+  private dispatch(lists: Call[][], inline: boolean, onProgress?: (value: number) => void): Promise<void> {
+    const job = async (): Promise<void> => {
+      if (this.closed) throw new Error('the wasm engine is closed');
+      if (this.broken) throw this.broken;
+      if (inline || this.workers.length === 0) {
+        for (const calls of lists) runCalls(this.local, calls, () => undefined, (v) => onProgress?.(v));
+        return;
+      }
+      const control = new Int32Array(this.control);
+      Atomics.store(control, 0, 0);
+      Atomics.store(control, 2, 0);
+      const id = this.nextId++;
+      for (const w of this.workers) w.ref();
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const p: Pending = { remaining: this.workers.length, resolve, reject };
+          if (onProgress) p.onProgress = onProgress;
+          this.pending.set(id, p);
+          this.workers.forEach((w, i) => w.postMessage({ type: 'run', id, calls: lists[i] ?? [] } satisfies ToWorker));
+        });
+      } finally {
+        for (const w of this.workers) w.unref();
+      }
+    };
+    const run = this.queue.then(job, job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  evaluate(model: TransformerModel, options: EvalOptions = {}): Promise<EvalResult> {
+    try {
+      return this.evaluateModel(model, options);
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+
+  private async evaluateModel(model: TransformerModel, options: EvalOptions): Promise<EvalResult> {
+    const { tokens: n, width: m, layers: L, heads: H } = model;
+    const el = this.el;
+    const dp = roundUp(m, this.lanes);
+    const G = Math.max(1, Math.min(H, Math.floor(GROUP_BYTES / (4 * n * dp * el))));
+    const groups: number[] = [];
+    for (let g0 = 0; g0 < H; g0 += G) groups.push(g0);
+    const wcols = 3 * H * dp;
+    const hps = model.mlp.map((p) => (p ? roundUp(p.hidden, this.lanes) : 0));
+    const hpMax = Math.max(0, ...hps);
+    const nk = roundUp(n, this.keyBlock);
+
+    // Layout.
+    const arena = new Arena(el);
+    const Xa = arena.alloc(n * dp);
+    const Xb = arena.alloc(n * dp);
+    const W = Array.from({ length: L }, () => arena.alloc(dp * wcols));
+    const mlp = model.mlp.map((p, l) =>
+      p ? { W1: arena.alloc(dp * hps[l]!), b1: arena.alloc(hps[l]!), W2: arena.alloc(hps[l]! * dp), b2: arena.alloc(dp) } : null,
+    );
+    const H1 = hpMax > 0 ? arena.alloc(n * hpMax) : 0;
+    const qkvCols = 3 * G * dp;
+    const QKV = arena.alloc(n * qkvCols);
+    const Kp = Array.from({ length: G }, () => arena.alloc(nk * dp));
+    const PH = options.perHead ? Array.from({ length: L }, () => Array.from({ length: H }, () => arena.alloc(n * dp))) : null;
+    const scratchBytes = (this.local[this.kernel('attendScratchBytes')] as (dv: number) => number)(dp);
+    const scratch = Array.from({ length: this.threads + 1 }, () => arena.alloc(Math.ceil(scratchBytes / el)));
+    this.reserve(arena.end);
+
+    // Inputs.
+    if (this.options.poison) new Uint8Array(this.memory.buffer, BASE, arena.end - BASE).fill(0xff);
+    this.writeMatrix(Xa, model.X, n, m, dp);
+    for (let l = 0; l < L; l++) {
+      const Wl = new Float64Array(dp * wcols);
+      model.weights[l]!.forEach((w, h) => {
+        const mats = [w.Q, w.K, w.V];
+        for (let t = 0; t < 3; t++) {
+          const M = mats[t]!;
+          const col = (3 * h + t) * dp;
+          for (let k = 0; k < m; k++) for (let c = 0; c < m; c++) Wl[k * wcols + col + c] = M[k * m + c]!;
+        }
+      });
+      this.writeMatrix(W[l]!, Wl, dp, wcols, wcols);
+      const p = model.mlp[l];
+      const r = mlp[l];
+      if (p && r) {
+        const hp = hps[l]!;
+        this.writeMatrix(r.W1, p.W1, m, p.hidden, hp);
+        if (dp > m) this.view(r.W1 + m * hp * el, (dp - m) * hp).fill(0);
+        this.writeMatrix(r.b1, p.b1, 1, p.hidden, hp);
+        this.writeMatrix(r.W2, p.W2, p.hidden, m, dp);
+        if (hp > p.hidden) this.view(r.W2 + p.hidden * dp * el, (hp - p.hidden) * dp).fill(0);
+        this.writeMatrix(r.b2, p.b2, 1, m, dp);
+      }
+    }
+
+    // Plan.
+    const flops = L * H * (6 * n * dp * dp + 4 * n * n * dp);
+    const inline = this.workers.length === 0 || flops < (this.options.inlineBelowFlops ?? 2e7);
+    const ranges = inline ? [[0, n] as [number, number]] : splitRows(n, this.workers.length);
+    let finalX = Xa;
+    const lists = ranges.map(([r0, r1], w) => {
+      const calls: Call[] = [];
+      const rows = r1 - r0;
+      const scr = scratch[inline ? this.threads : w]!;
+      let X = Xa;
+      let Y = Xb;
+      for (let l = 0; l < L; l++) {
+        for (const g0 of groups) {
+          const gh = Math.min(G, H - g0);
+          if (g0 === 0) {
+            calls.push(
+              model.residual
+                ? { fn: 'copyBytes', args: [Y + r0 * dp * el, X + r0 * dp * el, rows * dp * el] }
+                : { fn: 'fillBytes', args: [Y + r0 * dp * el, 0, rows * dp * el] },
+            );
+          }
+          calls.push({
+            fn: this.kernel('matmul'),
+            args: [X + r0 * dp * el, dp, W[l]! + 3 * g0 * dp * el, wcols, QKV + r0 * qkvCols * el, qkvCols, rows, dp, 3 * gh * dp, 0, 0, 0],
+          });
+          for (let j = 0; j < gh; j++) {
+            calls.push({ fn: this.kernel('packKeys'), args: [QKV + (3 * j + 1) * dp * el, qkvCols, n, dp, r0, r1, Kp[j]!] });
+          }
+          calls.push({ fn: 'barrier' });
+          for (let j = 0; j < gh; j++) {
+            const h = g0 + j;
+            const out = PH ? PH[l]![h]! : Y;
+            calls.push({
+              fn: this.kernel('attend'),
+              args: [QKV + 3 * j * dp * el, qkvCols, Kp[j]!, QKV + (3 * j + 2) * dp * el, qkvCols, n, dp, dp, r0, r1, model.scale, out, dp, PH ? 0 : 1, scr],
+              progress: l * H + h,
+            });
+            if (PH) calls.push({ fn: this.kernel('addInto'), args: [Y + r0 * dp * el, out + r0 * dp * el, rows * dp] });
+          }
+          if (g0 === groups[groups.length - 1]) {
+            const r = mlp[l];
+            if (r) {
+              const hp = hps[l]!;
+              calls.push({ fn: this.kernel('matmul'), args: [Y + r0 * dp * el, dp, r.W1, hp, H1 + r0 * hp * el, hp, rows, dp, hp, r.b1, 1, 0] });
+              calls.push({ fn: this.kernel('matmul'), args: [H1 + r0 * hp * el, hp, r.W2, dp, X + r0 * dp * el, dp, rows, hp, dp, r.b2, 0, 0] });
+            }
+          }
+          calls.push({ fn: 'barrier' });
+        }
+        if (!mlp[l]) [X, Y] = [Y, X];
+      }
+      finalX = X;
+      return calls;
+    });
+
+    let done = 0;
+    const seen = new Map<number, number>();
+    const onProgress = options.onProgress
+      ? (v: number): void => {
+          const c = (seen.get(v) ?? 0) + 1;
+          seen.set(v, c);
+          if (c === lists.length) options.onProgress!(++done, L * H);
+        }
+      : undefined;
+    await this.dispatch(lists, inline, onProgress);
+
+    const result: EvalResult = { output: this.readMatrix(finalX, n, m, dp), engine: 'wasm', dtype: this.dtype };
+    if (PH) result.perHead = PH.map((layer) => layer.map((off) => this.readMatrix(off, n, m, dp)));
+    return result;
+  }
+
+  /**
+   * Load a bare attention batch (softmax(scale·Q Kᵀ)·V per head, no projections) for timing:
+   * run() packs the keys and computes, read() returns each head's n×d output.
+   */
+  prepareAttention(batch: AttentionBatch): PreparedAttention {
+    const { tokens: n, dim: d, heads } = batch;
+    const el = this.el;
+    const dp = roundUp(d, this.lanes);
+    const nk = roundUp(n, this.keyBlock);
+    const arena = new Arena(el);
+    const bufs = heads.map(() => ({ Q: arena.alloc(n * dp), K: arena.alloc(n * dp), V: arena.alloc(n * dp), Kp: arena.alloc(nk * dp), O: arena.alloc(n * dp) }));
+    const scratchBytes = (this.local[this.kernel('attendScratchBytes')] as (dv: number) => number)(dp);
+    const scratch = Array.from({ length: this.threads + 1 }, () => arena.alloc(Math.ceil(scratchBytes / el)));
+    this.reserve(arena.end);
+    heads.forEach((h, i) => {
+      const b = bufs[i]!;
+      this.writeMatrix(b.Q, h.Q, n, d, dp);
+      this.writeMatrix(b.K, h.K, n, d, dp);
+      this.writeMatrix(b.V, h.V, n, d, dp);
+    });
+    const inline = this.workers.length === 0;
+    const ranges = inline ? [[0, n] as [number, number]] : splitRows(n, this.workers.length);
+    const lists = ranges.map(([r0, r1], w) => {
+      const calls: Call[] = [];
+      const scr = scratch[inline ? this.threads : w]!;
+      for (const b of bufs) calls.push({ fn: this.kernel('packKeys'), args: [b.K, dp, n, dp, r0, r1, b.Kp] });
+      calls.push({ fn: 'barrier' });
+      for (const b of bufs) calls.push({ fn: this.kernel('attend'), args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0, r1, batch.scale, b.O, dp, 0, scr] });
+      return calls;
+    });
+    return {
+      run: () => this.dispatch(lists, inline),
+      read: () => bufs.map((b) => this.readMatrix(b.O, n, d, dp)),
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.fail(new Error('the wasm engine is closed'));
+  }
+}
+
+/** Make a wasm engine; rejects with the reason when the build is missing or does not load. */
+export function createWasmEngine(dtype: DType, options: WasmEngineOptions = {}): Promise<WasmEngine> {
+  try {
+    return WasmEngine.create(dtype, options);
+  } catch (e) {
+    return Promise.reject(e as Error);
+  }
+}
+
+/** e^x through the kernel's vectorised exp (for the accuracy tests). */
+export function kernelExp(x: Float64Array, dtype: DType, variant: 'auto' | KernelVariant = 'auto'): Float64Array {
+  const kernel = loadKernel(variant);
+  const api = wasmApi();
+  const memory = new api.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
+  const ex = new api.Instance(kernel.module, { env: { memory } }).exports;
+  const el = dtype === 'f64' ? 8 : 4;
+  const n = roundUp(x.length, 4);
+  const bytes = BASE + 2 * n * el;
+  memory.grow(Math.ceil(bytes / PAGE));
+  const buf = memory.buffer;
+  const src = dtype === 'f64' ? new Float64Array(buf, BASE, n) : new Float32Array(buf, BASE, n);
+  const dst = dtype === 'f64' ? new Float64Array(buf, BASE + n * el, n) : new Float32Array(buf, BASE + n * el, n);
+  src.set(x);
+  (ex[dtype === 'f64' ? 'expArray64' : 'expArray32'] as (s: number, d: number, n: number) => void)(BASE, BASE + n * el, n);
+  return Float64Array.from(dst.subarray(0, x.length));
+}

@@ -1,0 +1,124 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checkInstance } from '../src/check/run.js';
+import { UserError } from '../src/errors.js';
+import { loadInstance } from '../src/io/instance-file.js';
+import { findGenerator } from '../src/generators/index.js';
+import { cnfFromClauses } from '../src/problems/ksat.js';
+import { makeRng } from '../src/rng.js';
+import { evaluateCnf, literalsToAssignment } from '../src/problems/ksat.js';
+import { PROJECT_ROOT } from '../src/version.js';
+import { ovArbitrary } from '../src/testing/arbitraries/ov.js';
+import { threeOvArbitrary } from '../src/testing/arbitraries/three-ov.js';
+import { cnfArbitrary } from '../src/testing/arbitraries/cnf.js';
+import { defaultBudget } from '../src/memory.js';
+
+const SATLIB = join(PROJECT_ROOT, '..', 'shared', 'data', 'satlib');
+const ENGINE = process.env.SETH_TEST_ENGINE ?? 'reference';
+
+describe('SATLIB uf20-91 through the transformer (L·H = 4)', () => {
+  const files = readdirSync(join(SATLIB, 'uf20-91')).filter((f) => f.endsWith('.cnf'));
+  it('has all 100 files', () => expect(files).toHaveLength(100));
+  // Split into batches so the two test workers share the load.
+  const batches = [0, 1, 2, 3].map((b) => files.filter((_, i) => i % 4 === b));
+  batches.forEach((batch, b) => {
+    it(`decides batch ${b + 1}/4 SAT with verified witnesses`, async () => {
+      for (const f of batch) {
+        const inst = loadInstance(join(SATLIB, 'uf20-91', f));
+        const r = await checkInstance(inst, { layers: 2, heads: 2, engine: ENGINE });
+        expect({ f, answer: r.answer, agree: r.agree, verified: r.witnessVerified }).toEqual({ f, answer: 'SAT', agree: true, verified: true });
+        // The witness is checked once more here, against the formula, independently of the checker.
+        expect(evaluateCnf(inst.data as never, literalsToAssignment(20, r.witness as number[])).satisfied).toBe(true);
+        expect(r.margin).toBeGreaterThanOrEqual(0.4);
+        expect(r.robustToOutputError).toBe(true);
+      }
+    });
+  });
+});
+
+describe('PHP(5,4): 20 variables, UNSAT through the transformer', () => {
+  it('decodes UNSAT and agrees with MiniSat', async () => {
+    const g = findGenerator('php')!;
+    const inst = g.generate({ pigeons: 5, holes: 4 }, makeRng(0), 'test');
+    const r = await checkInstance(inst, { layers: 2, heads: 2, engine: ENGINE });
+    expect(r.answer).toBe('UNSAT');
+    expect(r.oracle).toBe('UNSAT');
+    expect(r.agree).toBe(true);
+    expect(r.witness).toBeNull();
+    expect(r.margin).toBeGreaterThanOrEqual(0.4);
+    expect(r.robustToOutputError).toBe(true);
+    expect(r.params).toMatchObject({ tokens: 1025, width: 49, layers: 2, heads: 2 });
+  });
+});
+
+describe('decision margin and robustness on random instances', () => {
+  it('k-SAT through 3-OV: margin ≥ 0.4, robust to ±1/(10n), agrees, witness verifies', async () => {
+    await fc.assert(
+      fc.asyncProperty(cnfArbitrary({ maxVars: 8, maxClauses: 20, maxWidth: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), async (cnf, L, H) => {
+        const r = await checkInstance({ problem: 'ksat', data: cnf }, { layers: L, heads: H });
+        expect(r.agree).toBe(true);
+        expect(r.margin).toBeGreaterThanOrEqual(0.4);
+        expect(r.robustToOutputError).toBe(true);
+        if (r.answer === 'SAT') expect(r.witnessVerified).toBe(true);
+        r.steps.forEach((s) => expect(s.matches).toBe(true));
+      }),
+      { numRuns: 60 },
+    );
+  });
+  it('OV through one attention head and through 3-OV', async () => {
+    await fc.assert(
+      fc.asyncProperty(ovArbitrary({ maxSize: 8, maxDim: 8 }), fc.constantFrom('attention' as const, 'transformer' as const), async (o, to) => {
+        const r = await checkInstance({ problem: 'ov', data: o }, { to });
+        expect(r.agree).toBe(true);
+        expect(r.margin).toBeGreaterThanOrEqual(0.4);
+        expect(r.robustToOutputError).toBe(true);
+        if (r.answer === 'YES') expect(r.witnessVerified).toBe(true);
+      }),
+      { numRuns: 60 },
+    );
+  });
+  it('3-OV with padding heads (L·H > |C|)', async () => {
+    await fc.assert(
+      fc.asyncProperty(threeOvArbitrary({ maxSize: 6, maxC: 3, maxDim: 6 }), async (o) => {
+        const r = await checkInstance({ problem: '3ov', data: o }, { layers: 2, heads: 2 });
+        expect(r.agree).toBe(true);
+        expect(r.margin).toBeGreaterThanOrEqual(0.4);
+        if (r.answer === 'YES') expect(r.witnessVerified).toBe(true);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('witness recovery uses O(log) extra single-row evaluations', () => {
+  it('stays within log₂(LH) + log₂|B| + 1 rounds', async () => {
+    const g = findGenerator('ksat')!;
+    const inst = g.generate({ vars: 14, clauses: 40, k: 3, planted: true }, makeRng(3), 'test');
+    const r = await checkInstance(inst, { layers: 2, heads: 4 });
+    expect(r.answer).toBe('SAT');
+    const sizeB = r.steps[0]!.declared.sizeB!;
+    expect(r.recovery.rounds).toBeLessThanOrEqual(Math.ceil(Math.log2(8)) + Math.ceil(Math.log2(sizeB)) + 1);
+    expect(r.recovery.fractionOfForwardPairs).toBeLessThan(0.05);
+  });
+});
+
+describe('refusing work that would not fit in memory', () => {
+  it('k-SAT with 60 variables is refused before any allocation, with the estimate and --force', async () => {
+    const cnf = cnfFromClauses(60, [[1, 2, 3], [-59, 60], [30, -31]]);
+    const t = Date.now();
+    const err = await checkInstance({ problem: 'ksat', data: cnf }, { layers: 2, heads: 2, budget: defaultBudget(false) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(/refusing .*about .*(TiB|PiB|GiB).*--force/);
+    expect(Date.now() - t).toBeLessThan(2000);
+  });
+  it('a transformer file has no answer of its own to check', async () => {
+    const cnf = cnfFromClauses(2, [[1, 2]]);
+    const { runForward } = await import('../src/reduction/chain.js');
+    const { REDUCTIONS } = await import('../reductions/index.js');
+    const chain = REDUCTIONS.filter((r) => r.id === 'ksat-to-3ov' || r.id === '3ov-to-transformer');
+    const steps = runForward(chain, cnf, {}, defaultBudget());
+    await expect(checkInstance({ problem: 'transformer', data: steps[1]!.target as never })).rejects.toThrow(UserError);
+  });
+});
