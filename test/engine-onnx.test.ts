@@ -94,15 +94,17 @@ describe('ONNX export: a standard ModelProto', () => {
       expect(Number(proto.irVersion)).toBe(ONNX_IR_VERSION);
       expect(proto.opsetImport.map((o) => [o.domain, Number(o.version)])).toEqual([['', ONNX_OPSET]]);
       const g = proto.graph!;
-      expect(g.input.map((i) => i.name)).toEqual(['X']);
-      expect(g.input[0]!.type!.tensorType!.shape!.dim!.map((d) => Number(d.dimValue))).toEqual([4, 3]);
-      expect(g.input[0]!.type!.tensorType!.elemType).toBe(1); // FLOAT
-      expect(g.output.map((o) => o.name)).toEqual(['X_L']);
-      const ops = new Set(g.node.map((n) => n.opType));
+      const input = g.input ?? [];
+      const node = g.node ?? [];
+      expect(input.map((i) => i.name)).toEqual(['X']);
+      expect(input[0]!.type!.tensorType!.shape!.dim!.map((d) => Number(d.dimValue))).toEqual([4, 3]);
+      expect(input[0]!.type!.tensorType!.elemType).toBe(1); // FLOAT
+      expect((g.output ?? []).map((o) => o.name)).toEqual(['X_L']);
+      const ops = new Set(node.map((n) => n.opType));
       for (const op of ops) expect(['MatMul', 'Transpose', 'Mul', 'Softmax', 'ReduceSum', 'Reshape', 'Add', 'Identity', 'Relu']).toContain(op);
       expect(ops.has('Softmax') && ops.has('Mul') && ops.has('MatMul')).toBe(true);
-      expect(g.node.every((n) => !n.domain)).toBe(true);
-      const inits = g.initializer.map((t) => t.name);
+      expect(node.every((n) => !n.domain)).toBe(true);
+      const inits = (g.initializer ?? []).map((t) => t.name);
       if (heads === 'batched') expect(inits).toContain('layers.1.W_Q');
       else expect(inits).toContain('layers.1.heads.1.W_V');
       expect(inits).toContain('layers.0.mlp.W2');
@@ -112,8 +114,8 @@ describe('ONNX export: a standard ModelProto', () => {
       expect(proto.docString).toMatch(/sum-of-heads/);
     }
     const f64 = decodeOnnxModel(buildOnnxModel(model, { dtype: 'f64' }));
-    expect(f64.graph!.input[0]!.type!.tensorType!.elemType).toBe(11); // DOUBLE
-    expect(f64.graph!.initializer.find((t) => t.name === 'layers.0.W_Q')!.rawData.length).toBe(2 * 9 * 8);
+    expect(f64.graph!.input![0]!.type!.tensorType!.elemType).toBe(11); // DOUBLE
+    expect(f64.graph!.initializer!.find((t) => t.name === 'layers.0.W_Q')!.rawData!.length).toBe(2 * 9 * 8);
   });
 });
 

@@ -155,7 +155,7 @@ export async function checkMatmulBatch(instance: MatmulBatch, options: MatmulChe
       totalMs: t4 - t0,
     },
     accounting:
-      `${instance.count} = L·H = ${layers}·${heads} products of ${N}×${N} matrices recovered from one gradient of one ` +
+      `${instance.count} = L·H = ${layers}·${heads} product${instance.count === 1 ? '' : 's'} of ${N}×${N} matrices recovered from one gradient of one ` +
       `${target.tokens}-token, width-${N}, ${layers}-layer ${heads}-head transformer: gradient = ` +
       `${((solution.forwardOps + solution.backwardOps) / solution.forwardOps).toFixed(2)} forward passes, ` +
       `plus ${recovered.recoveryOps} operations of O(L·H·N²) correction. So a circuit computing the transformer ` +
@@ -174,7 +174,7 @@ function fmtMs(x: number): string {
 /** Human-readable report (a two-column table, then the accounting). */
 export function formatMatmulReport(r: MatmulCheckReport): string {
   const rows: [string, string][] = [
-    ['problem', `matmul-batch: ${r.count} pairs of ${r.size}×${r.size} matrices`],
+    ['problem', `matmul-batch: ${r.count} pair${r.count === 1 ? '' : 's'} of ${r.size}×${r.size} matrices`],
     ['transformer', `${r.tokens} tokens, width ${r.width}, ${r.layers} layer(s) × ${r.heads} head(s), W_Q = 0, W_K = B_t, W_V = A_tᵀ`],
     ['arithmetic', r.arithmetic === 'rational' ? 'exact rationals (BigInt); every exp is exp(0) = 1' : 'float64'],
     ['f = <C, X_L>', r.f],

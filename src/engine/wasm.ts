@@ -200,6 +200,8 @@ export class WasmEngine implements Engine {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
+  /** Bumped by every evaluation and every upload of a prepared attention batch. */
+  private generation = 0;
   private queue: Promise<unknown> = Promise.resolve();
   private broken: Error | undefined;
   private closed = false;
@@ -327,9 +329,19 @@ export class WasmEngine implements Engine {
     return out;
   }
 
-  /** Run one call list per worker (or all on this thread), serialised with other runs. */
-  private dispatch(lists: Call[][], inline: boolean, onProgress?: (value: number) => void): Promise<void> {
-    const job = async (): Promise<void> => {
+  /**
+   * Run `job` alone: evaluations share the memory, so each one (writing its inputs, computing,
+   * reading its outputs) waits for the one before.
+   */
+  private exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job, job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Run one call list per worker (or all on this thread); call inside exclusive(). */
+  private async dispatch(lists: Call[][], inline: boolean, onProgress?: (value: number) => void): Promise<void> {
+    {
       if (this.closed) throw new Error('the wasm engine is closed');
       if (this.broken) throw this.broken;
       if (inline || this.workers.length === 0) {
@@ -351,21 +363,16 @@ export class WasmEngine implements Engine {
       } finally {
         for (const w of this.workers) w.unref();
       }
-    };
-    const run = this.queue.then(job, job);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  evaluate(model: TransformerModel, options: EvalOptions = {}): Promise<EvalResult> {
-    try {
-      return this.evaluateModel(model, options);
-    } catch (e) {
-      return Promise.reject(e as Error);
     }
   }
 
+  evaluate(model: TransformerModel, options: EvalOptions = {}): Promise<EvalResult> {
+    return this.exclusive(() => this.evaluateModel(model, options));
+  }
+
   private async evaluateModel(model: TransformerModel, options: EvalOptions): Promise<EvalResult> {
+    if (this.closed) throw new Error('the wasm engine is closed');
+    this.generation++;
     const { tokens: n, width: m, layers: L, heads: H } = model;
     const el = this.el;
     const dp = roundUp(m, this.lanes);
@@ -505,13 +512,18 @@ export class WasmEngine implements Engine {
     const bufs = heads.map(() => ({ Q: arena.alloc(n * dp), K: arena.alloc(n * dp), V: arena.alloc(n * dp), Kp: arena.alloc(nk * dp), O: arena.alloc(n * dp) }));
     const scratchBytes = (this.local[this.kernel('attendScratchBytes')] as (dv: number) => number)(dp);
     const scratch = Array.from({ length: this.threads + 1 }, () => arena.alloc(Math.ceil(scratchBytes / el)));
-    this.reserve(arena.end);
-    heads.forEach((h, i) => {
-      const b = bufs[i]!;
-      this.writeMatrix(b.Q, h.Q, n, d, dp);
-      this.writeMatrix(b.K, h.K, n, d, dp);
-      this.writeMatrix(b.V, h.V, n, d, dp);
-    });
+    let loaded = -1;
+    const upload = (): void => {
+      this.reserve(arena.end);
+      heads.forEach((h, i) => {
+        const b = bufs[i]!;
+        this.writeMatrix(b.Q, h.Q, n, d, dp);
+        this.writeMatrix(b.K, h.K, n, d, dp);
+        this.writeMatrix(b.V, h.V, n, d, dp);
+      });
+      loaded = ++this.generation;
+    };
+    upload();
     const inline = this.workers.length === 0;
     const ranges = inline ? [[0, n] as [number, number]] : splitRows(n, this.workers.length);
     const lists = ranges.map(([r0, r1], w) => {
@@ -522,9 +534,17 @@ export class WasmEngine implements Engine {
       for (const b of bufs) calls.push({ fn: this.kernel('attend'), args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0, r1, batch.scale, b.O, dp, 0, scr] });
       return calls;
     });
+    // The memory is shared with evaluations: if one ran in between, run() uploads the batch again.
     return {
-      run: () => this.dispatch(lists, inline),
-      read: () => bufs.map((b) => this.readMatrix(b.O, n, d, dp)),
+      run: () =>
+        this.exclusive(async () => {
+          if (loaded !== this.generation) upload();
+          await this.dispatch(lists, inline);
+        }),
+      read: () => {
+        if (loaded !== this.generation) throw new Error('the prepared attention batch was overwritten by a later evaluation; run() it again');
+        return bufs.map((b) => this.readMatrix(b.O, n, d, dp));
+      },
     };
   }
 

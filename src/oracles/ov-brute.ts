@@ -9,10 +9,10 @@ import type { OvInstance, OvSolution } from '../problems/ov.js';
 export const OV_BRUTE_ORACLE = 'ov-brute (word-parallel brute force)';
 
 /**
- * The packed words viewed as signed 32-bit integers (same memory, no copy): reads then stay small
- * integers in V8, whereas Uint32Array reads of words with bit 31 set become heap doubles and slow
- * the inner loop down by about 2x. Only `& … === 0` tests are done on them, for which the sign is
- * irrelevant.
+ * The packed words viewed as signed 32-bit integers (same memory, no copy). V8 keeps Int32Array
+ * reads in int32 registers, while Uint32Array reads of words with bit 31 set may leave the int32
+ * range and take a slower representation (measured 10–20% slower here). Only `& … === 0` tests
+ * are done on them, for which the sign is irrelevant.
  */
 export function int32Words(m: BitMatrix): Int32Array {
   return new Int32Array(m.data.buffer, m.data.byteOffset, m.data.length);

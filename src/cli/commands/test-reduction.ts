@@ -36,7 +36,8 @@ export const testReductionCommand: CliCommand = {
         print(JSON.stringify(rep));
         continue;
       }
-      print(`${rep.passed ? 'ok  ' : 'FAIL'} ${rep.reduction}: ${rep.runs} runs (${rep.skipped} skipped: option combinations the reduction refuses), seed ${rep.seed}`);
+      const skipped = rep.skipped > 0 ? ` (${rep.skipped} skipped: option combinations the reduction refuses even with its defaults)` : '';
+      print(`${rep.passed ? 'ok  ' : 'FAIL'} ${rep.reduction}: ${rep.runs} runs${skipped}, seed ${rep.seed}`);
       if (rep.counterexample) {
         const c = rep.counterexample;
         print(`  reason:   ${c.reason}`);
