@@ -69,6 +69,15 @@ const EXP64: usize = memory.data<f64>([
 ]);
 const EXP64_BIAS: usize = memory.data<i64>([1023]);
 
+/**
+ * Softmax weights below e^{-CUT} (relative to the row maximum) are flushed to 0: they are far
+ * below the rounding of any sum they enter (e^{-200} ≈ 1e-87 in float64, e^{-60} ≈ 9e-27 in
+ * float32), and keeping them would make subnormal products, which cost x86 a microcode assist
+ * each. Constructions with large β produce such weights in almost every pair.
+ */
+const SOFTMAX_CUT64: usize = memory.data<f64>([-200.0]);
+const SOFTMAX_CUT32: usize = memory.data<f32>([-60.0]);
+
 /** vexp32 constants: lo, log2 e, 1.5·2^23, ln2 hi, ln2 lo, Cephes expf polynomial, 1 (the bias 127 is in EXP32_BIAS). */
 const EXP32: usize = memory.data<f32>([
   -87.33654, 1.44269504, 12582912.0, 0.693359375, -2.12194440e-4,
@@ -78,16 +87,15 @@ const EXP32_BIAS: usize = memory.data<i32>([127]);
 
 
 /**
- * e^x for each f64 lane, x ≤ 0 expected (softmax exponents), any x accepted: x < ln(2^-1022)
- * gives 0 (the true value is subnormal or 0), −∞ gives 0. Cody–Waite reduction x = k·ln2 + r,
+ * e^x for each f64 lane, x ≤ 0 expected (softmax exponents), any x accepted: x < lo gives 0, where
+ * lo ≥ ln(2^-1022) (below it the true value is subnormal or 0), −∞ gives 0. Cody–Waite reduction x = k·ln2 + r,
  * |r| ≤ ln2/2, Taylor polynomial of degree 13 (truncation error < 1e-17 relative), 2^k built in
  * the exponent bits. Error about 1 ulp.
  */
 // @ts-ignore: decorator
-@inline function vexp64(x0: v128): v128 {
+@inline function vexp64(x0: v128, lo: v128): v128 {
   // Constants come from static memory: a v128.const costs V8 several instructions per use.
   const c = EXP64;
-  const lo = v128.load64_splat(c);
   const small = f64x2.lt(x0, lo);
   const x = f64x2.pmax(lo, x0);
   const magic = v128.load64_splat(c, 16);
@@ -118,13 +126,12 @@ const EXP32_BIAS: usize = memory.data<i32>([127]);
 }
 
 /**
- * e^x for each f32 lane (x ≤ 0 expected); x < ln(2^-126) gives 0. Cody–Waite reduction and the
+ * e^x for each f32 lane (x ≤ 0 expected); x < lo gives 0, lo ≥ ln(2^-126). Cody–Waite reduction and the
  * Cephes expf polynomial (about 1 ulp).
  */
 // @ts-ignore: decorator
-@inline function vexp32(x0: v128): v128 {
+@inline function vexp32(x0: v128, lo: v128): v128 {
   const c = EXP32;
-  const lo = v128.load32_splat(c);
   const small = f32x4.lt(x0, lo);
   const x = f32x4.pmax(lo, x0);
   const magic = v128.load32_splat(c, 8);
@@ -147,14 +154,14 @@ const EXP32_BIAS: usize = memory.data<i32>([127]);
 /** Scalar entry points for the exp tests: out[i] = e^{in[i]}, n elements (n even / multiple of 4). */
 export function expArray64(src: usize, dst: usize, n: i32): void {
   for (let i = 0; i < n; i += 4) {
-    const a = vexp64(v128.load(at64(src, i)));
-    const b = vexp64(v128.load(at64(src, i + 2)));
+    const a = vexp64(v128.load(at64(src, i)), v128.load64_splat(EXP64));
+    const b = vexp64(v128.load(at64(src, i + 2)), v128.load64_splat(EXP64));
     v128.store(at64(dst, i), a);
     v128.store(at64(dst, i + 2), b);
   }
 }
 export function expArray32(src: usize, dst: usize, n: i32): void {
-  for (let i = 0; i < n; i += 4) v128.store(at32(dst, i), vexp32(v128.load(at32(src, i))));
+  for (let i = 0; i < n; i += 4) v128.store(at32(dst, i), vexp32(v128.load(at32(src, i)), v128.load32_splat(EXP32)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -339,14 +346,14 @@ function rowExp64(row: usize, cnt: i32, m: f64): f64 {
   let j = 0;
   for (; j + 4 <= n; j += 4) {
     const p = at64(row, j);
-    const e0 = vexp64(f64x2.sub(v128.load(p), mv));
-    const e1 = vexp64(f64x2.sub(v128.load(p, 16), mv));
+    const e0 = vexp64(f64x2.sub(v128.load(p), mv), v128.load64_splat(SOFTMAX_CUT64));
+    const e1 = vexp64(f64x2.sub(v128.load(p, 16), mv), v128.load64_splat(SOFTMAX_CUT64));
     v128.store(p, e0); v128.store(p, e1, 16);
     acc0 = f64x2.add(acc0, e0); acc1 = f64x2.add(acc1, e1);
   }
   if (j < n) {
     const p = at64(row, j);
-    const e0 = vexp64(f64x2.sub(v128.load(p), mv));
+    const e0 = vexp64(f64x2.sub(v128.load(p), mv), v128.load64_splat(SOFTMAX_CUT64));
     v128.store(p, e0);
     acc0 = f64x2.add(acc0, e0);
   }
@@ -463,7 +470,7 @@ export function attend64(
           const mOld = load<f64>(at64(mPtr, q));
           const mNew = max(mOld, rowMax64(row, cnt));
           const sum = rowExp64(row, cnt, mNew);
-          const r = mOld == -Infinity ? 0.0 : Math.exp(mOld - mNew);
+          const r = mOld - mNew < load<f64>(SOFTMAX_CUT64) ? 0.0 : Math.exp(mOld - mNew);
           store<f64>(at64(lPtr, q), load<f64>(at64(lPtr, q)) * r + sum);
           store<f64>(at64(mPtr, q), mNew);
           store<f64>(at64(rPtr, q), r);
@@ -637,14 +644,14 @@ function rowExp32(row: usize, cnt: i32, m: f32): f32 {
   let j = 0;
   for (; j + 8 <= n; j += 8) {
     const p = at32(row, j);
-    const e0 = vexp32(f32x4.sub(v128.load(p), mv));
-    const e1 = vexp32(f32x4.sub(v128.load(p, 16), mv));
+    const e0 = vexp32(f32x4.sub(v128.load(p), mv), v128.load32_splat(SOFTMAX_CUT32));
+    const e1 = vexp32(f32x4.sub(v128.load(p, 16), mv), v128.load32_splat(SOFTMAX_CUT32));
     v128.store(p, e0); v128.store(p, e1, 16);
     acc0 = f32x4.add(acc0, e0); acc1 = f32x4.add(acc1, e1);
   }
   if (j < n) {
     const p = at32(row, j);
-    const e0 = vexp32(f32x4.sub(v128.load(p), mv));
+    const e0 = vexp32(f32x4.sub(v128.load(p), mv), v128.load32_splat(SOFTMAX_CUT32));
     v128.store(p, e0);
     acc0 = f32x4.add(acc0, e0);
   }
@@ -750,7 +757,7 @@ export function attend32(
           const mOld = load<f32>(at32(mPtr, q));
           const mNew = max(mOld, rowMax32(row, cnt));
           const sum = rowExp32(row, cnt, mNew);
-          const r: f32 = mOld == -Infinity ? 0.0 : <f32>Math.exp(<f64>(mOld - mNew));
+          const r: f32 = mOld - mNew < load<f32>(SOFTMAX_CUT32) ? 0.0 : <f32>Math.exp(<f64>(mOld - mNew));
           store<f32>(at32(lPtr, q), load<f32>(at32(lPtr, q)) * r + sum);
           store<f32>(at32(mPtr, q), mNew);
           store<f32>(at32(rPtr, q), r);

@@ -34,7 +34,7 @@ interface RunResult {
 
 /** The environment of every child: no memory override from the caller's shell, no colours. */
 function childEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
   delete env.SETH_MEMORY_LIMIT;
   return env;
 }
@@ -415,6 +415,32 @@ describe.concurrent('seth gen', () => {
     const f = parseJsonOut<Record<string, unknown>>(expect, g);
     const schema = parseJsonOut<{ required?: string[] }>(expect, s);
     for (const k of schema.required ?? []) expect(f, `required field ${k}`).toHaveProperty(k);
+  });
+
+  it('shipped generated instances are reproduced by the command they record', async ({ expect }) => {
+    const files = readdirSync(INSTANCES).filter((f) => /\.(cnf|json)$/.test(f));
+    const made: { f: string; command: string }[] = [];
+    for (const f of files) {
+      const text = readFileSync(join(INSTANCES, f), 'utf8');
+      const command = f.endsWith('.json')
+        ? (JSON.parse(text) as { provenance?: Provenance }).provenance?.command
+        : /^c command: (.*)$/m.exec(text)?.[1];
+      if (command?.startsWith('seth gen ')) made.push({ f, command });
+    }
+    expect(made.map((m) => m.f).sort()).toEqual(['3ov-planted.json', 'ov-no.json', 'ov-planted.json', 'php-5-4.cnf']);
+    const runs = await Promise.all(
+      made.map(async ({ f, command }) => {
+        const args = command.split(' ').slice(1);
+        const o = args.indexOf('-o');
+        expect(args[o + 1]).toBe(`instances/${f}`);
+        args.splice(o, 2);
+        return { f, r: await seth(args) };
+      }),
+    );
+    for (const { f, r } of runs) {
+      expectOk(expect, r);
+      expect(withoutCommandLines(r.stdout), f).toBe(withoutCommandLines(readFileSync(join(INSTANCES, f), 'utf8')));
+    }
   });
 
   it('gen ksat --vars 3 --clauses 5 --k 4 (k > n): exit 2 with a clear message', async ({ expect }) => {

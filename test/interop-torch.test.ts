@@ -132,6 +132,17 @@ describe('outputs computed elsewhere: loaded and checked against the instance', 
     expect(o.output).toEqual(ref);
   });
 
+  it('seth eval output (JSON with its own provenance) is accepted and matched', () => {
+    const inst = instanceFile(model, 'eval-inst.json');
+    const out = join(dir, 'eval-out.json');
+    const r = seth('eval', inst, '--engine', 'reference', '-o', out);
+    expect(r.status, r.stderr).toBe(0);
+    const o = loadOutput(out, model);
+    expect([o.format, o.provenance]).toEqual(['json', 'matched']);
+    expect(o.output).toEqual(ref);
+    expect(userError(() => loadOutput(out, makeModel(4))).message).toMatch(/shape|different instance/);
+  });
+
   it('validateOutput works on any loaded tensor', () => {
     const v = validateOutput({ dtype: 'f64', shape: [6, 3], data: ref }, model, 'mem');
     expect(v.output).toBe(ref);

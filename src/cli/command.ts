@@ -12,6 +12,8 @@ export interface CliCommand {
   readonly describe: string;
   builder(y: Argv): Argv;
   run(args: Args): Promise<number>;
+  /** Nested commands (e.g. one per generator family under `gen`), registered the same way. */
+  readonly subcommands?: readonly CliCommand[];
 }
 
 /** Human output goes to stdout; progress and warnings to stderr so that pipes stay clean. */

@@ -1,5 +1,6 @@
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { CheckFailure, UserError } from '../errors.js';
+import { STDIO, STDIO_ARG } from '../io/files.js';
 import { TOOL_VERSION } from '../version.js';
 import type { Args, CliCommand } from './command.js';
 import { COMMANDS } from './commands/index.js';
@@ -11,7 +12,8 @@ import { COMMANDS } from './commands/index.js';
 export async function run(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
   let usageError: string | undefined;
-  const parser = yargs([...argv])
+  // yargs reads a bare `-` positional as `true`; hand it over as a sentinel the I/O layer knows.
+  const parser = yargs(argv.map((a) => (a === STDIO ? STDIO_ARG : a)))
     .scriptName('seth')
     .version(TOOL_VERSION)
     .strict()
@@ -36,11 +38,15 @@ export async function run(argv: readonly string[]): Promise<number> {
   return exitCode;
 }
 
-function registerCommand(parser: ReturnType<typeof yargs>, cmd: CliCommand, setExit: (code: number) => void): void {
+function registerCommand(parser: Argv, cmd: CliCommand, setExit: (code: number) => void): void {
   parser.command(
     cmd.command,
     cmd.describe,
-    (y) => cmd.builder(y),
+    (y) => {
+      const built = cmd.builder(y);
+      for (const sub of cmd.subcommands ?? []) registerCommand(built, sub, setExit);
+      return built;
+    },
     async (args) => {
       setExit(await cmd.run(args as unknown as Args));
     },

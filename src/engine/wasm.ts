@@ -76,6 +76,7 @@ const GROUP_BYTES = 256 * 1024 * 1024; // projected Q, K, V and packed keys per 
 interface LoadedKernel {
   readonly module: object;
   readonly variant: KernelVariant;
+  readonly path: string;
 }
 
 /** The repository root: the nearest folder above this file with seth-workbench's package.json. */
@@ -123,7 +124,7 @@ function loadKernel(want: 'auto' | KernelVariant): LoadedKernel {
       if (!api.validate(bytes)) return undefined;
     }
     if (!api.validate(bytes)) return undefined;
-    return { module: new api.Module(bytes), variant };
+    return { module: new api.Module(bytes), variant, path: paths[variant] };
   };
   const order: KernelVariant[] = want === 'auto' ? ['relaxed', 'plain'] : [want];
   for (const v of order) {
@@ -184,81 +185,58 @@ interface Pending {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The engine
+// The worker pool: one shared memory, one kernel instance on this thread, `threads` workers
 // ---------------------------------------------------------------------------------------------
 
-export class WasmEngine implements Engine {
-  readonly name = 'wasm';
-  readonly variant: KernelVariant;
-  private readonly el: number;
-  private readonly lanes: number;
-  private readonly keyBlock: number;
-  private readonly sfx: '64' | '32';
-  private readonly memory: WasmMemory;
-  private readonly local: Record<string, unknown>;
-  private readonly control: SharedArrayBuffer;
-  private readonly workers: Worker[] = [];
+/** Idle pools are kept this long for the next engine (a checker run makes one engine per instance). */
+const POOL_LINGER_MS = 2000;
+
+class Pool {
+  readonly memory: WasmMemory;
+  readonly local: Record<string, unknown>;
+  readonly workers: Worker[] = [];
+  private readonly control = new SharedArrayBuffer(16);
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  /** Bumped by every evaluation and every upload of a prepared attention batch. */
-  private generation = 0;
   private queue: Promise<unknown> = Promise.resolve();
-  private broken: Error | undefined;
-  private closed = false;
+  /** Bumped by every evaluation and every upload of a prepared attention batch. */
+  generation = 0;
+  broken: Error | undefined;
+  terminated = false;
+  refs = 0;
+  private linger: NodeJS.Timeout | undefined;
 
-  private constructor(
-    readonly dtype: DType,
-    kernel: LoadedKernel,
+  constructor(
+    readonly key: string,
+    readonly kernel: LoadedKernel,
     readonly threads: number,
-    private readonly options: WasmEngineOptions,
   ) {
-    this.variant = kernel.variant;
-    this.el = dtype === 'f64' ? 8 : 4;
-    this.lanes = dtype === 'f64' ? 2 : 4;
-    this.keyBlock = dtype === 'f64' ? 4 : 8;
-    this.sfx = dtype === 'f64' ? '64' : '32';
     const api = wasmApi();
     this.memory = new api.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
     this.local = new api.Instance(kernel.module, { env: { memory: this.memory } }).exports;
-    this.control = new SharedArrayBuffer(16);
   }
 
-  /** Load the kernel and start the worker threads; rejects (never throws synchronously) when unavailable. */
-  static async create(dtype: DType, options: WasmEngineOptions = {}): Promise<WasmEngine> {
-    const kernel = loadKernel(options.variant ?? 'auto');
-    const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
-    const engine = new WasmEngine(dtype, kernel, threads, options);
-    try {
-      await engine.startWorkers(kernel);
-    } catch (e) {
-      await engine.close();
-      throw e;
-    }
-    return engine;
-  }
-
-  private async startWorkers(kernel: LoadedKernel): Promise<void> {
+  async start(): Promise<void> {
     const url = workerUrl();
     const ready: Promise<void>[] = [];
     for (let w = 0; w < this.threads; w++) {
-      const init: WorkerInit = { kind: 'seth-wasm-worker', module: kernel.module, memory: this.memory, control: this.control, workers: this.threads };
+      const init: WorkerInit = { kind: 'seth-wasm-worker', module: this.kernel.module, memory: this.memory, control: this.control, workers: this.threads };
       const worker = new Worker(url, { workerData: init });
       this.workers.push(worker);
       ready.push(
         new Promise<void>((resolve, reject) => {
-          const onMessage = (msg: FromWorker): void => {
+          worker.on('message', (msg: FromWorker) => {
             if (msg.type === 'ready') {
               worker.off('error', reject);
               resolve();
             } else this.onMessage(msg);
-          };
-          worker.on('message', onMessage);
+          });
           worker.once('error', reject);
         }),
       );
       worker.on('error', (e: Error) => this.fail(new Error(`wasm worker failed: ${e.message}`)));
       worker.on('exit', (code) => {
-        if (!this.closed) this.fail(new Error(`wasm worker exited (code ${code})`));
+        if (!this.terminated) this.fail(new Error(`wasm worker exited (code ${code})`));
       });
     }
     try {
@@ -271,6 +249,7 @@ export class WasmEngine implements Engine {
 
   private fail(e: Error): void {
     this.broken ??= e;
+    if (pools.get(this.key)?.pool === this) pools.delete(this.key);
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       p.reject(e);
@@ -293,12 +272,39 @@ export class WasmEngine implements Engine {
     }
   }
 
-  private kernel(name: string): string {
-    return name + this.sfx;
+  acquire(): void {
+    this.refs++;
+    if (this.linger) clearTimeout(this.linger);
+    this.linger = undefined;
   }
 
-  /** Make sure the memory holds `bytes`; returns nothing, views must be taken afterwards. */
-  private reserve(bytes: number): void {
+  /** Drop one engine's hold; the last one out terminates the workers after POOL_LINGER_MS. */
+  release(): void {
+    if (--this.refs > 0) return;
+    this.linger = setTimeout(() => void this.terminate(), POOL_LINGER_MS);
+    this.linger.unref();
+  }
+
+  async terminate(): Promise<void> {
+    if (this.terminated) return;
+    this.terminated = true;
+    if (pools.get(this.key)?.pool === this) pools.delete(this.key);
+    await Promise.all(this.workers.map((w) => w.terminate()));
+    this.fail(new Error('the wasm worker pool was shut down'));
+  }
+
+  /**
+   * Run `job` alone: evaluations share the memory, so each one (writing its inputs, computing,
+   * reading its outputs) waits for the one before.
+   */
+  exclusive<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(job, job);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Make sure the memory holds `bytes`; views must be taken afterwards. */
+  reserve(bytes: number): void {
     const have = this.memory.buffer.byteLength;
     if (bytes <= have) return;
     const pages = Math.ceil(bytes / PAGE);
@@ -306,8 +312,97 @@ export class WasmEngine implements Engine {
     this.memory.grow(pages - have / PAGE);
   }
 
+  /** Run one call list per worker (or all on this thread); call inside exclusive(). */
+  async dispatch(lists: Call[][], inline: boolean, onProgress?: (value: number) => void): Promise<void> {
+    if (this.broken) throw this.broken;
+    if (inline || this.workers.length === 0) {
+      for (const calls of lists) runCalls(this.local, calls, () => undefined, (v) => onProgress?.(v));
+      return;
+    }
+    const control = new Int32Array(this.control);
+    Atomics.store(control, 0, 0);
+    Atomics.store(control, 2, 0);
+    const id = this.nextId++;
+    for (const w of this.workers) w.ref();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const p: Pending = { remaining: this.workers.length, resolve, reject };
+        if (onProgress) p.onProgress = onProgress;
+        this.pending.set(id, p);
+        this.workers.forEach((w, i) => w.postMessage({ type: 'run', id, calls: lists[i] ?? [] } satisfies ToWorker));
+      });
+    } finally {
+      for (const w of this.workers) w.unref();
+    }
+  }
+}
+
+const pools = new Map<string, { pool: Pool; ready: Promise<void> }>();
+
+async function acquirePool(kernel: LoadedKernel, threads: number): Promise<Pool> {
+  const key = `${kernel.path} ${threads}`;
+  let entry = pools.get(key);
+  if (!entry || entry.pool.terminated || entry.pool.broken) {
+    const pool = new Pool(key, kernel, threads);
+    const ready = pool.start().catch(async (e: unknown) => {
+      await pool.terminate();
+      throw e;
+    });
+    entry = { pool, ready };
+    pools.set(key, entry);
+  }
+  await entry.ready;
+  entry.pool.acquire();
+  return entry.pool;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine
+// ---------------------------------------------------------------------------------------------
+
+export class WasmEngine implements Engine {
+  readonly name = 'wasm';
+  readonly variant: KernelVariant;
+  readonly threads: number;
+  private readonly el: number;
+  private readonly lanes: number;
+  private readonly keyBlock: number;
+  private readonly sfx: '64' | '32';
+  private closed = false;
+
+  private constructor(
+    readonly dtype: DType,
+    private readonly pool: Pool,
+    private readonly options: WasmEngineOptions,
+  ) {
+    this.variant = pool.kernel.variant;
+    this.threads = pool.threads;
+    this.el = dtype === 'f64' ? 8 : 4;
+    this.lanes = dtype === 'f64' ? 2 : 4;
+    this.keyBlock = dtype === 'f64' ? 4 : 8;
+    this.sfx = dtype === 'f64' ? '64' : '32';
+  }
+
+  /**
+   * Load the kernel and start (or reuse) the worker pool; rejects when the build is missing or
+   * does not load. Engines with the same build and thread count share one pool and run one at a time.
+   */
+  static async create(dtype: DType, options: WasmEngineOptions = {}): Promise<WasmEngine> {
+    const kernel = loadKernel(options.variant ?? 'auto');
+    const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+    return new WasmEngine(dtype, await acquirePool(kernel, threads), options);
+  }
+
+  private get local(): Record<string, unknown> {
+    return this.pool.local;
+  }
+
+  private kernel(name: string): string {
+    return name + this.sfx;
+  }
+
   private view(offset: number, length: number): Float64Array | Float32Array {
-    const buf = this.memory.buffer;
+    const buf = this.pool.memory.buffer;
     return this.el === 8 ? new Float64Array(buf, offset, length) : new Float32Array(buf, offset, length);
   }
 
@@ -329,41 +424,11 @@ export class WasmEngine implements Engine {
     return out;
   }
 
-  /**
-   * Run `job` alone: evaluations share the memory, so each one (writing its inputs, computing,
-   * reading its outputs) waits for the one before.
-   */
   private exclusive<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(job, job);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Run one call list per worker (or all on this thread); call inside exclusive(). */
-  private async dispatch(lists: Call[][], inline: boolean, onProgress?: (value: number) => void): Promise<void> {
-    {
+    return this.pool.exclusive(async () => {
       if (this.closed) throw new Error('the wasm engine is closed');
-      if (this.broken) throw this.broken;
-      if (inline || this.workers.length === 0) {
-        for (const calls of lists) runCalls(this.local, calls, () => undefined, (v) => onProgress?.(v));
-        return;
-      }
-      const control = new Int32Array(this.control);
-      Atomics.store(control, 0, 0);
-      Atomics.store(control, 2, 0);
-      const id = this.nextId++;
-      for (const w of this.workers) w.ref();
-      try {
-        await new Promise<void>((resolve, reject) => {
-          const p: Pending = { remaining: this.workers.length, resolve, reject };
-          if (onProgress) p.onProgress = onProgress;
-          this.pending.set(id, p);
-          this.workers.forEach((w, i) => w.postMessage({ type: 'run', id, calls: lists[i] ?? [] } satisfies ToWorker));
-        });
-      } finally {
-        for (const w of this.workers) w.unref();
-      }
-    }
+      return job();
+    });
   }
 
   evaluate(model: TransformerModel, options: EvalOptions = {}): Promise<EvalResult> {
@@ -371,8 +436,7 @@ export class WasmEngine implements Engine {
   }
 
   private async evaluateModel(model: TransformerModel, options: EvalOptions): Promise<EvalResult> {
-    if (this.closed) throw new Error('the wasm engine is closed');
-    this.generation++;
+    this.pool.generation++;
     const { tokens: n, width: m, layers: L, heads: H } = model;
     const el = this.el;
     const dp = roundUp(m, this.lanes);
@@ -399,10 +463,10 @@ export class WasmEngine implements Engine {
     const PH = options.perHead ? Array.from({ length: L }, () => Array.from({ length: H }, () => arena.alloc(n * dp))) : null;
     const scratchBytes = (this.local[this.kernel('attendScratchBytes')] as (dv: number) => number)(dp);
     const scratch = Array.from({ length: this.threads + 1 }, () => arena.alloc(Math.ceil(scratchBytes / el)));
-    this.reserve(arena.end);
+    this.pool.reserve(arena.end);
 
     // Inputs.
-    if (this.options.poison) new Uint8Array(this.memory.buffer, BASE, arena.end - BASE).fill(0xff);
+    if (this.options.poison) new Uint8Array(this.pool.memory.buffer, BASE, arena.end - BASE).fill(0xff);
     this.writeMatrix(Xa, model.X, n, m, dp);
     for (let l = 0; l < L; l++) {
       const Wl = new Float64Array(dp * wcols);
@@ -430,8 +494,8 @@ export class WasmEngine implements Engine {
 
     // Plan.
     const flops = L * H * (6 * n * dp * dp + 4 * n * n * dp);
-    const inline = this.workers.length === 0 || flops < (this.options.inlineBelowFlops ?? 2e7);
-    const ranges = inline ? [[0, n] as [number, number]] : splitRows(n, this.workers.length);
+    const inline = flops < (this.options.inlineBelowFlops ?? 2e7);
+    const ranges = inline ? [[0, n] as [number, number]] : splitRows(n, this.threads);
     let finalX = Xa;
     const lists = ranges.map(([r0, r1], w) => {
       const calls: Call[] = [];
@@ -492,7 +556,7 @@ export class WasmEngine implements Engine {
           if (c === lists.length) options.onProgress!(++done, L * H);
         }
       : undefined;
-    await this.dispatch(lists, inline, onProgress);
+    await this.pool.dispatch(lists, inline, onProgress);
 
     const result: EvalResult = { output: this.readMatrix(finalX, n, m, dp), engine: 'wasm', dtype: this.dtype };
     if (PH) result.perHead = PH.map((layer) => layer.map((off) => this.readMatrix(off, n, m, dp)));
@@ -514,21 +578,19 @@ export class WasmEngine implements Engine {
     const scratch = Array.from({ length: this.threads + 1 }, () => arena.alloc(Math.ceil(scratchBytes / el)));
     let loaded = -1;
     const upload = (): void => {
-      this.reserve(arena.end);
+      this.pool.reserve(arena.end);
       heads.forEach((h, i) => {
         const b = bufs[i]!;
         this.writeMatrix(b.Q, h.Q, n, d, dp);
         this.writeMatrix(b.K, h.K, n, d, dp);
         this.writeMatrix(b.V, h.V, n, d, dp);
       });
-      loaded = ++this.generation;
+      loaded = ++this.pool.generation;
     };
-    upload();
-    const inline = this.workers.length === 0;
-    const ranges = inline ? [[0, n] as [number, number]] : splitRows(n, this.workers.length);
+    const ranges = splitRows(n, this.threads);
     const lists = ranges.map(([r0, r1], w) => {
       const calls: Call[] = [];
-      const scr = scratch[inline ? this.threads : w]!;
+      const scr = scratch[w]!;
       for (const b of bufs) calls.push({ fn: this.kernel('packKeys'), args: [b.K, dp, n, dp, r0, r1, b.Kp] });
       calls.push({ fn: 'barrier' });
       for (const b of bufs) calls.push({ fn: this.kernel('attend'), args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0, r1, batch.scale, b.O, dp, 0, scr] });
@@ -538,21 +600,23 @@ export class WasmEngine implements Engine {
     return {
       run: () =>
         this.exclusive(async () => {
-          if (loaded !== this.generation) upload();
-          await this.dispatch(lists, inline);
+          if (loaded !== this.pool.generation) upload();
+          await this.pool.dispatch(lists, false);
         }),
       read: () => {
-        if (loaded !== this.generation) throw new Error('the prepared attention batch was overwritten by a later evaluation; run() it again');
+        if (loaded !== this.pool.generation) throw new Error('the prepared attention batch was overwritten by a later evaluation; run() it again');
         return bufs.map((b) => this.readMatrix(b.O, n, d, dp));
       },
     };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.fail(new Error('the wasm engine is closed'));
+  /** Release the engine; its pool's workers end once no engine uses them (after a short linger). */
+  close(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      this.pool.release();
+    }
+    return Promise.resolve();
   }
 }
 

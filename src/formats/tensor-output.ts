@@ -19,7 +19,9 @@ import { readSafetensors } from './safetensors.js';
  *    "instance_provenance": {…}, "computed_by": {…}}`) as `interop/run_torch.py` writes it;
  *  - `.safetensors`: a tensor `X_L` [n, m], with the same keys (strings; provenance as JSON) in
  *    `__metadata__`;
- *  - `.json`: a bare n×m array of numbers, or an object `{"X_L": [[…]], …}` with the same keys.
+ *  - `.json`: a bare n×m array of numbers, or an object `{"X_L": [[…]], …}` with the same keys
+ *    (`seth eval` output qualifies: its `provenance.from` is taken as the instance's provenance,
+ *    and its `dtype` is reported as the arithmetic that computed the decimals).
  *
  * Checks, each a one-line user error (exit 2): shape exactly [n, m]; dtype f32 or f64; every entry
  * finite; when the file carries `instance_fingerprint`, it equals `modelFingerprint(model)`; when
@@ -233,6 +235,11 @@ export function loadOutput(path: string, model: TransformerModel, options: LoadO
       const { X_L: xl, output, ...rest } = raw as Record<string, unknown>;
       rows = xl ?? output;
       if (rows === undefined) throw new UserError(`${name}: expected an n×m array, or an object with "X_L"`);
+      // `seth eval` output: its own provenance records the instance's under "from".
+      const own = rest.provenance as { from?: unknown } | undefined;
+      if (rest.instance_provenance === undefined && own && typeof own === 'object' && own.from !== undefined) {
+        rest.instance_provenance = own.from;
+      }
       meta = parseMeta(rest, name);
     } else throw new UserError(`${name}: expected an n×m array, or an object with "X_L"`);
     const parsed = z.array(z.array(z.number())).safeParse(rows);
@@ -242,7 +249,10 @@ export function loadOutput(path: string, model: TransformerModel, options: LoadO
     if (ragged >= 0) throw new UserError(`${name}: row ${ragged} of X_L has ${parsed.data[ragged]!.length} entries, row 0 has ${m}`);
     const data = new Float64Array(parsed.data.length * m);
     parsed.data.forEach((r, i) => data.set(r, i * m));
-    return { ...validateOutput({ dtype: 'f64', shape: [parsed.data.length, m], data }, model, name, meta), path, format: 'json' };
+    // JSON holds decimals: the data is read as f64; a "dtype" key tells the arithmetic that made it.
+    const { dtype: computedIn, ...rest } = meta;
+    const v = validateOutput({ dtype: 'f64', shape: [parsed.data.length, m], data }, model, name, rest);
+    return { ...v, dtype: computedIn ?? 'f64', path, format: 'json' };
   }
   throw new UserError(`${name}: unknown output format; expected a .npy, .safetensors or .json file`);
 }

@@ -4,16 +4,25 @@ import { UserError, formatBytes } from '../errors.js';
 
 /** `-` means standard input / standard output. */
 export const STDIO = '-';
+/**
+ * What the CLI hands over for a lone `-` argument (yargs would parse a bare `-` positional as
+ * `true`); see src/cli/main.ts.
+ */
+export const STDIO_ARG = '<stdio>';
+
+export function isStdio(path: string): boolean {
+  return path === STDIO || path === STDIO_ARG;
+}
 
 /** Display name of an input path in error messages. */
 export function displayName(path: string): string {
-  return path === STDIO ? '<stdin>' : path;
+  return isStdio(path) ? '<stdin>' : path;
 }
 
 /** Read a whole input as bytes; `-` reads standard input. Missing files are user errors. */
 export function readInputBytes(path: string, maxBytes = Number.POSITIVE_INFINITY): Buffer {
   try {
-    if (path === STDIO) return readFileSync(0);
+    if (isStdio(path)) return readFileSync(0);
     const st = statSync(path);
     if (st.isDirectory()) throw new UserError(`${path}: is a directory, expected a file`);
     if (st.size > maxBytes) {
@@ -36,7 +45,7 @@ export function readInputBytes(path: string, maxBytes = Number.POSITIVE_INFINITY
  * over the target only once complete. A failure never leaves half a file. `-` writes stdout.
  */
 export function writeOutputAtomic(path: string, data: string | Uint8Array): void {
-  if (path === STDIO) {
+  if (isStdio(path)) {
     writeAllToFd(1, data);
     return;
   }

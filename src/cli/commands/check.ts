@@ -3,6 +3,9 @@ import { checkInstance, type CheckReport } from '../../check/run.js';
 import { DEFAULT_ENGINE } from '../../engine/registry.js';
 import type { DType } from '../../engine/types.js';
 import { loadInstance } from '../../io/instance-file.js';
+import { checkMatmulBatch, formatMatmulReport } from '../../check/matmul.js';
+import type { MatmulBatch } from '../../problems/matmul-batch.js';
+import type { MemoryBudget } from '../../memory.js';
 import { print, warn, type Args, type CliCommand } from '../command.js';
 import { toFrom, viaFrom } from '../chain-choice.js';
 import { budgetFrom, reductionOptionsFrom, withEngine, withForce, withJson, withShape } from '../options.js';
@@ -21,11 +24,18 @@ export const checkCommand: CliCommand = {
     withForce(withShape(withEngine(withJson(y))))
       .option('to', { type: 'string', default: 'transformer', describe: 'model the chain ends in: transformer | attention' })
       .option('via', { type: 'string', describe: 'explicit chain: comma-separated reduction ids' })
-      .option('explain', { type: 'boolean', default: false, describe: 'explain each step of the chain as it runs' }),
+      .option('explain', { type: 'boolean', default: false, describe: 'explain each step of the chain as it runs' })
+      .option('arithmetic', {
+        type: 'string',
+        choices: ['auto', 'rational', 'float64'],
+        default: 'auto',
+        describe: 'matmul-batch: exact rationals (integer/rational inputs) or float64',
+      }),
   async run(args: Args): Promise<number> {
     const file = String(args.file);
     const budget = budgetFrom(args);
     const instance = loadInstance(file, { budget });
+    if (instance.problem === 'matmul-batch') return checkMatmul(instance.data, args, budget);
     const progress = args.json ? undefined : makeProgress('evaluating');
     const report = await checkInstance(instance, {
       layers: args.layers as number | undefined,
@@ -48,6 +58,19 @@ export const checkCommand: CliCommand = {
     return exitCodeOf(report);
   },
 };
+
+/** Large-embedding regime: products recovered from the transformer's gradient (model.md §4). */
+async function checkMatmul(batch: MatmulBatch, args: Args, budget: MemoryBudget): Promise<number> {
+  const arithmetic = args.arithmetic === 'rational' || args.arithmetic === 'float64' ? args.arithmetic : undefined;
+  const report = await checkMatmulBatch(batch, {
+    layers: args.layers as number | undefined,
+    heads: args.heads as number | undefined,
+    numberType: arithmetic,
+    budget,
+  });
+  print(args.json ? JSON.stringify(report) : formatMatmulReport(report));
+  return report.agree && report.ratioWithinLimit ? 0 : 1;
+}
 
 export function exitCodeOf(r: CheckReport): number {
   const positive = r.answer === 'SAT' || r.answer === 'YES';

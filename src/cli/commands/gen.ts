@@ -11,31 +11,42 @@ import { withOutput } from '../options.js';
 
 /** `seth gen <family> [options] --seed S [-o FILE]`: one subcommand per registered generator. */
 export const genCommand: CliCommand = {
-  command: 'gen <family>',
+  command: 'gen',
   describe: 'generate an instance (families: seth list)',
-  builder(y: Argv): Argv {
-    for (const g of GENERATORS) {
-      y.command(g.id, g.summary, (sub) => familyOptions(sub, g), () => undefined);
-    }
-    return y;
+  builder: (y: Argv): Argv => y.demandCommand(1, `name a family: ${GENERATORS.map((g) => g.id).join(', ')}`),
+  run: (args: Args) => {
+    const given = args._[1];
+    const families = GENERATORS.map((g) => g.id).join(', ');
+    return Promise.reject(
+      new UserError(given === undefined ? `name a generator family: ${families}` : `unknown generator family "${String(given)}"; expected one of ${families}`),
+    );
   },
-  async run(args: Args): Promise<number> {
-    const g = GENERATORS.find((x) => x.id === args.family);
-    if (!g) throw new UserError(`unknown generator family "${String(args.family)}"; expected one of ${GENERATORS.map((x) => x.id).join(', ')}`);
-    const raw: Record<string, unknown> = {};
-    for (const key of Object.keys(g.cliOptions)) if (args[key] !== undefined) raw[key] = args[key];
-    const parsed = g.schema.safeParse(raw);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UserError(`seth gen ${g.id}: option --${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}`);
-    }
-    const seed = args.seed as number;
-    if (!Number.isSafeInteger(seed)) throw new UserError(`option --seed: expected an integer, got ${String(args.seed)}`);
-    const instance = g.generate(parsed.data, makeRng(seed), currentCommandLine());
-    writeOutputAtomic(String(args.o), serializeInstance(instance, args.format === 'json' ? 'json' : 'auto'));
-    return 0;
-  },
+  subcommands: GENERATORS.map((g) => familyCommand(g)),
 };
+
+function familyCommand(g: AnyGenerator): CliCommand {
+  return {
+    command: g.id,
+    describe: g.summary,
+    builder: (y: Argv): Argv => familyOptions(y, g),
+    run: (args: Args) => Promise.resolve(generate(g, args)),
+  };
+}
+
+function generate(g: AnyGenerator, args: Args): number {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(g.cliOptions)) if (args[key] !== undefined) raw[key] = args[key];
+  const parsed = g.schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UserError(`seth gen ${g.id}: option --${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const seed = args.seed;
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new UserError(`option --seed: expected an integer, got ${String(seed)}`);
+  const instance = g.generate(parsed.data, makeRng(seed), currentCommandLine());
+  writeOutputAtomic(String(args.o), serializeInstance(instance, args.format === 'json' ? 'json' : 'auto'));
+  return 0;
+}
 
 function familyOptions(y: Argv, g: AnyGenerator): Argv {
   let out = withOutput(y)
