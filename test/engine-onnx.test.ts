@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { evaluateReference } from '../src/engine/reference.js';
+import { attend, evaluateReference } from '../src/engine/reference.js';
 import { createEngine } from '../src/engine/registry.js';
-import { createOnnxEngine, loadOrt } from '../src/engine/onnx.js';
+import { createOnnxEngine, loadOrt, prepareOnnxAttention } from '../src/engine/onnx.js';
 import type { Engine } from '../src/engine/types.js';
 import { ONNX_IR_VERSION, ONNX_OPSET, buildOnnxModel, decodeOnnxModel, perHeadOutputName } from '../src/formats/onnx.js';
 import { modelToJson, type TransformerModel } from '../src/problems/transformer.js';
@@ -201,6 +201,21 @@ describe.skipIf(ortError !== undefined)('onnxruntime-node evaluates the exported
     });
     expect(calls.at(-1)).toEqual([6, 6]);
     await choice.engine.close?.();
+  });
+
+  it('prepareOnnxAttention (the bench entry point) computes softmax(s·QKᵀ)V per head', async () => {
+    for (const dtype of ['f32', 'f64'] as const) {
+      const [n, d, scale] = [37, 5, 0.4];
+      let x = 17;
+      const r = (): Float64Array => Float64Array.from({ length: n * d }, () => ((x = (x * 69069 + 1) >>> 0) / 2 ** 31) - 1);
+      const heads = [0, 1, 2].map(() => ({ Q: r(), K: r(), V: r() }));
+      const p = await prepareOnnxAttention({ tokens: n, dim: d, scale, heads }, dtype);
+      await p.run();
+      const out = p.read();
+      expect(out.length).toBe(3);
+      heads.forEach((h, t) => expect(relErr(out[t]!, attend(h.Q, h.K, h.V, n, n, d, d, scale))).toBeLessThan(dtype === 'f32' ? F32_TOL : F64_TOL));
+      await p.release();
+    }
   });
 
   it('per-head outputs of the batched graph are named layers.L.heads', () => {

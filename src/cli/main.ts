@@ -11,29 +11,29 @@ import { COMMANDS } from './commands/index.js';
  */
 export async function run(argv: readonly string[]): Promise<number> {
   let exitCode = 0;
-  let usageError: string | undefined;
   // yargs reads a bare `-` positional as `true`; hand it over as a sentinel the I/O layer knows.
   const parser = yargs(argv.map((a) => (a === STDIO ? STDIO_ARG : a)))
     .scriptName('seth')
     .version(TOOL_VERSION)
     .strict()
-    .demandCommand(1, 'name a command (seth --help lists them)')
+    .demandCommand(1, 'name a command')
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       if (err) throw err;
-      usageError = msg ?? 'bad usage';
+      // Throwing stops yargs before the command's handler runs (recording alone would not).
+      throw new UsageError(msg ?? 'bad usage');
     })
     .epilog('Exit codes: 0 success, 1 a check failed, 2 bad input or usage.');
   for (const cmd of COMMANDS) registerCommand(parser, cmd, (code) => (exitCode = code));
   try {
     await parser.parseAsync();
   } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`seth: ${e.message.split('\n')[0]} (see seth --help)\n`);
+      return 2;
+    }
     return reportError(e);
-  }
-  if (usageError !== undefined) {
-    process.stderr.write(`seth: ${usageError.split('\n')[0]}\n(see seth --help)\n`);
-    return 2;
   }
   return exitCode;
 }
@@ -52,6 +52,9 @@ function registerCommand(parser: Argv, cmd: CliCommand, setExit: (code: number) 
     },
   );
 }
+
+/** A command line yargs rejected (unknown option, missing argument, …): exit 2. */
+class UsageError extends Error {}
 
 export function reportError(e: unknown): number {
   if (e instanceof UserError || e instanceof CheckFailure) {

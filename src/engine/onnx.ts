@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { defaultBudget, guardMemory } from '../memory.js';
 import type { TransformerModel } from '../problems/transformer.js';
-import { buildOnnxModel, perHeadOutputName } from '../formats/onnx.js';
+import { buildOnnxAttention, buildOnnxModel, perHeadOutputName } from '../formats/onnx.js';
 import type { DType, Engine, EvalOptions, EvalResult } from './types.js';
 
 /**
@@ -189,4 +189,62 @@ export async function ortVersion(): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** Q, K, V of one head, tokens×dim row-major (the shape `npm run bench` uses for every engine). */
+export interface OnnxAttentionHead {
+  readonly Q: Float64Array;
+  readonly K: Float64Array;
+  readonly V: Float64Array;
+}
+
+export interface OnnxAttentionBatch {
+  readonly tokens: number;
+  readonly dim: number;
+  readonly scale: number;
+  readonly heads: readonly OnnxAttentionHead[];
+}
+
+export interface PreparedOnnxAttention {
+  /** One timed evaluation (inputs already converted and resident). */
+  run(): Promise<void>;
+  /** Per-head outputs of the last run, widened to float64. */
+  read(): Float64Array[];
+  release(): Promise<void>;
+}
+
+/**
+ * Exact attention softmax(scale·QKᵀ)V on given Q, K, V for every head, as one onnxruntime session
+ * (heads batched as [H, n, d]); for benchmarks against numpy and the other engines. Inputs are
+ * converted to `dtype` once here, so `run()` times onnxruntime alone.
+ */
+export async function prepareOnnxAttention(batch: OnnxAttentionBatch, dtype: DType = 'f32', options: OnnxEngineOptions = {}): Promise<PreparedOnnxAttention> {
+  const ort = await loadOrt();
+  const { tokens: n, dim: d, heads } = batch;
+  const H = heads.length;
+  guardMemory(`onnx attention on ${n} tokens × ${H} heads`, onnxMemoryEstimate({ tokens: n, width: d, heads: H, layers: 0 }, dtype), defaultBudget());
+  const session = await ort.InferenceSession.create(buildOnnxAttention({ tokens: n, dim: d, heads: H, scale: batch.scale, dtype }), {
+    intraOpNumThreads: options.threads ?? defaultThreads(),
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: dtype === 'f32' ? 'all' : 'basic',
+  });
+  const stack = (k: 'Q' | 'K' | 'V'): OrtTensor => {
+    const a = dtype === 'f32' ? new Float32Array(H * n * d) : new Float64Array(H * n * d);
+    heads.forEach((h, t) => a.set(h[k], t * n * d));
+    return new ort.Tensor(dtype === 'f32' ? 'float32' : 'float64', a, [H, n, d]);
+  };
+  const feeds = { Q: stack('Q'), K: stack('K'), V: stack('V') };
+  let last: OrtTensor | undefined;
+  return {
+    async run() {
+      last = (await session.run(feeds)).O;
+    },
+    read() {
+      const all = widen(last, H * n * d, 'O');
+      return Array.from({ length: H }, (_, t) => all.slice(t * n * d, (t + 1) * n * d));
+    },
+    release: () => session.release(),
+  };
 }

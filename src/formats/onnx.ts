@@ -211,3 +211,58 @@ export function buildOnnxModelProto(model: TransformerModel, options: OnnxExport
 export function decodeOnnxModel(bytes: Uint8Array): InstanceType<typeof onnx.ModelProto> {
   return onnx.ModelProto.decode(bytes);
 }
+
+export interface OnnxAttentionShape {
+  readonly tokens: number;
+  readonly dim: number;
+  readonly heads: number;
+  readonly scale: number;
+  readonly dtype?: 'f32' | 'f64';
+}
+
+/**
+ * Plain multi-head attention on given Q, K, V (no projections), for benchmarks: inputs Q, K, V
+ * [H, n, d], output O [H, n, d] = Softmax(Mul(MatMul(Q, Transpose(K, perm=[0,2,1])), scale),
+ * axis=-1) · V per head (heads not summed). Same ops and opset as the model export.
+ */
+export function buildOnnxAttention(shape: OnnxAttentionShape): Uint8Array {
+  const { tokens: n, dim: d, heads: H, scale } = shape;
+  const dtype = shape.dtype ?? 'f32';
+  const elemType = dtype === 'f32' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.DOUBLE;
+  const valueInfo = (name: string): InstanceType<typeof onnx.ValueInfoProto> =>
+    onnx.ValueInfoProto.create({
+      name,
+      type: onnx.TypeProto.create({
+        tensorType: onnx.TypeProto.Tensor.create({
+          elemType,
+          shape: onnx.TensorShapeProto.create({ dim: [H, n, d].map((v) => onnx.TensorShapeProto.Dimension.create({ dimValue: v })) }),
+        }),
+      }),
+    });
+  const node = (opType: string, input: string[], output: string, attribute: Attr[] = []): InstanceType<typeof onnx.NodeProto> =>
+    onnx.NodeProto.create({ name: `${opType}:${output}`, opType, input, output: [output], attribute });
+  const graph = onnx.GraphProto.create({
+    name: `seth_attention_n${n}_d${d}_H${H}`,
+    node: [
+      node('Transpose', ['K'], 'Kt', [intsAttr('perm', [0, 2, 1])]),
+      node('MatMul', ['Q', 'Kt'], 'S'),
+      node('Mul', ['S', 'scale'], 'S_scaled'),
+      node('Softmax', ['S_scaled'], 'P', [intAttr('axis', -1)]),
+      node('MatMul', ['P', 'V'], 'O'),
+    ],
+    initializer: [
+      onnx.TensorProto.create({ name: 'scale', dims: [], dataType: elemType, rawData: leBytes(Float64Array.of(scale), dtype) }),
+    ],
+    input: [valueInfo('Q'), valueInfo('K'), valueInfo('V')],
+    output: [valueInfo('O')],
+  });
+  return onnx.ModelProto.encode(
+    onnx.ModelProto.create({
+      irVersion: ONNX_IR_VERSION,
+      opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: ONNX_OPSET })],
+      producerName: TOOL_NAME,
+      producerVersion: TOOL_VERSION,
+      graph,
+    }),
+  ).finish();
+}

@@ -4,6 +4,7 @@ import { resolveLayout, type MatmulBatch } from '../problems/matmul-batch.js';
 import { makeProvenance } from '../provenance.js';
 import type { Rng } from '../rng.js';
 import { defineGenerator } from './types.js';
+import { intOption } from './options.js';
 
 /**
  * Random matmul-batch instances: `count` pairs of size×size integer matrices, entries uniform in
@@ -18,12 +19,6 @@ export interface MatmulGenOptions extends Record<string, unknown> {
   heads?: number | undefined;
 }
 
-const intOption = (flag: string, min: number) =>
-  z.coerce
-    .number({ error: `--${flag} must be a number` })
-    .int(`--${flag} must be an integer`)
-    .min(min, `--${flag} must be an integer ≥ ${min}`)
-    .max(Number.MAX_SAFE_INTEGER, `--${flag} is too large`);
 
 /** Above this |entry| the float64 form of products could stop being exact; refuse it. */
 export const MAX_MATMUL_RANGE = 2 ** 20;

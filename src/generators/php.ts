@@ -4,6 +4,7 @@ import { defaultBudget, guardMemory } from '../memory.js';
 import type { Cnf } from '../problems/ksat.js';
 import { makeProvenance } from '../provenance.js';
 import { defineGenerator } from './types.js';
+import { intOption } from './options.js';
 
 /**
  * Pigeonhole principle PHP(p, h): p pigeons into h holes, variable p(i, j) = (i−1)·h + j says
@@ -17,12 +18,6 @@ export interface PhpOptions extends Record<string, unknown> {
   holes: number;
 }
 
-const intOption = (flag: string, min: number) =>
-  z.coerce
-    .number({ error: `--${flag} must be a number` })
-    .int(`--${flag} must be an integer`)
-    .min(min, `--${flag} must be an integer ≥ ${min}`)
-    .max(Number.MAX_SAFE_INTEGER, `--${flag} is too large`);
 
 const schema: z.ZodType<PhpOptions> = z
   .object({ pigeons: intOption('pigeons', 1), holes: intOption('holes', 1) })

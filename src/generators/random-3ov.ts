@@ -8,6 +8,7 @@ import { makeProvenance, type Expected } from '../provenance.js';
 import { sampleDistinct, type Rng } from '../rng.js';
 import { randomBitMatrix } from './random-ov.js';
 import { defineGenerator } from './types.js';
+import { intOption, flagOption } from './options.js';
 
 /**
  * Random 3-OV: A, B, C with iid Bernoulli(density) entries (about |A|·|B|·|C|·(1−p³)^d zero
@@ -34,20 +35,7 @@ export interface RandomThreeOvOptions extends Record<string, unknown> {
 /** Above this many triple-word operations the plain family leaves the answer unlabelled. */
 export const THREE_OV_ORACLE_LIMIT = 2e10;
 
-const intOption = (flag: string, min: number) =>
-  z.coerce
-    .number({ error: `--${flag} must be a number` })
-    .int(`--${flag} must be an integer`)
-    .min(min, `--${flag} must be an integer ≥ ${min}`)
-    .max(Number.MAX_SAFE_INTEGER, `--${flag} is too large`);
 
-const flagOption = (flag: string) =>
-  z
-    .preprocess(
-      (v) => (v === 'true' ? true : v === 'false' ? false : v),
-      z.boolean({ error: `--${flag} must be true or false` }),
-    )
-    .default(false);
 
 const aliasKeys = (v: unknown): unknown => {
   if (typeof v !== 'object' || v === null) return v;

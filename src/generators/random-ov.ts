@@ -7,6 +7,7 @@ import { countOrthogonalPairs, OV_BRUTE_ORACLE, solveOvBrute } from '../oracles/
 import { makeProvenance, type Expected } from '../provenance.js';
 import type { Rng } from '../rng.js';
 import { defineGenerator } from './types.js';
+import { intOption, flagOption } from './options.js';
 
 /**
  * Random Orthogonal Vectors: A (|A| = size) and B (|B| = size-b) with iid Bernoulli(density)
@@ -29,20 +30,7 @@ export interface RandomOvOptions extends Record<string, unknown> {
 /** Above this many pair-word operations the plain family leaves the answer unlabelled. */
 export const OV_ORACLE_LIMIT = 2e10;
 
-const intOption = (flag: string, min: number) =>
-  z.coerce
-    .number({ error: `--${flag} must be a number` })
-    .int(`--${flag} must be an integer`)
-    .min(min, `--${flag} must be an integer ≥ ${min}`)
-    .max(Number.MAX_SAFE_INTEGER, `--${flag} is too large`);
 
-const flagOption = (flag: string) =>
-  z
-    .preprocess(
-      (v) => (v === 'true' ? true : v === 'false' ? false : v),
-      z.boolean({ error: `--${flag} must be true or false` }),
-    )
-    .default(false);
 
 /** yargs passes `size-b` (and `sizeB`); programmatic callers may pass either. */
 const aliasKeys = (v: unknown): unknown => {

@@ -6,6 +6,7 @@ import { PROBLEM_IDS, type Instance, type ProblemId } from '../problems/instance
 import { problemSpec } from '../problems/registry.js';
 import type { Provenance } from '../provenance.js';
 import { displayName, looksBinary, readInputBytes } from './files.js';
+import { jsonErrorLocation } from './json-position.js';
 
 /**
  * Loading and saving instance files of every problem. DIMACS for k-SAT; JSON (validated by the
@@ -47,7 +48,8 @@ function parseJsonInstance(text: string, name: string, budget: MemoryBudget): In
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`${name}:${jsonErrorPosition(text, (e as Error).message)}: not valid JSON (${(e as Error).message})`);
+    const at = jsonErrorLocation(text);
+    throw new UserError(`${name}:${at.line}:${at.col}: not valid JSON (${(e as Error).message})`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new UserError(`${name}: expected a JSON object with a "problem" field`);
@@ -78,23 +80,6 @@ function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
   return out;
-}
-
-/** Node reports "... at position N" (and sometimes line/column); turn it into line:col. */
-function jsonErrorPosition(text: string, message: string): string {
-  const lc = /line (\d+) column (\d+)/.exec(message);
-  if (lc) return `${lc[1]}:${lc[2]}`;
-  const m = /position (\d+)/.exec(message);
-  const pos = m ? Number(m[1]) : text.length;
-  let line = 1;
-  let col = 1;
-  for (let i = 0; i < pos && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      col = 1;
-    } else col++;
-  }
-  return `${line}:${col}`;
 }
 
 /** File text for an instance: DIMACS for k-SAT, JSON otherwise. */
