@@ -26,7 +26,12 @@ interface LogicModule {
   disablingAssertions<T>(f: () => T): T;
 }
 
-const Logic = createRequire(import.meta.url)('logic-solver') as LogicModule;
+// Loaded on first use: the compiled solver is large, and most commands never need it.
+let logicModule: LogicModule | undefined;
+function logic(): LogicModule {
+  logicModule ??= createRequire(import.meta.url)('logic-solver') as LogicModule;
+  return logicModule;
+}
 
 function varName(v: number): string {
   return `v${v}`;
@@ -41,15 +46,16 @@ export function solveWithMinisat(cnf: Cnf): SatSolution {
   const m = numClauses(cnf);
   for (let i = 0; i < m; i++) if (cnf.offsets[i + 1] === cnf.offsets[i]) return { answer: 'UNSAT' };
 
-  const solution = Logic.disablingAssertions(() => {
-    const solver = new Logic.Solver();
+  const solution = logic().disablingAssertions(() => {
+    const { Solver } = logic();
+    const solver = new Solver();
     for (let i = 0; i < m; i++) {
       const terms: LogicTerm[] = [];
       for (let p = cnf.offsets[i]!; p < cnf.offsets[i + 1]!; p++) {
         const l = cnf.lits[p]!;
         terms.push(l > 0 ? varName(l) : `-${varName(-l)}`);
       }
-      solver.require(Logic.or(...terms));
+      solver.require(logic().or(...terms));
     }
     return solver.solve();
   });

@@ -1,7 +1,6 @@
 import type { Argv } from 'yargs';
 import { REDUCTIONS, findReduction } from '../../../reductions/index.js';
 import { UserError } from '../../errors.js';
-import { testReduction } from '../../testing/closed-loop.js';
 import { print, type Args, type CliCommand } from '../command.js';
 import { withJson } from '../options.js';
 
@@ -28,6 +27,8 @@ export const testReductionCommand: CliCommand = {
     if (!Number.isInteger(runs) || runs < 1) throw new UserError(`option --runs: expected a positive integer, got ${String(args.runs)}`);
     if (!Number.isSafeInteger(seed)) throw new UserError(`option --seed: expected an integer, got ${String(args.seed)}`);
     if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > 16) throw new UserError(`option --max-size: expected an integer in 1..16, got ${String(args['max-size'])}`);
+    // fast-check and the closed loop load only for this command.
+    const { testReduction } = await import('../../testing/closed-loop.js');
     let failed = 0;
     for (const r of targets) {
       const rep = await testReduction(r!, { runs, seed, maxSize });
