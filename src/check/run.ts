@@ -28,8 +28,11 @@ export interface CheckOptions {
   engine?: string | undefined;
   dtype?: DType | undefined;
   budget?: MemoryBudget | undefined;
-  /** X_L computed elsewhere (seth check --output): decode this instead of evaluating. */
-  output?: { data: Float64Array; origin: string } | undefined;
+  /**
+   * X_L computed elsewhere (seth check --output): given the model the chain built, return its
+   * output (validated against that model: shape, finiteness, provenance) instead of evaluating.
+   */
+  externalOutput?: ((model: TransformerModel) => { data: Float64Array; origin: string; dtype: DType }) | undefined;
   onProgress?: ((done: number, total: number) => void) | undefined;
   /** Skip the oracle (for benchmarks of huge instances); agree is then null. */
   skipOracle?: boolean | undefined;
@@ -100,17 +103,20 @@ export async function checkInstance(instance: Instance, options: CheckOptions = 
   const model = last.target as TransformerModel;
   const t1 = now();
 
-  let engineName = options.output?.origin ?? '';
+  let engineName = '';
   let dtype: DType = options.dtype ?? 'f64';
   let engineFallback: string | undefined;
   let output: Float64Array;
-  if (options.output) {
-    if (options.output.data.length !== model.tokens * model.width) {
-      throw new UserError(
-        `${options.output.origin}: output has ${options.output.data.length} entries, the instance's X_L has ${model.tokens}×${model.width} = ${model.tokens * model.width}`,
-      );
+  let outputOrigin = '';
+  if (options.externalOutput) {
+    const ext = options.externalOutput(model);
+    if (ext.data.length !== model.tokens * model.width) {
+      throw new UserError(`${ext.origin}: output has ${ext.data.length} entries, the instance's X_L has ${model.tokens}×${model.width} = ${model.tokens * model.width}`);
     }
-    output = options.output.data;
+    output = ext.data;
+    engineName = 'external';
+    dtype = ext.dtype;
+    outputOrigin = ext.origin;
   } else {
     const choice = await createEngine(options.engine ?? 'reference', dtype);
     const engine: Engine = choice.engine;
@@ -168,7 +174,7 @@ export async function checkInstance(instance: Instance, options: CheckOptions = 
     robustToOutputError: robust,
     engine: engineName,
     dtype,
-    outputOrigin: options.output ? options.output.origin : `computed by engine ${engineName} (${dtype})`,
+    outputOrigin: outputOrigin || `computed by engine ${engineName} (${dtype})`,
     engineFallback,
     recovery: {
       rounds: probe.stats.rounds,

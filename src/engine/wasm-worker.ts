@@ -28,10 +28,28 @@ export function wasmApi(): WasmApi {
   return (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 }
 
-/** One kernel call; `barrier` waits for every worker; `progress` reports a finished head. */
+/**
+ * A kernel argument: a number, or [a, b, c, d] meaning a + b·r0 + c·r1 + d·worker, where [r0, r1)
+ * is the chunk of rows being processed and `worker` the index of the thread running it (each
+ * thread has its own scratch).
+ */
+export type Arg = number | readonly [number, number, number, number];
+
+export interface KernelCall {
+  readonly fn: string;
+  readonly args: readonly Arg[];
+}
+
+/**
+ * `barrier` waits for every worker. `rows` splits rows [0, total) into chunks of `chunk` rows that
+ * the workers take in turn from a shared counter (an Int32 at byte offset `counter` of the memory,
+ * zeroed before the run): every chunk runs `calls` once, on whichever thread is free, so a thread
+ * slowed by other load takes fewer chunks. `progress` is reported by each thread when it finds no
+ * chunk left.
+ */
 export type Call =
-  | { readonly fn: string; readonly args: readonly number[]; readonly progress?: number }
-  | { readonly fn: 'barrier' };
+  | { readonly fn: 'barrier' }
+  | { readonly fn: 'rows'; readonly total: number; readonly chunk: number; readonly counter: number; readonly calls: readonly KernelCall[]; readonly progress?: number };
 
 export interface WorkerInit {
   readonly kind: 'seth-wasm-worker';
@@ -40,6 +58,7 @@ export interface WorkerInit {
   /** [0] arrivals, [1] generation, [2] abort flag. */
   readonly control: SharedArrayBuffer;
   readonly workers: number;
+  readonly index: number;
 }
 
 export type ToWorker = { readonly type: 'run'; readonly id: number; readonly calls: readonly Call[] };
@@ -51,23 +70,38 @@ export type FromWorker =
 
 type Kernel = (...args: number[]) => unknown;
 
-/** Run a call list on one instance. `barrier` is a no-op when the list runs alone (inline). */
+/** Run a call list on one instance as thread `worker`. `barrier` is a no-op when one thread runs all. */
 export function runCalls(
   exports: Record<string, unknown>,
+  memory: WasmMemory,
+  worker: number,
   calls: readonly Call[],
   barrier: () => void,
   onProgress: (value: number) => void,
 ): void {
+  const args: number[] = [];
   for (const call of calls) {
     if (call.fn === 'barrier') {
       barrier();
       continue;
     }
-    const f = exports[call.fn];
-    if (typeof f !== 'function') throw new Error(`wasm kernel has no export "${call.fn}"`);
-    (f as Kernel)(...(call as { args: readonly number[] }).args);
-    const progress = (call as { progress?: number }).progress;
-    if (progress !== undefined) onProgress(progress);
+    const kernels = call.calls.map((k) => {
+      const f = exports[k.fn];
+      if (typeof f !== 'function') throw new Error(`wasm kernel has no export "${k.fn}"`);
+      return f as Kernel;
+    });
+    const counter = new Int32Array(memory.buffer, call.counter, 1);
+    for (;;) {
+      const r0 = Atomics.add(counter, 0, 1) * call.chunk;
+      if (r0 >= call.total) break;
+      const r1 = Math.min(call.total, r0 + call.chunk);
+      call.calls.forEach((k, i) => {
+        args.length = 0;
+        for (const a of k.args) args.push(typeof a === 'number' ? a : a[0] + a[1] * r0 + a[2] * r1 + a[3] * worker);
+        kernels[i]!(...args);
+      });
+    }
+    if (call.progress !== undefined) onProgress(call.progress);
   }
 }
 
@@ -102,7 +136,9 @@ if (parentPort && isInit(workerData)) {
   port.on('message', (msg: ToWorker) => {
     if (msg.type !== 'run') return;
     try {
-      runCalls(instance.exports, msg.calls, barrier, (value) => port.postMessage({ type: 'progress', id: msg.id, value } satisfies FromWorker));
+      runCalls(instance.exports, init.memory, init.index, msg.calls, barrier, (value) =>
+        port.postMessage({ type: 'progress', id: msg.id, value } satisfies FromWorker),
+      );
       port.postMessage({ type: 'done', id: msg.id } satisfies FromWorker);
     } catch (e) {
       // Release the others from any barrier they wait at.

@@ -9,7 +9,9 @@ import type { DType, Engine, EvalOptions, EvalResult } from './types.js';
 import {
   runCalls,
   wasmApi,
+  type Arg,
   type Call,
+  type KernelCall,
   type FromWorker,
   type ToWorker,
   type WasmMemory,
@@ -67,7 +69,9 @@ export interface PreparedAttention {
 const BASE = 65536; // below: the kernel's static data (exp tables)
 const PAGE = 65536;
 const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
-const GROUP_BYTES = 256 * 1024 * 1024; // projected Q, K, V and packed keys per head group
+const GROUP_BYTES = 256 * 1024 * 1024; // projected Q, K, V, packed keys and outputs per head group
+/** Rows per chunk that a worker takes at a time (a multiple of 16: key packing and query groups). */
+const CHUNK = 64;
 
 // ---------------------------------------------------------------------------------------------
 // Loading the kernel
@@ -168,14 +172,6 @@ class Arena {
   }
 }
 
-/** Rows [r0, r1) of n for each of `parts` workers, split at multiples of 16. */
-function splitRows(n: number, parts: number): [number, number][] {
-  const out: [number, number][] = [];
-  const chunk = roundUp(Math.ceil(n / parts), 16);
-  for (let p = 0; p < parts; p++) out.push([Math.min(n, p * chunk), Math.min(n, (p + 1) * chunk)]);
-  return out;
-}
-
 interface Pending {
   remaining: number;
   resolve: () => void;
@@ -220,7 +216,7 @@ class Pool {
     const url = workerUrl();
     const ready: Promise<void>[] = [];
     for (let w = 0; w < this.threads; w++) {
-      const init: WorkerInit = { kind: 'seth-wasm-worker', module: this.kernel.module, memory: this.memory, control: this.control, workers: this.threads };
+      const init: WorkerInit = { kind: 'seth-wasm-worker', module: this.kernel.module, memory: this.memory, control: this.control, workers: this.threads, index: w };
       const worker = new Worker(url, { workerData: init });
       this.workers.push(worker);
       ready.push(
@@ -312,11 +308,15 @@ class Pool {
     this.memory.grow(pages - have / PAGE);
   }
 
-  /** Run one call list per worker (or all on this thread); call inside exclusive(). */
-  async dispatch(lists: Call[][], inline: boolean, onProgress?: (value: number) => void): Promise<void> {
+  /**
+   * Run the call list on every worker (or once on this thread), after zeroing the chunk counters
+   * (`counters` Int32 slots from byte offset `counterBase`); call inside exclusive().
+   */
+  async dispatch(calls: Call[], counterBase: number, counters: number, inline: boolean, onProgress?: (value: number) => void): Promise<void> {
     if (this.broken) throw this.broken;
+    new Int32Array(this.memory.buffer, counterBase, counters).fill(0);
     if (inline || this.workers.length === 0) {
-      for (const calls of lists) runCalls(this.local, calls, () => undefined, (v) => onProgress?.(v));
+      runCalls(this.local, this.memory, this.threads, calls, () => undefined, (v) => onProgress?.(v));
       return;
     }
     const control = new Int32Array(this.control);
@@ -329,7 +329,7 @@ class Pool {
         const p: Pending = { remaining: this.workers.length, resolve, reject };
         if (onProgress) p.onProgress = onProgress;
         this.pending.set(id, p);
-        this.workers.forEach((w, i) => w.postMessage({ type: 'run', id, calls: lists[i] ?? [] } satisfies ToWorker));
+        for (const w of this.workers) w.postMessage({ type: 'run', id, calls } satisfies ToWorker);
       });
     } finally {
       for (const w of this.workers) w.unref();
@@ -440,7 +440,8 @@ export class WasmEngine implements Engine {
     const { tokens: n, width: m, layers: L, heads: H } = model;
     const el = this.el;
     const dp = roundUp(m, this.lanes);
-    const G = Math.max(1, Math.min(H, Math.floor(GROUP_BYTES / (4 * n * dp * el))));
+    // Heads per group: bounded so that Q, K, V, packed keys and head outputs fit GROUP_BYTES.
+    const G = Math.max(1, Math.min(H, Math.floor(GROUP_BYTES / (5 * n * dp * el))));
     const groups: number[] = [];
     for (let g0 = 0; g0 < H; g0 += G) groups.push(g0);
     const wcols = 3 * H * dp;
@@ -461,8 +462,11 @@ export class WasmEngine implements Engine {
     const QKV = arena.alloc(n * qkvCols);
     const Kp = Array.from({ length: G }, () => arena.alloc(nk * dp));
     const PH = options.perHead ? Array.from({ length: L }, () => Array.from({ length: H }, () => arena.alloc(n * dp))) : null;
-    const scratchBytes = (this.local[this.kernel('attendScratchBytes')] as (dv: number) => number)(dp);
-    const scratch = Array.from({ length: this.threads + 1 }, () => arena.alloc(Math.ceil(scratchBytes / el)));
+    const HO = PH ? [] : Array.from({ length: G }, () => arena.alloc(n * dp));
+    const scratchBytes = roundUp((this.local[this.kernel('attendScratchBytes')] as (dv: number) => number)(dp), 64);
+    const scratch = arena.alloc(((this.threads + 1) * scratchBytes) / el);
+    const counterCount = L * groups.length * (G + 2);
+    const counters = arena.alloc(Math.ceil((4 * counterCount) / el));
     this.pool.reserve(arena.end);
 
     // Inputs.
@@ -492,73 +496,83 @@ export class WasmEngine implements Engine {
       }
     }
 
-    // Plan.
+    // Plan: per layer and head group, (A) project, pack keys and start the residual stream,
+    // (B) attention per head into its own buffer, (C) add the heads into the stream in order
+    // (as the reference does) and apply the MLP. Every phase goes by dynamic chunks of rows.
+    const row = (base: number, stride: number): Arg => [base, stride * el, 0, 0]; // base + r0·stride elements
+    const rowsArg: Arg = [0, -1, 1, 0];
+    const bytesArg = (stride: number): Arg => [0, -stride * el, stride * el, 0];
+    const r0Arg: Arg = [0, 1, 0, 0];
+    const r1Arg: Arg = [0, 0, 1, 0];
+    const scratchArg: Arg = [scratch, 0, 0, scratchBytes];
+    let used = 0;
+    const calls: Call[] = [];
+    const rows = (kernelCalls: KernelCall[], progress?: number): void => {
+      const c: Call = { fn: 'rows', total: n, chunk: CHUNK, counter: counters + 4 * used++, calls: kernelCalls };
+      calls.push(progress === undefined ? c : { ...c, progress });
+    };
+    let X = Xa;
+    let Y = Xb;
+    for (let l = 0; l < L; l++) {
+      for (const g0 of groups) {
+        const gh = Math.min(G, H - g0);
+        const last = g0 === groups[groups.length - 1];
+        const phaseA: KernelCall[] = [];
+        if (g0 === 0) {
+          phaseA.push(
+            model.residual
+              ? { fn: 'copyBytes', args: [row(Y, dp), row(X, dp), bytesArg(dp)] }
+              : { fn: 'fillBytes', args: [row(Y, dp), 0, bytesArg(dp)] },
+          );
+        }
+        phaseA.push({ fn: this.kernel('matmul'), args: [row(X, dp), dp, W[l]! + 3 * g0 * dp * el, wcols, row(QKV, qkvCols), qkvCols, rowsArg, dp, 3 * gh * dp, 0, 0, 0] });
+        for (let j = 0; j < gh; j++) phaseA.push({ fn: this.kernel('packKeys'), args: [QKV + (3 * j + 1) * dp * el, qkvCols, n, dp, r0Arg, r1Arg, Kp[j]!] });
+        rows(phaseA);
+        calls.push({ fn: 'barrier' });
+        const outs: number[] = [];
+        for (let j = 0; j < gh; j++) {
+          const h = g0 + j;
+          const out = PH ? PH[l]![h]! : HO[j]!;
+          outs.push(out);
+          rows(
+            [
+              {
+                fn: this.kernel('attend'),
+                args: [QKV + 3 * j * dp * el, qkvCols, Kp[j]!, QKV + (3 * j + 2) * dp * el, qkvCols, n, dp, dp, r0Arg, r1Arg, model.scale, out, dp, 0, scratchArg],
+              },
+            ],
+            l * H + h,
+          );
+        }
+        calls.push({ fn: 'barrier' });
+        const phaseC: KernelCall[] = outs.map((out) => ({ fn: this.kernel('addInto'), args: [row(Y, dp), row(out, dp), [0, -dp, dp, 0]] }));
+        const r = mlp[l];
+        if (last && r) {
+          const hp = hps[l]!;
+          phaseC.push({ fn: this.kernel('matmul'), args: [row(Y, dp), dp, r.W1, hp, row(H1, hp), hp, rowsArg, dp, hp, r.b1, 1, 0] });
+          phaseC.push({ fn: this.kernel('matmul'), args: [row(H1, hp), hp, r.W2, dp, row(X, dp), dp, rowsArg, hp, dp, r.b2, 0, 0] });
+        }
+        rows(phaseC);
+        calls.push({ fn: 'barrier' });
+      }
+      if (!mlp[l]) [X, Y] = [Y, X];
+    }
+
     const flops = L * H * (6 * n * dp * dp + 4 * n * n * dp);
     const inline = flops < (this.options.inlineBelowFlops ?? 2e7);
-    const ranges = inline ? [[0, n] as [number, number]] : splitRows(n, this.threads);
-    let finalX = Xa;
-    const lists = ranges.map(([r0, r1], w) => {
-      const calls: Call[] = [];
-      const rows = r1 - r0;
-      const scr = scratch[inline ? this.threads : w]!;
-      let X = Xa;
-      let Y = Xb;
-      for (let l = 0; l < L; l++) {
-        for (const g0 of groups) {
-          const gh = Math.min(G, H - g0);
-          if (g0 === 0) {
-            calls.push(
-              model.residual
-                ? { fn: 'copyBytes', args: [Y + r0 * dp * el, X + r0 * dp * el, rows * dp * el] }
-                : { fn: 'fillBytes', args: [Y + r0 * dp * el, 0, rows * dp * el] },
-            );
-          }
-          calls.push({
-            fn: this.kernel('matmul'),
-            args: [X + r0 * dp * el, dp, W[l]! + 3 * g0 * dp * el, wcols, QKV + r0 * qkvCols * el, qkvCols, rows, dp, 3 * gh * dp, 0, 0, 0],
-          });
-          for (let j = 0; j < gh; j++) {
-            calls.push({ fn: this.kernel('packKeys'), args: [QKV + (3 * j + 1) * dp * el, qkvCols, n, dp, r0, r1, Kp[j]!] });
-          }
-          calls.push({ fn: 'barrier' });
-          for (let j = 0; j < gh; j++) {
-            const h = g0 + j;
-            const out = PH ? PH[l]![h]! : Y;
-            calls.push({
-              fn: this.kernel('attend'),
-              args: [QKV + 3 * j * dp * el, qkvCols, Kp[j]!, QKV + (3 * j + 2) * dp * el, qkvCols, n, dp, dp, r0, r1, model.scale, out, dp, PH ? 0 : 1, scr],
-              progress: l * H + h,
-            });
-            if (PH) calls.push({ fn: this.kernel('addInto'), args: [Y + r0 * dp * el, out + r0 * dp * el, rows * dp] });
-          }
-          if (g0 === groups[groups.length - 1]) {
-            const r = mlp[l];
-            if (r) {
-              const hp = hps[l]!;
-              calls.push({ fn: this.kernel('matmul'), args: [Y + r0 * dp * el, dp, r.W1, hp, H1 + r0 * hp * el, hp, rows, dp, hp, r.b1, 1, 0] });
-              calls.push({ fn: this.kernel('matmul'), args: [H1 + r0 * hp * el, hp, r.W2, dp, X + r0 * dp * el, dp, rows, hp, dp, r.b2, 0, 0] });
-            }
-          }
-          calls.push({ fn: 'barrier' });
-        }
-        if (!mlp[l]) [X, Y] = [Y, X];
-      }
-      finalX = X;
-      return calls;
-    });
-
     let done = 0;
     const seen = new Map<number, number>();
+    const reports = inline ? 1 : this.threads;
     const onProgress = options.onProgress
       ? (v: number): void => {
           const c = (seen.get(v) ?? 0) + 1;
           seen.set(v, c);
-          if (c === lists.length) options.onProgress!(++done, L * H);
+          if (c === reports) options.onProgress!(++done, L * H);
         }
       : undefined;
-    await this.pool.dispatch(lists, inline, onProgress);
+    await this.pool.dispatch(calls, counters, used, inline, onProgress);
 
-    const result: EvalResult = { output: this.readMatrix(finalX, n, m, dp), engine: 'wasm', dtype: this.dtype };
+    const result: EvalResult = { output: this.readMatrix(X, n, m, dp), engine: 'wasm', dtype: this.dtype };
     if (PH) result.perHead = PH.map((layer) => layer.map((off) => this.readMatrix(off, n, m, dp)));
     return result;
   }
@@ -574,8 +588,9 @@ export class WasmEngine implements Engine {
     const nk = roundUp(n, this.keyBlock);
     const arena = new Arena(el);
     const bufs = heads.map(() => ({ Q: arena.alloc(n * dp), K: arena.alloc(n * dp), V: arena.alloc(n * dp), Kp: arena.alloc(nk * dp), O: arena.alloc(n * dp) }));
-    const scratchBytes = (this.local[this.kernel('attendScratchBytes')] as (dv: number) => number)(dp);
-    const scratch = Array.from({ length: this.threads + 1 }, () => arena.alloc(Math.ceil(scratchBytes / el)));
+    const scratchBytes = roundUp((this.local[this.kernel('attendScratchBytes')] as (dv: number) => number)(dp), 64);
+    const scratch = arena.alloc(((this.threads + 1) * scratchBytes) / el);
+    const counters = arena.alloc(Math.ceil((4 * 2 * heads.length) / el));
     let loaded = -1;
     const upload = (): void => {
       this.pool.reserve(arena.end);
@@ -587,21 +602,30 @@ export class WasmEngine implements Engine {
       });
       loaded = ++this.pool.generation;
     };
-    const ranges = splitRows(n, this.threads);
-    const lists = ranges.map(([r0, r1], w) => {
-      const calls: Call[] = [];
-      const scr = scratch[w]!;
-      for (const b of bufs) calls.push({ fn: this.kernel('packKeys'), args: [b.K, dp, n, dp, r0, r1, b.Kp] });
-      calls.push({ fn: 'barrier' });
-      for (const b of bufs) calls.push({ fn: this.kernel('attend'), args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0, r1, batch.scale, b.O, dp, 0, scr] });
-      return calls;
-    });
+    upload();
+    const r0Arg: Arg = [0, 1, 0, 0];
+    const r1Arg: Arg = [0, 0, 1, 0];
+    let used = 0;
+    const calls: Call[] = [];
+    for (const b of bufs) {
+      calls.push({ fn: 'rows', total: n, chunk: CHUNK, counter: counters + 4 * used++, calls: [{ fn: this.kernel('packKeys'), args: [b.K, dp, n, dp, r0Arg, r1Arg, b.Kp] }] });
+    }
+    calls.push({ fn: 'barrier' });
+    for (const b of bufs) {
+      calls.push({
+        fn: 'rows',
+        total: n,
+        chunk: CHUNK,
+        counter: counters + 4 * used++,
+        calls: [{ fn: this.kernel('attend'), args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0Arg, r1Arg, batch.scale, b.O, dp, 0, [scratch, 0, 0, scratchBytes]] }],
+      });
+    }
     // The memory is shared with evaluations: if one ran in between, run() uploads the batch again.
     return {
       run: () =>
         this.exclusive(async () => {
           if (loaded !== this.pool.generation) upload();
-          await this.pool.dispatch(lists, false);
+          await this.pool.dispatch(calls, counters, used, false);
         }),
       read: () => {
         if (loaded !== this.pool.generation) throw new Error('the prepared attention batch was overwritten by a later evaluation; run() it again');

@@ -2,7 +2,7 @@ import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync
 import { endianness } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { UserError, formatBytes } from '../errors.js';
-import { STDIO, displayName } from '../io/files.js';
+import { displayName, isStdio } from '../io/files.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 
 /**
@@ -106,7 +106,7 @@ export interface ByteSink {
  * over `path` (never half a file; `-` streams to stdout). `fill` produces the bytes.
  */
 export function writeStreamAtomic(path: string, fill: (sink: ByteSink) => void): void {
-  if (path === STDIO) {
+  if (isStdio(path)) {
     fill(fdSink(1));
     return;
   }
@@ -413,7 +413,7 @@ export function readNpy(path: string, options: ReadNpyOptions = {}): NpyArray {
   const name = displayName(path);
   let fd: number;
   try {
-    fd = openSync(path === STDIO ? '/dev/stdin' : path, 'r');
+    fd = openSync(isStdio(path) ? '/dev/stdin' : path, 'r');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UserError(`${name}: no such file`);

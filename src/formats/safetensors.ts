@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError, formatBytes } from '../errors.js';
-import { STDIO, displayName } from '../io/files.js';
+import { displayName, isStdio } from '../io/files.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import type { HeadWeights, ReluMlp, TransformerModel } from '../problems/transformer.js';
 import {
@@ -261,7 +261,7 @@ export interface ReadSafetensorsOptions {
 /** Read and validate a safetensors file; tensors are read straight into typed arrays. */
 export function readSafetensors(path: string, options: ReadSafetensorsOptions = {}): SafetensorsFile {
   const name = displayName(path);
-  if (path === STDIO) throw new UserError('safetensors files cannot be read from standard input; give a path');
+  if (isStdio(path)) throw new UserError('safetensors files cannot be read from standard input; give a path');
   let fd: number;
   try {
     fd = openSync(path, 'r');

@@ -110,8 +110,25 @@ function canonical(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/**
+ * The same instance, as provenance tells: the same generators, seeds, parameters and versions all
+ * the way down the `from` chain. Command lines are left out: the same instance is rebuilt by
+ * different commands (`seth reduce` once, `seth check` later) and the fingerprint already pins
+ * the numbers.
+ */
 function sameProvenance(a: Provenance, b: Provenance): boolean {
-  return canonical(ProvenanceSchema.parse(a)) === canonical(ProvenanceSchema.parse(b));
+  const strip = (p: Provenance): Record<string, unknown> => {
+    const { command: _command, from, ...rest } = ProvenanceSchema.parse(p);
+    return from ? { ...rest, from: strip(from) } : rest;
+  };
+  return canonical(strip(a)) === canonical(strip(b));
+}
+
+/** A short description of a provenance chain for error messages. */
+function describeChain(p: Provenance): string {
+  const parts: string[] = [];
+  for (let q: Provenance | undefined = p; q; q = q.from) parts.push(`${q.generator}(seed ${q.seed ?? 'none'})`);
+  return parts.join(' ← ');
 }
 
 /**
@@ -151,8 +168,8 @@ export function validateOutput(tensor: NpyArray, model: TransformerModel, name: 
   if (meta.instance_provenance && model.provenance) {
     if (!sameProvenance(meta.instance_provenance, model.provenance)) {
       throw new UserError(
-        `${name}: computed for a different instance (its provenance says ${JSON.stringify(meta.instance_provenance.command)}, ` +
-          `this instance was made by ${JSON.stringify(model.provenance.command)})`,
+        `${name}: computed for a different instance (its provenance: ${describeChain(meta.instance_provenance)}; ` +
+          `this instance: ${describeChain(model.provenance)})`,
       );
     }
     provenance = 'matched';

@@ -6,6 +6,8 @@ import { loadInstance } from '../../io/instance-file.js';
 import { checkMatmulBatch, formatMatmulReport } from '../../check/matmul.js';
 import type { MatmulBatch } from '../../problems/matmul-batch.js';
 import type { MemoryBudget } from '../../memory.js';
+import { loadOutput } from '../../formats/tensor-output.js';
+import type { TransformerModel } from '../../problems/transformer.js';
 import { print, warn, type Args, type CliCommand } from '../command.js';
 import { toFrom, viaFrom } from '../chain-choice.js';
 import { budgetFrom, reductionOptionsFrom, withEngine, withForce, withJson, withShape } from '../options.js';
@@ -25,6 +27,10 @@ export const checkCommand: CliCommand = {
       .option('to', { type: 'string', default: 'transformer', describe: 'model the chain ends in: transformer | attention' })
       .option('via', { type: 'string', describe: 'explicit chain: comma-separated reduction ids' })
       .option('explain', { type: 'boolean', default: false, describe: 'explain each step of the chain as it runs' })
+      .option('output', {
+        type: 'string',
+        describe: 'decode this X_L (.npy, .safetensors or seth eval JSON) computed elsewhere instead of evaluating',
+      })
       .option('arithmetic', {
         type: 'string',
         choices: ['auto', 'rational', 'float64'],
@@ -47,6 +53,7 @@ export const checkCommand: CliCommand = {
       dtype: args.dtype as DType,
       budget,
       onProgress: progress?.update,
+      externalOutput: typeof args.output === 'string' ? externalOutputLoader(args.output, budget) : undefined,
     });
     progress?.finish();
     if (report.engineFallback) warn(report.engineFallback);
@@ -58,6 +65,20 @@ export const checkCommand: CliCommand = {
     return exitCodeOf(report);
   },
 };
+
+/** Read X_L from a file and check it against the model the chain built (shape, values, provenance). */
+function externalOutputLoader(path: string, budget: MemoryBudget) {
+  return (model: TransformerModel): { data: Float64Array; origin: string; dtype: DType } => {
+    const o = loadOutput(path, model, { budget });
+    const cmd = o.computedBy?.command;
+    const by = typeof cmd === 'string' ? `, computed by \`${cmd}\`` : o.computedBy ? `, computed by ${JSON.stringify(o.computedBy)}` : '';
+    return {
+      data: o.output,
+      dtype: o.dtype,
+      origin: `read from ${o.path} (${o.format}, ${o.dtype}; fingerprint ${o.fingerprint}, provenance ${o.provenance}${by})`,
+    };
+  };
+}
 
 /** Large-embedding regime: products recovered from the transformer's gradient (model.md §4). */
 async function checkMatmul(batch: MatmulBatch, args: Args, budget: MemoryBudget): Promise<number> {

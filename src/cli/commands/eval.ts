@@ -4,6 +4,7 @@ import { DEFAULT_ENGINE, createEngine } from '../../engine/registry.js';
 import type { DType } from '../../engine/types.js';
 import { loadInstance } from '../../io/instance-file.js';
 import { writeOutputAtomic } from '../../io/files.js';
+import { writeOutputNpy } from '../../formats/tensor-output.js';
 import { unflatten } from '../../problems/transformer.js';
 import { makeProvenance } from '../../provenance.js';
 import { warn, type Args, type CliCommand } from '../command.js';
@@ -12,9 +13,9 @@ import { budgetFrom, withEngine, withForce, withOutput } from '../options.js';
 /** `seth eval FILE -o X_L.json`: evaluate a transformer or attention instance. */
 export const evalCommand: CliCommand = {
   command: 'eval <file>',
-  describe: 'evaluate a transformer/attention instance and write X_L (JSON)',
+  describe: 'evaluate a transformer/attention instance and write X_L (JSON, or .npy by extension)',
   builder: (y: Argv): Argv =>
-    withForce(withEngine(withOutput(y, 'output file for X_L (JSON; - for stdout)'))).option('per-head', {
+    withForce(withEngine(withOutput(y, 'output file for X_L: .npy (with a .npy.json sidecar) or JSON; - for stdout'))).option('per-head', {
       type: 'boolean',
       default: false,
       describe: 'also write every head\'s output',
@@ -31,6 +32,12 @@ export const evalCommand: CliCommand = {
       const r = await engine.evaluate(model, { perHead: args['per-head'] === true });
       const prov = makeProvenance('eval', model.provenance?.seed ?? null, { engine: r.engine, dtype: r.dtype });
       if (model.provenance) prov.from = model.provenance;
+      const outPath = String(args.o);
+      if (outPath.toLowerCase().endsWith('.npy')) {
+        // .npy for tools that read tensors; the sidecar X_L.npy.json carries fingerprint and provenance.
+        writeOutputNpy(outPath, r.output, model, { dtype: r.dtype, computedBy: { ...prov } });
+        return 0;
+      }
       const out: Record<string, unknown> = {
         problem: 'transformer-output',
         tokens: model.tokens,
@@ -41,7 +48,7 @@ export const evalCommand: CliCommand = {
         provenance: prov,
       };
       if (r.perHead) out.perHead = r.perHead.map((layer) => layer.map((h) => unflatten(h, model.tokens, model.width)));
-      writeOutputAtomic(String(args.o), `${JSON.stringify(out)}\n`);
+      writeOutputAtomic(outPath, `${JSON.stringify(out)}\n`);
     } finally {
       await engine.close?.();
     }

@@ -7,7 +7,7 @@ import { ONNX_IR_VERSION, ONNX_OPSET, buildOnnxModel } from '../../formats/onnx.
 import { writeNpy } from '../../formats/npy.js';
 import { SUM_OF_HEADS_FORM, TRANSFORMER_FORMAT, modelConfig, transformerMetadata, transformerTensors, writeSafetensors } from '../../formats/safetensors.js';
 import { modelFingerprint } from '../../formats/tensor-output.js';
-import { STDIO, writeOutputAtomic } from '../../io/files.js';
+import { isStdio, writeOutputAtomic } from '../../io/files.js';
 import { loadInstance } from '../../io/instance-file.js';
 import { guardMemory } from '../../memory.js';
 import type { TransformerModel } from '../../problems/transformer.js';
@@ -96,7 +96,7 @@ export const exportCommand: CliCommand = {
         return 0;
       }
       case 'npy': {
-        if (a.o === STDIO) throw new UserError('npy export writes a folder of files; give a folder with -o, not -');
+        if (isStdio(String(a.o))) throw new UserError('npy export writes a folder of files; give a folder with -o, not -');
         ensureFolder(a.o);
         const tensors = transformerTensors(model, dtype);
         const files: Record<string, { file: string; shape: number[]; dtype: string }> = {};
@@ -124,7 +124,7 @@ export const exportCommand: CliCommand = {
 };
 
 function report(path: string, what: string): void {
-  if (path === STDIO) process.stderr.write(`seth: wrote ${what} to stdout\n`);
+  if (isStdio(path)) process.stderr.write(`seth: wrote ${what} to stdout\n`);
   else print(`wrote ${path}: ${what}`);
 }
 
