@@ -62,4 +62,26 @@ describe('seth check --output', () => {
     writeFileSync(cut, bytes.subarray(0, bytes.length - 100));
     expectUserError(expect, await seth(['check', join(dir, 'f.cnf'), '--layers', '2', '--heads', '2', '--output', cut]), 'cut.npy');
   });
+
+  it('checks a model file through the source its provenance records, with or without --output', async () => {
+    for (const extra of [[], ['--output', join(dir, 'XL.npy')]]) {
+      const r = await seth(['check', join(dir, 'tf.json'), '--json', ...extra]);
+      expectOk(expect, r);
+      expect(JSON.parse(r.stdout)).toMatchObject({ answer: 'SAT', agree: true, witnessVerified: true, chain: ['ksat-to-3ov', '3ov-to-transformer'] });
+    }
+  });
+
+  it('refuses a model file that its provenance does not reproduce (edited weights)', async () => {
+    const model = JSON.parse(readFileSync(join(dir, 'tf.json'), 'utf8')) as { layers: { heads: { W_Q: number[][] }[] }[] };
+    model.layers[0]!.heads[0]!.W_Q[0]![0] = 7;
+    const edited = join(dir, 'edited.json');
+    writeFileSync(edited, JSON.stringify(model));
+    expectUserError(expect, await seth(['check', edited]), 'edited.json', 'fingerprint mismatch');
+  });
+
+  it('asks for the source when a model was made from a hand-written instance', async () => {
+    const tf = join(dir, 'from-file.json');
+    expectOk(expect, await seth(['reduce', 'instances/tiny-sat.cnf', '-o', tf]));
+    expectUserError(expect, await seth(['check', tf]), 'from-file.json', 'seth check SOURCE');
+  });
 });

@@ -8,6 +8,7 @@ import type { Answer } from '../problems/answer.js';
 import type { Instance, ProblemId } from '../problems/instance.js';
 import { problemSpec, type ModelOutput } from '../problems/registry.js';
 import { maxAbsEntry, type TransformerModel } from '../problems/transformer.js';
+import { modelFingerprint } from '../formats/tensor-output.js';
 import { runBackward, runForward, type ChainStep } from '../reduction/chain.js';
 import { chainName, resolveChain } from '../reduction/path.js';
 import type { AnyReduction, Decision } from '../reduction/types.js';
@@ -34,6 +35,11 @@ export interface CheckOptions {
    */
   externalOutput?: ((model: TransformerModel) => { data: Float64Array; origin: string; dtype: DType }) | undefined;
   onProgress?: ((done: number, total: number) => void) | undefined;
+  /**
+   * The model the chain must rebuild, exactly (sha256 fingerprint): set when checking a model file
+   * through its regenerated source. A mismatch is refused before anything is decoded.
+   */
+  expectModel?: { fingerprint: string; file: string } | undefined;
   /** Skip the oracle (for benchmarks of huge instances); agree is then null. */
   skipOracle?: boolean | undefined;
 }
@@ -101,6 +107,12 @@ export async function checkInstance(instance: Instance, options: CheckOptions = 
   const steps = runForward(chain, instance.data, raw, budget);
   const last = steps[steps.length - 1]!;
   const model = last.target as TransformerModel;
+  if (options.expectModel && modelFingerprint(model) !== options.expectModel.fingerprint) {
+    throw new UserError(
+      `${options.expectModel.file}: rebuilding it from its recorded source and chain gives a different model (fingerprint mismatch): ` +
+        'the file was edited, or made by another version; check the source instance instead',
+    );
+  }
   const t1 = now();
 
   let engineName = '';

@@ -6,7 +6,8 @@ import { loadInstance } from '../../io/instance-file.js';
 import { checkMatmulBatch, formatMatmulReport } from '../../check/matmul.js';
 import type { MatmulBatch } from '../../problems/matmul-batch.js';
 import type { MemoryBudget } from '../../memory.js';
-import { loadOutput } from '../../formats/tensor-output.js';
+import { loadOutput, modelFingerprint } from '../../formats/tensor-output.js';
+import { recoverSource } from '../../check/source-from-provenance.js';
 import type { TransformerModel } from '../../problems/transformer.js';
 import { print, warn, type Args, type CliCommand } from '../command.js';
 import { toFrom, viaFrom } from '../chain-choice.js';
@@ -40,15 +41,19 @@ export const checkCommand: CliCommand = {
   async run(args: Args): Promise<number> {
     const file = String(args.file);
     const budget = budgetFrom(args);
-    const instance = loadInstance(file, { budget });
-    if (instance.problem === 'matmul-batch') return checkMatmul(instance.data, args, budget);
+    const loaded = loadInstance(file, { budget });
+    if (loaded.problem === 'matmul-batch') return checkMatmul(loaded.data, args, budget);
+    // A model file: check it through the source its provenance records (rebuilt, fingerprint-checked).
+    const recovered = loaded.problem === 'transformer' || loaded.problem === 'attention' ? recoverSource(loaded.data, file) : undefined;
+    const instance = recovered ? recovered.source : loaded;
     const progress = args.json ? undefined : makeProgress('evaluating');
     const report = await checkInstance(instance, {
-      layers: args.layers as number | undefined,
-      heads: args.heads as number | undefined,
-      reductionOptions: reductionOptionsFrom(args),
+      layers: (recovered?.options.layers ?? args.layers) as number | undefined,
+      heads: (recovered?.options.heads ?? args.heads) as number | undefined,
+      reductionOptions: recovered ? recovered.options : reductionOptionsFrom(args),
       to: toFrom(args),
-      via: viaFrom(args),
+      via: recovered ? recovered.via : viaFrom(args),
+      expectModel: recovered && (loaded.problem === 'transformer' || loaded.problem === 'attention') ? { fingerprint: modelFingerprint(loaded.data), file } : undefined,
       engine: String(args.engine ?? DEFAULT_ENGINE),
       dtype: args.dtype as DType,
       budget,
@@ -59,6 +64,7 @@ export const checkCommand: CliCommand = {
     if (report.engineFallback) warn(report.engineFallback);
     if (args.json) print(JSON.stringify(report));
     else {
+      if (recovered) print(`source     rebuilt from the model's provenance: ${recovered.origin}; the chain reproduces ${file} exactly (same fingerprint)`);
       if (args.explain) print(explainCheck(file, report));
       print(formatReport(file, report));
     }

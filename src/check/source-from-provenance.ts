@@ -1,0 +1,51 @@
+import { REDUCTIONS } from '../../reductions/index.js';
+import { UserError } from '../errors.js';
+import { findGenerator } from '../generators/index.js';
+import type { Instance } from '../problems/instance.js';
+import type { TransformerModel } from '../problems/transformer.js';
+import type { Provenance } from '../provenance.js';
+import { makeRng } from '../rng.js';
+
+/**
+ * A transformer file answers no question by itself: its answer is the source instance's. When the
+ * source was made by a seth generator, its provenance chain records generator, parameters and
+ * seed, and every reduction on the way with its options; this rebuilds that source, so that
+ * `seth check model.json [--output X_L.npy]` can run the same chain again. The caller must confirm
+ * that the rebuilt model is the given one (same fingerprint) before trusting anything.
+ */
+export interface RecoveredSource {
+  source: Instance;
+  /** Reduction ids from the source to the model, in order. */
+  via: string[];
+  /** The options the reductions were run with (layers, heads, split, v3). */
+  options: Record<string, unknown>;
+  /** The generator command that made the source (for reports). */
+  origin: string;
+}
+
+const CHAIN_OPTION_KEYS = ['layers', 'heads', 'split', 'v3'] as const;
+
+export function recoverSource(model: TransformerModel, file: string): RecoveredSource {
+  const via: string[] = [];
+  const options: Record<string, unknown> = {};
+  let p: Provenance | undefined = model.provenance;
+  while (p && REDUCTIONS.some((r) => r.id === p!.generator)) {
+    via.unshift(p.generator);
+    for (const k of CHAIN_OPTION_KEYS) if (p.params[k] !== undefined && options[k] === undefined) options[k] = p.params[k];
+    p = p.from;
+  }
+  if (via.length === 0) {
+    throw new UserError(`${file}: a ${model.kind} instance has no answer of its own, and its provenance names no reduction that made it; check the source instance instead (seth check SOURCE [--output X_L])`);
+  }
+  const g = p ? findGenerator(p.generator) : undefined;
+  if (!p || !g) {
+    throw new UserError(
+      `${file}: its source instance was not made by a seth generator (${p ? `provenance: ${p.command}` : 'no provenance'}); ` +
+        'give the source instance itself: seth check SOURCE [--output X_L]',
+    );
+  }
+  const parsed = g.schema.safeParse(p.params);
+  if (!parsed.success) throw new UserError(`${file}: the recorded parameters of its source (${p.command}) no longer validate; regenerate it`);
+  const source = g.generate(parsed.data, makeRng(p.seed ?? 0), p.command);
+  return { source, via, options, origin: p.command };
+}
