@@ -14,9 +14,11 @@ import { ovArbitrary } from '../src/testing/arbitraries/ov.js';
 import { threeOvArbitrary } from '../src/testing/arbitraries/three-ov.js';
 import { cnfArbitrary } from '../src/testing/arbitraries/cnf.js';
 import { defaultBudget } from '../src/memory.js';
+import { DEFAULT_ENGINE } from '../src/engine/registry.js';
 
 const SATLIB = join(PROJECT_ROOT, '..', 'shared', 'data', 'satlib');
-const ENGINE = process.env.SETH_TEST_ENGINE ?? 'reference';
+// The default engine decides (as a user's run would); SETH_TEST_ENGINE=reference|onnx reruns it on another.
+const ENGINE = process.env.SETH_TEST_ENGINE ?? DEFAULT_ENGINE;
 
 describe('SATLIB uf20-91 through the transformer (L·H = 4)', () => {
   const files = readdirSync(join(SATLIB, 'uf20-91')).filter((f) => f.endsWith('.cnf'));
