@@ -139,14 +139,13 @@ const EXP32_BIAS: usize = memory.data<i32>([127]);
   const k = f32x4.sub(tm, magic);
   let r = f32x4.sub(x, f32x4.mul(k, v128.load32_splat(c, 12)));
   r = f32x4.sub(r, f32x4.mul(k, v128.load32_splat(c, 16)));
-  let p = v128.load32_splat(c, 20);
-  p = madd32(p, r, v128.load32_splat(c, 24));
-  p = madd32(p, r, v128.load32_splat(c, 28));
-  p = madd32(p, r, v128.load32_splat(c, 32));
-  p = madd32(p, r, v128.load32_splat(c, 36));
-  p = madd32(p, r, v128.load32_splat(c, 40));
+  // e^r ≈ 1 + r + r²·P(r), P of degree 5 evaluated by Estrin's scheme (short dependency chains).
   const r2 = f32x4.mul(r, r);
-  p = madd32(p, r2, f32x4.add(r, v128.load32_splat(c, 44)));
+  const q0 = madd32(r, v128.load32_splat(c, 36), v128.load32_splat(c, 40));
+  const q1 = madd32(r, v128.load32_splat(c, 28), v128.load32_splat(c, 32));
+  const q2 = madd32(r, v128.load32_splat(c, 20), v128.load32_splat(c, 24));
+  const P = madd32(madd32(q2, r2, q1), r2, q0);
+  const p = madd32(P, r2, f32x4.add(r, v128.load32_splat(c, 44)));
   const scale = i32x4.shl(i32x4.add(tm, v128.load32_splat(EXP32_BIAS)), 23);
   return v128.andnot(f32x4.mul(p, scale), small);
 }
@@ -341,23 +340,26 @@ function rowMax64(row: usize, cnt: i32): f64 {
 /** row[j] = e^{row[j] − m} for j < cnt (rounded up to even); returns the sum. */
 function rowExp64(row: usize, cnt: i32, m: f64): f64 {
   const mv = f64x2.splat(m);
-  let acc0 = f64x2.splat(0.0), acc1 = acc0;
+  let acc0 = f64x2.splat(0.0), acc1 = acc0, acc2 = acc0, acc3 = acc0;
   const n = (cnt + 1) & ~1;
   let j = 0;
-  for (; j + 4 <= n; j += 4) {
+  // Four independent vectors per step: the exp is latency-bound otherwise.
+  for (; j + 8 <= n; j += 8) {
     const p = at64(row, j);
     const e0 = vexp64(f64x2.sub(v128.load(p), mv), v128.load64_splat(SOFTMAX_CUT64));
     const e1 = vexp64(f64x2.sub(v128.load(p, 16), mv), v128.load64_splat(SOFTMAX_CUT64));
-    v128.store(p, e0); v128.store(p, e1, 16);
-    acc0 = f64x2.add(acc0, e0); acc1 = f64x2.add(acc1, e1);
+    const e2 = vexp64(f64x2.sub(v128.load(p, 32), mv), v128.load64_splat(SOFTMAX_CUT64));
+    const e3 = vexp64(f64x2.sub(v128.load(p, 48), mv), v128.load64_splat(SOFTMAX_CUT64));
+    v128.store(p, e0); v128.store(p, e1, 16); v128.store(p, e2, 32); v128.store(p, e3, 48);
+    acc0 = f64x2.add(acc0, e0); acc1 = f64x2.add(acc1, e1); acc2 = f64x2.add(acc2, e2); acc3 = f64x2.add(acc3, e3);
   }
-  if (j < n) {
+  for (; j < n; j += 2) {
     const p = at64(row, j);
     const e0 = vexp64(f64x2.sub(v128.load(p), mv), v128.load64_splat(SOFTMAX_CUT64));
     v128.store(p, e0);
     acc0 = f64x2.add(acc0, e0);
   }
-  acc0 = f64x2.add(acc0, acc1);
+  acc0 = f64x2.add(f64x2.add(acc0, acc1), f64x2.add(acc2, acc3));
   return f64x2.extract_lane(acc0, 0) + f64x2.extract_lane(acc0, 1);
 }
 
@@ -639,23 +641,26 @@ function rowMax32(row: usize, cnt: i32): f32 {
 
 function rowExp32(row: usize, cnt: i32, m: f32): f32 {
   const mv = f32x4.splat(m);
-  let acc0 = f32x4.splat(0.0), acc1 = acc0;
+  let acc0 = f32x4.splat(0.0), acc1 = acc0, acc2 = acc0, acc3 = acc0;
   const n = (cnt + 3) & ~3;
   let j = 0;
-  for (; j + 8 <= n; j += 8) {
+  // Four independent vectors per step: the exp is latency-bound otherwise.
+  for (; j + 16 <= n; j += 16) {
     const p = at32(row, j);
     const e0 = vexp32(f32x4.sub(v128.load(p), mv), v128.load32_splat(SOFTMAX_CUT32));
     const e1 = vexp32(f32x4.sub(v128.load(p, 16), mv), v128.load32_splat(SOFTMAX_CUT32));
-    v128.store(p, e0); v128.store(p, e1, 16);
-    acc0 = f32x4.add(acc0, e0); acc1 = f32x4.add(acc1, e1);
+    const e2 = vexp32(f32x4.sub(v128.load(p, 32), mv), v128.load32_splat(SOFTMAX_CUT32));
+    const e3 = vexp32(f32x4.sub(v128.load(p, 48), mv), v128.load32_splat(SOFTMAX_CUT32));
+    v128.store(p, e0); v128.store(p, e1, 16); v128.store(p, e2, 32); v128.store(p, e3, 48);
+    acc0 = f32x4.add(acc0, e0); acc1 = f32x4.add(acc1, e1); acc2 = f32x4.add(acc2, e2); acc3 = f32x4.add(acc3, e3);
   }
-  if (j < n) {
+  for (; j < n; j += 4) {
     const p = at32(row, j);
     const e0 = vexp32(f32x4.sub(v128.load(p), mv), v128.load32_splat(SOFTMAX_CUT32));
     v128.store(p, e0);
     acc0 = f32x4.add(acc0, e0);
   }
-  acc0 = f32x4.add(acc0, acc1);
+  acc0 = f32x4.add(f32x4.add(acc0, acc1), f32x4.add(acc2, acc3));
   return (f32x4.extract_lane(acc0, 0) + f32x4.extract_lane(acc0, 1)) + (f32x4.extract_lane(acc0, 2) + f32x4.extract_lane(acc0, 3));
 }
 

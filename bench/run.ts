@@ -217,10 +217,19 @@ async function benchAttention(args: Args, f64: WasmEngine, f32: WasmEngine, np: 
       const out64 = p64.read();
       await p32.run();
       const out32 = p32.read();
+      // OpenBLAS's threads spin for a while after each call before they sleep (about 2^28 cycles
+      // by default); let them settle so that they do not steal the cores from the next wasm run.
+      const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 250));
       for (let r = 0; r < args.runs; r++) {
-        if (server) samples.numpyF64!.push(await server.time(i, 'f64'));
+        if (server) {
+          samples.numpyF64!.push(await server.time(i, 'f64'));
+          await settle();
+        }
         samples.wasmF64!.push(await timed(() => p64.run()));
-        if (server) samples.numpyF32!.push(await server.time(i, 'f32'));
+        if (server) {
+          samples.numpyF32!.push(await server.time(i, 'f32'));
+          await settle();
+        }
         samples.wasmF32!.push(await timed(() => p32.run()));
       }
       const ms: Record<string, number | null> = { reference: refMs };
@@ -430,12 +439,19 @@ function threeOvModel(N: number, sizeC: number, layers: number, heads: number, d
 async function benchFits(args: Args, engine: WasmEngine): Promise<{ tokens: Fit; lh: Fit; dim: number }> {
   const dim = 20;
   const runs = Math.max(5, Math.min(args.runs, 5));
-  const tokenSizes = args.quick ? [256, 512, 1024] : [256, 512, 1024, 2048, 4096];
+  // Small sizes get more runs (at least ~1 s of timing per point), so that noise does not tilt the fit.
+  const runsFor = async (model: TransformerModel): Promise<number> => {
+    const t0 = performance.now();
+    await engine.evaluate(model);
+    const once = performance.now() - t0;
+    return Math.min(41, Math.max(runs, Math.ceil(1000 / Math.max(once, 1)) | 1));
+  };
+  const tokenSizes = args.quick ? [256, 512, 1024] : [512, 1024, 2048, 4096, 8192];
   const tokenPoints: FitPoint[] = [];
   for (const N of tokenSizes) {
     const model = threeOvModel(N, 4, 2, 2, dim, SEED + N);
     console.error(`fit tokens: n = ${model.tokens} …`);
-    const ms = median(await timeRuns(runs, () => engine.evaluate(model)));
+    const ms = median(await timeRuns(await runsFor(model), () => engine.evaluate(model)));
     tokenPoints.push({ x: model.tokens, ms, tokens: model.tokens, layers: 2, heads: 2 });
   }
   const shapes: [number, number][] = args.quick ? [[1, 1], [1, 2], [2, 2], [2, 4]] : [[1, 1], [1, 2], [2, 2], [2, 4], [4, 4], [4, 8], [8, 8]];
@@ -444,7 +460,7 @@ async function benchFits(args: Args, engine: WasmEngine): Promise<{ tokens: Fit;
   for (const [L, H] of shapes) {
     const model = threeOvModel(Nfixed, L * H, L, H, dim, SEED + 7 * L * H);
     console.error(`fit L·H: L = ${L}, H = ${H} …`);
-    const ms = median(await timeRuns(runs, () => engine.evaluate(model)));
+    const ms = median(await timeRuns(await runsFor(model), () => engine.evaluate(model)));
     lhPoints.push({ x: L * H, ms, tokens: model.tokens, layers: L, heads: H });
   }
   return { tokens: fitLogLog(tokenPoints), lh: fitLogLog(lhPoints), dim };
@@ -461,8 +477,9 @@ function svgPlot(fit: Fit, title: string, xLabel: string, expected: string): str
   const x1 = Math.ceil(Math.max(...lx));
   const y0 = Math.floor(Math.min(...ly));
   const y1 = Math.ceil(Math.max(...ly));
-  const sx = (v: number): number => m.l + ((v - x0) / Math.max(1e-9, x1 - x0)) * (W - m.l - m.r);
-  const sy = (v: number): number => H - m.b - ((v - y0) / Math.max(1e-9, y1 - y0)) * (H - m.t - m.b);
+  const r1 = (v: number): number => Math.round(v * 10) / 10;
+  const sx = (v: number): number => r1(m.l + ((v - x0) / Math.max(1e-9, x1 - x0)) * (W - m.l - m.r));
+  const sy = (v: number): number => r1(H - m.b - ((v - y0) / Math.max(1e-9, y1 - y0)) * (H - m.t - m.b));
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);

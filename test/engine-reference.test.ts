@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateReference } from '../src/engine/reference.js';
+import { evaluateReference, headOnRows } from '../src/engine/reference.js';
+import { makeHeadProbe } from '../src/engine/probe.js';
 import type { HeadWeights, ReluMlp, TransformerModel } from '../src/problems/transformer.js';
 import { makeRng, type Rng } from '../src/rng.js';
 
@@ -102,3 +103,32 @@ describe('reference engine = textbook attention (materialised softmax)', () => {
     });
   });
 });
+
+describe('witness-recovery probe (reassociated single-query attention) = reference head on rows', () => {
+  it('matches headOnRows to 1e-12 on random heads, queries and key subsets', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 6 }), (seed, n, m) => {
+        const rng = makeRng(seed);
+        const model = randomModel(rng, { n, m, L: 2, H: 2, range: 2, residual: true, mlp: false, scale: 0.7 });
+        const pick = (): number[] => Array.from({ length: n }, (_, i) => i).filter(() => rng.bool(0.6));
+        const keys = pick();
+        if (keys.length === 0) keys.push(0);
+        const queries = pick();
+        const rows = (idx: number[]): Float64Array => {
+          const out = new Float64Array(idx.length * m);
+          idx.forEach((t, r) => out.set(model.X.subarray(t * m, (t + 1) * m), r * m));
+          return out;
+        };
+        const probe = makeHeadProbe();
+        const got = probe.evaluate(model, 1, 1, queries, keys);
+        const want = headOnRows(rows(queries), queries.length, rows(keys), keys.length, m, model.weights[1]![1]!, model.scale);
+        expect(got.length).toBe(want.length);
+        want.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v))));
+        expect(probe.stats.calls).toBe(1);
+        expect(probe.stats.scoredPairs).toBe(queries.length * keys.length);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+

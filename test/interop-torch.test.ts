@@ -107,7 +107,7 @@ describe('outputs computed elsewhere: loaded and checked against the instance', 
     // Same content, different provenance (only provenance in the sidecar).
     writeNpy(p, { shape: [6, 3], data: ref });
     writeFileSync(sidecarPath(p), JSON.stringify({ format: OUTPUT_FORMAT, instance_provenance: other.provenance }));
-    expect(userError(() => loadOutput(p, model)).message).toMatch(/its provenance says "test 2", this instance was made by "test 1"/);
+    expect(userError(() => loadOutput(p, model)).message).toMatch(/different instance \(its provenance: test-family\(seed 2\); this instance: test-family\(seed 1\)\)/);
     writeFileSync(sidecarPath(p), JSON.stringify({ format: 'something else' }));
     expect(userError(() => loadOutput(p, model)).message).toMatch(/bad output metadata \(field format/);
   });

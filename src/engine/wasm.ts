@@ -23,11 +23,12 @@ import {
  * 128-bit SIMD, fused multiply-add through relaxed SIMD where the runtime has it), in float64 or
  * float32, on worker threads that share one WebAssembly.Memory.
  *
- * Per layer and per group of heads: every worker projects its own rows (X·[W_Q|W_K|W_V] for all
- * heads of the group in one matmul) and packs its keys; barrier; every worker runs streaming
- * attention for its query rows and all heads of the group, adding into the residual stream Y;
- * after the last group, the MLP of its rows; barrier. One message per worker per evaluation: the
- * workers synchronise among themselves (Atomics), the main thread only waits.
+ * Per layer and per group of heads: (A) project X·[W_Q|W_K|W_V] for all heads of the group in one
+ * matmul, pack the keys, start the residual stream; barrier; (B) streaming attention of each head
+ * into its own buffer; barrier; (C) add the heads into the stream in order, then the MLP; barrier.
+ * Every phase goes over chunks of rows that the threads take from a shared counter, so a thread
+ * slowed by other load takes fewer. One message per worker per evaluation: the workers
+ * synchronise among themselves (Atomics), the main thread only waits. docs/engines.md has more.
  *
  * Small models run on the calling thread (same kernels, no workers): a round trip to a worker
  * costs more than they do.
@@ -212,7 +213,25 @@ class Pool {
     this.local = new api.Instance(kernel.module, { env: { memory: this.memory } }).exports;
   }
 
-  async start(): Promise<void> {
+  private workersReady: Promise<boolean> | undefined;
+  /** Why the workers could not start (the pool then runs everything on the calling thread). */
+  workerProblem: string | undefined;
+
+  /** Start the workers on first need; false when they cannot start (run on this thread instead). */
+  private ensureWorkers(): Promise<boolean> {
+    this.workersReady ??= this.start().then(
+      () => true,
+      async (e: unknown) => {
+        this.workerProblem = (e as Error).message;
+        const failed = this.workers.splice(0);
+        await Promise.all(failed.map((w) => w.terminate()));
+        return false;
+      },
+    );
+    return this.workersReady;
+  }
+
+  private async start(): Promise<void> {
     const url = workerUrl();
     const ready: Promise<void>[] = [];
     for (let w = 0; w < this.threads; w++) {
@@ -230,9 +249,11 @@ class Pool {
           worker.once('error', reject);
         }),
       );
-      worker.on('error', (e: Error) => this.fail(new Error(`wasm worker failed: ${e.message}`)));
+      worker.on('error', (e: Error) => {
+        if (this.workers.includes(worker)) this.fail(new Error(`wasm worker failed: ${e.message}`));
+      });
       worker.on('exit', (code) => {
-        if (!this.terminated) this.fail(new Error(`wasm worker exited (code ${code})`));
+        if (!this.terminated && this.workers.includes(worker)) this.fail(new Error(`wasm worker exited (code ${code})`));
       });
     }
     try {
@@ -245,7 +266,7 @@ class Pool {
 
   private fail(e: Error): void {
     this.broken ??= e;
-    if (pools.get(this.key)?.pool === this) pools.delete(this.key);
+    if (pools.get(this.key) === this) pools.delete(this.key);
     for (const [id, p] of this.pending) {
       this.pending.delete(id);
       p.reject(e);
@@ -284,7 +305,7 @@ class Pool {
   async terminate(): Promise<void> {
     if (this.terminated) return;
     this.terminated = true;
-    if (pools.get(this.key)?.pool === this) pools.delete(this.key);
+    if (pools.get(this.key) === this) pools.delete(this.key);
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.fail(new Error('the wasm worker pool was shut down'));
   }
@@ -314,6 +335,7 @@ class Pool {
    */
   async dispatch(calls: Call[], counterBase: number, counters: number, inline: boolean, onProgress?: (value: number) => void): Promise<void> {
     if (this.broken) throw this.broken;
+    if (!inline && !(await this.ensureWorkers())) inline = true;
     new Int32Array(this.memory.buffer, counterBase, counters).fill(0);
     if (inline || this.workers.length === 0) {
       runCalls(this.local, this.memory, this.threads, calls, () => undefined, (v) => onProgress?.(v));
@@ -337,23 +359,17 @@ class Pool {
   }
 }
 
-const pools = new Map<string, { pool: Pool; ready: Promise<void> }>();
+const pools = new Map<string, Pool>();
 
-async function acquirePool(kernel: LoadedKernel, threads: number): Promise<Pool> {
+function acquirePool(kernel: LoadedKernel, threads: number): Pool {
   const key = `${kernel.path} ${threads}`;
-  let entry = pools.get(key);
-  if (!entry || entry.pool.terminated || entry.pool.broken) {
-    const pool = new Pool(key, kernel, threads);
-    const ready = pool.start().catch(async (e: unknown) => {
-      await pool.terminate();
-      throw e;
-    });
-    entry = { pool, ready };
-    pools.set(key, entry);
+  let pool = pools.get(key);
+  if (!pool || pool.terminated || pool.broken) {
+    pool = new Pool(key, kernel, threads);
+    pools.set(key, pool);
   }
-  await entry.ready;
-  entry.pool.acquire();
-  return entry.pool;
+  pool.acquire();
+  return pool;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,13 +400,15 @@ export class WasmEngine implements Engine {
   }
 
   /**
-   * Load the kernel and start (or reuse) the worker pool; rejects when the build is missing or
-   * does not load. Engines with the same build and thread count share one pool and run one at a time.
+   * Load the kernel and take (or make) a worker pool; rejects when the build is missing or does
+   * not load. Engines with the same build and thread count share one pool and run one at a time.
+   * The workers start on the first evaluation large enough to need them; if they cannot start,
+   * the kernels run on the calling thread.
    */
-  static async create(dtype: DType, options: WasmEngineOptions = {}): Promise<WasmEngine> {
+  static create(dtype: DType, options: WasmEngineOptions = {}): Promise<WasmEngine> {
     const kernel = loadKernel(options.variant ?? 'auto');
     const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
-    return new WasmEngine(dtype, await acquirePool(kernel, threads), options);
+    return Promise.resolve(new WasmEngine(dtype, acquirePool(kernel, threads), options));
   }
 
   private get local(): Record<string, unknown> {
