@@ -21,10 +21,10 @@ import { writeOutputAtomic } from '../src/io/files.js';
 import { loadInstance } from '../src/io/instance-file.js';
 import { countOrthogonalPairs, ovPairWordOps } from '../src/oracles/ov-brute.js';
 import { countOrthogonalTriples, threeOvTripleWordOps } from '../src/oracles/three-ov-brute.js';
+import type { PreparedOnnxAttention } from '../src/engine/onnx.js';
 import type { OvInstance } from '../src/problems/ov.js';
 import type { ThreeOvInstance } from '../src/problems/three-ov.js';
 import type { TransformerModel } from '../src/problems/transformer.js';
-import { currentCommandLine } from '../src/provenance.js';
 import { makeRng, type Rng } from '../src/rng.js';
 import { PROJECT_ROOT, TOOL_NAME, TOOL_VERSION } from '../src/version.js';
 
@@ -144,7 +144,7 @@ interface AttentionRow {
   gflop: number;
   ms: Record<string, number | null>;
   gflops: Record<string, number | null>;
-  ratioToNumpy: { wasmF64: number | null; wasmF32: number | null };
+  ratioToNumpy: { wasmF64: number | null; wasmF32: number | null; onnxF32: number | null };
   maxAbsErrVsReference: Record<string, number | null>;
 }
 
@@ -207,7 +207,9 @@ async function benchAttention(args: Args, f64: WasmEngine, f32: WasmEngine, np: 
       console.error(`attention ${c.name}: wasm and numpy, interleaved …`);
       const p64 = f64.prepareAttention({ tokens: c.tokens, dim: c.dim, scale, heads });
       const p32 = f32.prepareAttention({ tokens: c.tokens, dim: c.dim, scale, heads });
-      const samples: Record<string, number[]> = { wasmF64: [], wasmF32: [], numpyF64: [], numpyF32: [] };
+      // onnxruntime (optional dependency): the same batch as one ONNX graph, f32.
+      const pOnnx = await prepareOnnx({ tokens: c.tokens, dim: c.dim, scale, heads });
+      const samples: Record<string, number[]> = { wasmF64: [], wasmF32: [], numpyF64: [], numpyF32: [], onnxF32: [] };
       const timed = async (fn: () => Promise<void>): Promise<number> => {
         const t0 = performance.now();
         await fn();
@@ -217,6 +219,8 @@ async function benchAttention(args: Args, f64: WasmEngine, f32: WasmEngine, np: 
       const out64 = p64.read();
       await p32.run();
       const out32 = p32.read();
+      await pOnnx?.run();
+      const outOnnx = pOnnx?.read();
       // OpenBLAS's threads spin for a while after each call before they sleep (about 2^28 cycles
       // by default); let them settle so that they do not steal the cores from the next wasm run.
       const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 250));
@@ -231,12 +235,15 @@ async function benchAttention(args: Args, f64: WasmEngine, f32: WasmEngine, np: 
           await settle();
         }
         samples.wasmF32!.push(await timed(() => p32.run()));
+        if (pOnnx) samples.onnxF32!.push(await timed(() => pOnnx.run()));
       }
+      pOnnx?.release();
       const ms: Record<string, number | null> = { reference: refMs };
       for (const [k, v] of Object.entries(samples)) ms[k] = v.length ? median(v) : null;
       const err: Record<string, number | null> = {
         wasmF64: Math.max(...out64.map((o, t) => maxAbsDiff(o, refOut[t]!))),
         wasmF32: Math.max(...out32.map((o, t) => maxAbsDiff(o, refOut[t]!))),
+        onnxF32: outOnnx ? Math.max(...outOnnx.map((o, t) => maxAbsDiff(Float64Array.from(o), refOut[t]!))) : null,
       };
       const npOut = numpyOut[i];
       if (npOut) {
@@ -255,7 +262,7 @@ async function benchAttention(args: Args, f64: WasmEngine, f32: WasmEngine, np: 
         gflop,
         ms,
         gflops,
-        ratioToNumpy: { wasmF64: ratio('wasmF64', 'numpyF64'), wasmF32: ratio('wasmF32', 'numpyF32') },
+        ratioToNumpy: { wasmF64: ratio('wasmF64', 'numpyF64'), wasmF32: ratio('wasmF32', 'numpyF32'), onnxF32: ratio('onnxF32', 'numpyF32') },
         maxAbsErrVsReference: err,
       });
     }
@@ -263,6 +270,17 @@ async function benchAttention(args: Args, f64: WasmEngine, f32: WasmEngine, np: 
     server?.close();
   }
   return { rows, numpyBlas: server?.blas ?? null };
+}
+
+/** The onnxruntime engine's attention batch, or null (with a note) when onnxruntime-node is not installed. */
+async function prepareOnnx(batch: { tokens: number; dim: number; scale: number; heads: AttentionHead[] }): Promise<PreparedOnnxAttention | null> {
+  try {
+    const { prepareOnnxAttention } = await import('../src/engine/onnx.js');
+    return await prepareOnnxAttention(batch, 'f32');
+  } catch (e) {
+    console.error(`onnx: skipped (${(e as Error).message.split('\n')[0]})`);
+    return null;
+  }
 }
 
 /** bench/numpy_attention.py --serve: one timed numpy run per request. */
@@ -305,16 +323,18 @@ class NumpyServer {
 function attentionTable(rows: AttentionRow[]): string {
   const cell = (r: AttentionRow, k: string): string => `${fmt(r.ms[k], 1)} ms · ${fmt(r.gflops[k], 1)}`;
   return table(
-    ['(tokens, d)', 'reference', 'wasm f64', 'wasm f32', 'numpy f64', 'numpy f32', 'wasm f64 / numpy f64', 'wasm f32 / numpy f32'],
+    ['(tokens, d)', 'reference', 'wasm f64', 'wasm f32', 'onnx f32', 'numpy f64', 'numpy f32', 'wasm f64 / numpy f64', 'wasm f32 / numpy f32', 'onnx f32 / numpy f32'],
     rows.map((r) => [
       r.name,
       cell(r, 'reference'),
       cell(r, 'wasmF64'),
       cell(r, 'wasmF32'),
+      cell(r, 'onnxF32'),
       cell(r, 'numpyF64'),
       cell(r, 'numpyF32'),
       `${fmt(r.ratioToNumpy.wasmF64, 2)}×`,
       `${fmt(r.ratioToNumpy.wasmF32, 2)}×`,
+      `${fmt(r.ratioToNumpy.onnxF32, 2)}×`,
     ]),
   );
 }
@@ -517,7 +537,14 @@ async function main(): Promise<void> {
   const f32 = await createWasmEngine('f32');
   const np = numpyInfo();
   const results: Record<string, unknown> = {
-    provenance: { tool: TOOL_NAME, version: TOOL_VERSION, command: currentCommandLine(), seed: SEED, date: new Date().toISOString() },
+    // The bench is not a `seth` subcommand: record the command that actually ran.
+    provenance: {
+      tool: TOOL_NAME,
+      version: TOOL_VERSION,
+      command: ['npm run bench', ...process.argv.slice(2)].join(' '),
+      seed: SEED,
+      date: new Date().toISOString(),
+    },
     machine: machine(f64, np),
     runs: args.runs,
     quick: args.quick,
@@ -536,7 +563,7 @@ async function main(): Promise<void> {
       report.push(attentionTable(rows));
       report.push(
         '\nmax |engine − reference|: ' +
-          rows.map((r) => `${r.name}: wasm f64 ${(r.maxAbsErrVsReference.wasmF64 ?? NaN).toExponential(1)}, wasm f32 ${(r.maxAbsErrVsReference.wasmF32 ?? NaN).toExponential(1)}, numpy f64 ${(r.maxAbsErrVsReference.numpyF64 ?? NaN).toExponential(1)}`).join('; '),
+          rows.map((r) => `${r.name}: wasm f64 ${(r.maxAbsErrVsReference.wasmF64 ?? NaN).toExponential(1)}, wasm f32 ${(r.maxAbsErrVsReference.wasmF32 ?? NaN).toExponential(1)}, onnx f32 ${(r.maxAbsErrVsReference.onnxF32 ?? NaN).toExponential(1)}, numpy f64 ${(r.maxAbsErrVsReference.numpyF64 ?? NaN).toExponential(1)}`).join('; '),
       );
     }
     if (args.only.has('oracle')) {
