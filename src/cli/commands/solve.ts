@@ -14,7 +14,10 @@ export const solveCommand: CliCommand = {
   async run(args: Args): Promise<number> {
     const inst = loadInstance(String(args.file), { budget: budgetFrom(args) });
     const spec = problemSpec(inst.problem);
-    if (!spec.decision) throw new UserError(`${String(args.file)}: a ${inst.problem} instance is a computation, not a decision problem; use seth eval`);
+    if (!spec.decision) {
+      const hint = inst.problem === 'matmul-batch' ? 'seth check recovers its products from a transformer\'s gradient and compares them with direct multiplication' : 'evaluate it with seth eval, or check the instance it came from with seth check';
+      throw new UserError(`${String(args.file)}: a ${inst.problem} instance is a computation, not a decision problem: ${hint}`);
+    }
     const sol = await spec.solve(inst.data, { engine: referenceEngine });
     const answer = spec.answer(sol);
     const witness = spec.witnessOf(sol);
