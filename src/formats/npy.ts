@@ -1,9 +1,11 @@
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
 import { UserError, formatBytes } from '../errors.js';
-import { displayName, isStdio } from '../io/files.js';
+import { displayName, isStdio, writeStreamAtomic, type ByteSink } from '../io/files.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
+
+// The streaming atomic writer lives in src/io/files.ts; re-exported for the other tensor formats.
+export { writeStreamAtomic, type ByteSink };
 
 /**
  * NumPy `.npy` files (format versions 1.0, 2.0 and 3.0), written and read by the project.
@@ -93,63 +95,6 @@ export function shapeSize(shape: readonly number[]): number {
 // ---------------------------------------------------------------------------------------------
 // Streaming atomic writes
 // ---------------------------------------------------------------------------------------------
-
-export interface ByteSink {
-  /** Append bytes; the sink may keep no reference to `chunk` after returning. */
-  write(chunk: Uint8Array): void;
-  /** Bytes written so far. */
-  readonly written: number;
-}
-
-/**
- * Write a file by streaming chunks into a temporary file in the same folder, then renaming it
- * over `path` (never half a file; `-` streams to stdout). `fill` produces the bytes.
- */
-export function writeStreamAtomic(path: string, fill: (sink: ByteSink) => void): void {
-  if (isStdio(path)) {
-    fill(fdSink(1));
-    return;
-  }
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'w');
-    fill(fdSink(fd));
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    if (e instanceof UserError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UserError(`${path}: cannot write (folder ${dirname(path)} does not exist)`);
-    throw new UserError(`${path}: cannot write (${(e as Error).message})`);
-  }
-}
-
-function fdSink(fd: number): ByteSink {
-  let written = 0;
-  return {
-    write(chunk: Uint8Array): void {
-      let off = 0;
-      while (off < chunk.length) {
-        try {
-          off += writeSync(fd, chunk, off, chunk.length - off);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-          if (fd === 1 && (e as NodeJS.ErrnoException).code === 'EPIPE') return;
-          throw e;
-        }
-      }
-      written += chunk.length;
-    },
-    get written(): number {
-      return written;
-    },
-  };
-}
 
 /**
  * Write `data` as little-endian elements of `dtype` in bounded chunks. f64 ↔ f32 conversion

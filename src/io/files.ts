@@ -40,20 +40,32 @@ export function readInputBytes(path: string, maxBytes = Number.POSITIVE_INFINITY
   }
 }
 
-/**
- * Write a file atomically: the bytes go to a temporary file in the same folder, which is renamed
- * over the target only once complete. A failure never leaves half a file. `-` writes stdout.
- */
+/** Write a whole buffer or string atomically (see writeStreamAtomic); `-` writes stdout. */
 export function writeOutputAtomic(path: string, data: string | Uint8Array): void {
+  writeStreamAtomic(path, (sink) => sink.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data));
+}
+
+export interface ByteSink {
+  /** Append bytes; the sink may keep no reference to `chunk` after returning. */
+  write(chunk: Uint8Array): void;
+  /** Bytes written so far. */
+  readonly written: number;
+}
+
+/**
+ * Write a file by streaming chunks into a temporary file in the same folder, then renaming it
+ * over `path` (never half a file; `-` streams to stdout). `fill` produces the bytes.
+ */
+export function writeStreamAtomic(path: string, fill: (sink: ByteSink) => void): void {
   if (isStdio(path)) {
-    writeAllToFd(1, data);
+    fill(fdSink(1));
     return;
   }
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now()}`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'w');
-    writeAllToFd(fd, data);
+    fill(fdSink(fd));
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -61,25 +73,34 @@ export function writeOutputAtomic(path: string, data: string | Uint8Array): void
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
     rmSync(tmp, { force: true });
+    if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UserError(`${path}: cannot write (folder ${dirname(path)} does not exist)`);
     throw new UserError(`${path}: cannot write (${(e as Error).message})`);
   }
 }
 
-function writeAllToFd(fd: number, data: string | Uint8Array): void {
-  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  let off = 0;
-  while (off < buf.length) {
-    try {
-      off += writeSync(fd, buf, off, Math.min(buf.length - off, 1 << 24));
-    } catch (e) {
-      // stdout may be a non-blocking pipe; wait and retry.
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-      if ((e as NodeJS.ErrnoException).code === 'EPIPE') return;
-      throw e;
-    }
-  }
+function fdSink(fd: number): ByteSink {
+  let written = 0;
+  return {
+    write(chunk: Uint8Array): void {
+      let off = 0;
+      while (off < chunk.length) {
+        try {
+          off += writeSync(fd, chunk, off, chunk.length - off);
+        } catch (e) {
+          // stdout may be a non-blocking pipe: wait and retry.
+          if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+          if (fd === 1 && (e as NodeJS.ErrnoException).code === 'EPIPE') return;
+          throw e;
+        }
+      }
+      written += chunk.length;
+    },
+    get written(): number {
+      return written;
+    },
+  };
 }
 
 /** True when the bytes look like binary data rather than text (NUL bytes or invalid UTF-8). */
