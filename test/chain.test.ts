@@ -14,7 +14,7 @@ import { ovArbitrary } from '../src/testing/arbitraries/ov.js';
 import { threeOvArbitrary } from '../src/testing/arbitraries/three-ov.js';
 import { cnfArbitrary } from '../src/testing/arbitraries/cnf.js';
 import { defaultBudget } from '../src/memory.js';
-import { DEFAULT_ENGINE } from '../src/engine/registry.js';
+import { DEFAULT_ENGINE, ENGINES, createEngine } from '../src/engine/registry.js';
 
 const SATLIB = join(PROJECT_ROOT, '..', 'shared', 'data', 'satlib');
 // The default engine decides (as a user's run would); SETH_TEST_ENGINE=reference|onnx reruns it on another.
@@ -122,5 +122,31 @@ describe('refusing work that would not fit in memory', () => {
     const chain = REDUCTIONS.filter((r) => r.id === 'ksat-to-3ov' || r.id === '3ov-to-transformer');
     const steps = runForward(chain, cnf, {}, defaultBudget());
     await expect(checkInstance({ problem: 'transformer', data: steps[1]!.target as never })).rejects.toThrow(UserError);
+  });
+});
+
+describe('every registered engine and dtype decides the chain identically', () => {
+  const cases = [
+    ...['uf20-01.cnf', 'uf20-02.cnf', 'uf20-03.cnf'].map((f) => ({ name: f, load: () => loadInstance(join(SATLIB, 'uf20-91', f)) })),
+    { name: 'PHP(5,4)', load: () => findGenerator('php')!.generate({ pigeons: 5, holes: 4 }, makeRng(0), 'test') },
+    { name: 'planted OV', load: () => loadInstance(join(PROJECT_ROOT, 'instances', 'ov-planted.json')) },
+  ];
+  const combos = ENGINES.flatMap((e) => e.dtypes.map((dtype) => ({ engine: e.name, dtype })));
+  it.each(combos)('$engine $dtype', async ({ engine, dtype }) => {
+    // An optional engine that cannot start here (e.g. onnxruntime-node not installed) is skipped, loudly.
+    const probe = await createEngine(engine, dtype);
+    await probe.engine.close?.();
+    if (probe.fallbackReason) {
+      console.warn(`skipping ${engine} ${dtype}: ${probe.fallbackReason}`);
+      return;
+    }
+    for (const c of cases) {
+      const r = await checkInstance(c.load(), { layers: 2, heads: 2, engine, dtype });
+      // The engine that actually ran (no silent fallback) and the answer it led to.
+      expect({ case: c.name, engine: r.engine, dtype: r.dtype, fallback: r.engineFallback }).toEqual({ case: c.name, engine, dtype, fallback: undefined });
+      expect({ case: c.name, agree: r.agree, robust: r.robustToOutputError }).toEqual({ case: c.name, agree: true, robust: true });
+      if (r.answer === 'SAT' || r.answer === 'YES') expect(r.witnessVerified).toBe(true);
+      expect(r.margin).toBeGreaterThanOrEqual(0.4);
+    }
   });
 });
