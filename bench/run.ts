@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: engine throughput against numpy, the whole SETH chain on SATLIB uf20-91, the
  * fitted exponents of time against tokens and against L·H, and the brute-force oracles' speed.
- * Prints markdown tables and writes bench/results.json and bench/exponent-*.svg.
+ * Prints markdown tables and writes bench/results.json and bench/exponent-*.svg (a --quick or --only
+ * run writes them to bench/partial/ instead).
  *
  *   node dist/bench/run.js [--quick] [--only attention,oracle,chain,fit] [--runs R]
  *
@@ -10,7 +11,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { threeOvToTransformer } from '../reductions/3ov-to-transformer.js';
 import { checkInstance } from '../src/check/run.js';
@@ -487,7 +488,11 @@ async function benchFits(args: Args, engine: WasmEngine): Promise<{ tokens: Fit;
 }
 
 /** A log-log scatter plot with the fitted line, as a self-contained SVG. */
-function svgPlot(fit: Fit, title: string, xLabel: string, expected: string): string {
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function svgPlot(fit: Fit, title: string, xLabel: string, expected: string, provenance: Record<string, unknown>): string {
   const W = 560;
   const H = 380;
   const m = { l: 70, r: 20, t: 40, b: 55 };
@@ -502,6 +507,8 @@ function svgPlot(fit: Fit, title: string, xLabel: string, expected: string): str
   const sy = (v: number): number => r1(H - m.b - ((v - y0) / Math.max(1e-9, y1 - y0)) * (H - m.t - m.b));
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`);
+  // Like every file the workbench writes, the plot records what made it (tool, version, command, seed).
+  parts.push(`<desc>${escapeXml(JSON.stringify(provenance))}</desc>`);
   parts.push(`<rect width="${W}" height="${H}" fill="white"/>`);
   parts.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="14">${title}</text>`);
   for (let v = x0; v <= x1; v++) {
@@ -533,18 +540,23 @@ function svgPlot(fit: Fit, title: string, xLabel: string, expected: string): str
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // Only a full run replaces the committed bench/results.json and plots; --quick or --only runs
+  // write to bench/partial/ (git-ignored) so that they never clobber them with partial data.
+  const full = !args.quick && args.only.size === 4;
+  const out = full ? BENCH : join(BENCH, 'partial');
   const f64 = await createWasmEngine('f64');
   const f32 = await createWasmEngine('f32');
   const np = numpyInfo();
+  // The bench is not a `seth` subcommand: record the command that actually ran.
+  const provenance: Record<string, unknown> = {
+    tool: TOOL_NAME,
+    version: TOOL_VERSION,
+    command: ['npm run bench', ...process.argv.slice(2)].join(' '),
+    seed: SEED,
+    date: new Date().toISOString(),
+  };
   const results: Record<string, unknown> = {
-    // The bench is not a `seth` subcommand: record the command that actually ran.
-    provenance: {
-      tool: TOOL_NAME,
-      version: TOOL_VERSION,
-      command: ['npm run bench', ...process.argv.slice(2)].join(' '),
-      seed: SEED,
-      date: new Date().toISOString(),
-    },
+    provenance,
     machine: machine(f64, np),
     runs: args.runs,
     quick: args.quick,
@@ -587,9 +599,10 @@ async function main(): Promise<void> {
     }
     if (args.only.has('fit')) {
       const fits = await benchFits(args, f64);
+      mkdirSync(out, { recursive: true });
       results.fits = fits;
-      writeOutputAtomic(join(BENCH, 'exponent-tokens.svg'), svgPlot(fits.tokens, `wasm f64: time vs tokens (L·H = 4, d = ${fits.dim})`, 'tokens n = 2N + 1', '2'));
-      writeOutputAtomic(join(BENCH, 'exponent-lh.svg'), svgPlot(fits.lh, `wasm f64: time vs L·H (n = ${fits.lh.points[0]?.tokens}, d = ${fits.dim})`, 'L·H', '1'));
+      writeOutputAtomic(join(out, 'exponent-tokens.svg'), svgPlot(fits.tokens, `wasm f64: time vs tokens (L·H = 4, d = ${fits.dim})`, 'tokens n = 2N + 1', '2', provenance));
+      writeOutputAtomic(join(out, 'exponent-lh.svg'), svgPlot(fits.lh, `wasm f64: time vs L·H (n = ${fits.lh.points[0]?.tokens}, d = ${fits.dim})`, 'L·H', '1', provenance));
       report.push('\n### Fitted exponents (wasm f64, engine evaluate only, 3-OV → transformer instances)\n');
       report.push(
         table(
@@ -600,7 +613,7 @@ async function main(): Promise<void> {
           ],
         ),
       );
-      report.push('\nPlots: bench/exponent-tokens.svg, bench/exponent-lh.svg');
+      report.push(`\nPlots: ${relative(PROJECT_ROOT, join(out, 'exponent-tokens.svg'))}, ${relative(PROJECT_ROOT, join(out, 'exponent-lh.svg'))}`);
     }
   } finally {
     await f64.close();
@@ -608,9 +621,10 @@ async function main(): Promise<void> {
     rmSync(TMP, { recursive: true, force: true });
   }
   results.report = report.join('\n');
-  writeOutputAtomic(join(BENCH, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  mkdirSync(out, { recursive: true });
+  writeOutputAtomic(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   console.log(report.join('\n'));
-  console.log('\nwrote bench/results.json');
+  console.log(`\nwrote ${relative(PROJECT_ROOT, join(out, 'results.json'))}`);
 }
 
 main().catch((e: unknown) => {
