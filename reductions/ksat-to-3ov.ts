@@ -14,6 +14,7 @@ import type { Cnf, SatSolution } from '../src/problems/ksat.js';
 import { numClauses } from '../src/problems/ksat.js';
 import type { ThreeOvInstance, ThreeOvSolution } from '../src/problems/three-ov.js';
 import { defineReduction } from '../src/reduction/types.js';
+import { UserError } from '../src/errors.js';
 import { assignmentFromRows, balancedSizes, groupVectors, splitVariables } from './gadgets/split-and-list.js';
 
 const Options = z.object({
@@ -38,7 +39,10 @@ function groupSizes(vars: number, o: Options): [number, number, number] {
   const wanted = o.v3 ?? Math.floor(Math.log2(o.layers || o.heads ? totalHeads : DEFAULT_TOTAL_HEADS));
   const v3 = Math.min(wanted, vars);
   const rest = vars - v3;
-  const v1 = o.split === undefined ? balancedSizes(rest, 2)[0]! : Math.min(o.split, rest);
+  if (o.split !== undefined && o.split > rest) {
+    throw new UserError(`option --split: |V1| = ${o.split} exceeds the ${rest} variables left beside |V3| = ${v3}`);
+  }
+  const v1 = o.split ?? balancedSizes(rest, 2)[0]!;
   return [v1, rest - v1, v3];
 }
 

@@ -13,6 +13,7 @@ import type { Cnf, SatSolution } from '../src/problems/ksat.js';
 import { numClauses } from '../src/problems/ksat.js';
 import type { OvInstance, OvSolution } from '../src/problems/ov.js';
 import { defineReduction } from '../src/reduction/types.js';
+import { UserError } from '../src/errors.js';
 import { assignmentFromRows, balancedSizes, groupVectors, splitVariables } from './gadgets/split-and-list.js';
 
 const Options = z.object({
@@ -26,7 +27,8 @@ interface Meta {
 }
 
 function sizes(vars: number, o: Options): [number, number] {
-  const v1 = o.split === undefined ? balancedSizes(vars, 2)[0]! : Math.min(o.split, vars);
+  if (o.split !== undefined && o.split > vars) throw new UserError(`option --split: |V1| = ${o.split} exceeds the ${vars} variables`);
+  const v1 = o.split ?? balancedSizes(vars, 2)[0]!;
   return [v1, vars - v1];
 }
 

@@ -30,7 +30,9 @@ export async function run(argv: readonly string[]): Promise<number> {
     await parser.parseAsync();
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`seth: ${e.message.split('\n')[0]} (see seth --help)\n`);
+      // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): keep it one line.
+      const oneLine = e.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+      process.stderr.write(`seth: ${oneLine} (see seth --help)\n`);
       return 2;
     }
     return reportError(e);

@@ -42,10 +42,14 @@ export function budgetFrom(args: Args): MemoryBudget {
 /** The reduction options carried on the command line, passed to every reduction of a chain. */
 export function reductionOptionsFrom(args: Args): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of ['layers', 'heads', 'split', 'v3']) {
+  // layers and heads count heads (≥ 1); split and v3 count variables (≥ 0).
+  const minimum: Record<string, number> = { layers: 1, heads: 1, split: 0, v3: 0 };
+  for (const [k, min] of Object.entries(minimum)) {
     const v = args[k];
     if (v === undefined) continue;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new UserError(`option --${k}: expected a non-negative integer, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
+      throw new UserError(`option --${k}: expected ${min === 1 ? 'a positive' : 'a non-negative'} integer, got ${String(v)}`);
+    }
     out[k] = v;
   }
   return out;
