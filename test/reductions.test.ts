@@ -8,6 +8,8 @@ import type { ThreeOvInstance } from '../src/problems/three-ov.js';
 import { evalFormula } from '../src/reduction/formula.js';
 import { findPaths, chainName } from '../src/reduction/path.js';
 import { assertClosedLoop } from './properties/closed-loop.js';
+import { UserError } from '../src/errors.js';
+import type { Instance } from '../src/problems/instance.js';
 
 /**
  * Every registered reduction goes through the same closed loop (src/testing/closed-loop.ts):
@@ -26,6 +28,28 @@ describe.each(REDUCTIONS.map((r) => [r.id, r] as const))('reduction %s (generic 
     const [source] = fc.sample(arb, { numRuns: 1, seed: 1 });
     const { target } = r.forward(source, r.optionsSchema.parse({}));
     expect(Object.keys(r.overhead).sort()).toEqual(Object.keys(problemSpec(r.target).sizes(target)).sort());
+  });
+  it('maps forward deterministically: the same source and options give byte-identical targets', async () => {
+    const fc = (await import('fast-check')).default;
+    const { serializeInstance } = await import('../src/io/instance-file.js');
+    const { chainOptionsArbitrary } = await import('../src/testing/closed-loop.js');
+    const arb = (await import('../src/testing/arbitraries/index.js')).sourceArbitrary(r.source, 5)!;
+    const bytes = (source: unknown, opts: Record<string, unknown>): string | null => {
+      const parsed = r.optionsSchema.safeParse(opts);
+      if (!parsed.success) return null;
+      try {
+        return serializeInstance({ problem: r.target, data: r.forward(source, parsed.data).target } as Instance);
+      } catch (e) {
+        if (e instanceof UserError) return null; // options this source refuses
+        throw e;
+      }
+    };
+    fc.assert(
+      fc.property(arb, chainOptionsArbitrary, (source, opts) => {
+        expect(bytes(source, opts)).toBe(bytes(source, opts));
+      }),
+      { numRuns: 25 },
+    );
   });
   it('declares every overhead formula over its own parameters', () => {
     for (const f of Object.values(r.overhead)) expect(() => evalFormula(f, new Proxy({}, { get: () => 3 }))).not.toThrow();
