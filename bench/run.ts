@@ -16,13 +16,13 @@ import { createInterface } from 'node:readline';
 import { threeOvToTransformer } from '../reductions/3ov-to-transformer.js';
 import { checkInstance } from '../src/check/run.js';
 import { attend } from '../src/engine/reference.js';
-import { createWasmEngine, type AttentionHead, type WasmEngine } from '../src/engine/wasm.js';
+import { createWasmEngine, type WasmEngine } from '../src/engine/wasm.js';
+import type { AttentionBatch, AttentionHead, PreparedAttention } from '../src/engine/types.js';
 import { findGenerator } from '../src/generators/index.js';
 import { writeOutputAtomic } from '../src/io/files.js';
 import { loadInstance } from '../src/io/instance-file.js';
 import { countOrthogonalPairs, ovPairWordOps } from '../src/oracles/ov-brute.js';
 import { countOrthogonalTriples, threeOvTripleWordOps } from '../src/oracles/three-ov-brute.js';
-import type { PreparedOnnxAttention } from '../src/engine/onnx.js';
 import type { OvInstance } from '../src/problems/ov.js';
 import type { ThreeOvInstance } from '../src/problems/three-ov.js';
 import type { TransformerModel } from '../src/problems/transformer.js';
@@ -238,7 +238,7 @@ async function benchAttention(args: Args, f64: WasmEngine, f32: WasmEngine, np: 
         samples.wasmF32!.push(await timed(() => p32.run()));
         if (pOnnx) samples.onnxF32!.push(await timed(() => pOnnx.run()));
       }
-      pOnnx?.release();
+      await pOnnx?.release?.();
       const ms: Record<string, number | null> = { reference: refMs };
       for (const [k, v] of Object.entries(samples)) ms[k] = v.length ? median(v) : null;
       const err: Record<string, number | null> = {
@@ -274,7 +274,7 @@ async function benchAttention(args: Args, f64: WasmEngine, f32: WasmEngine, np: 
 }
 
 /** The onnxruntime engine's attention batch, or null (with a note) when onnxruntime-node is not installed. */
-async function prepareOnnx(batch: { tokens: number; dim: number; scale: number; heads: AttentionHead[] }): Promise<PreparedOnnxAttention | null> {
+async function prepareOnnx(batch: AttentionBatch): Promise<PreparedAttention | null> {
   try {
     const { prepareOnnxAttention } = await import('../src/engine/onnx.js');
     return await prepareOnnxAttention(batch, 'f32');

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { defaultBudget, guardMemory } from '../memory.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import { buildOnnxAttention, buildOnnxModel, perHeadOutputName } from '../formats/onnx.js';
-import type { DType, Engine, EvalOptions, EvalResult } from './types.js';
+import type { DType, Engine, EvalOptions, EvalResult, AttentionBatch, PreparedAttention } from './types.js';
 
 /**
  * The onnxruntime engine: exports the model as ONNX (src/formats/onnx.ts, heads batched into 3-D
@@ -191,34 +191,7 @@ export async function ortVersion(): Promise<string | undefined> {
   }
 }
 
-/** Q, K, V of one head, tokens×dim row-major (the shape `npm run bench` uses for every engine). */
-export interface OnnxAttentionHead {
-  readonly Q: Float64Array;
-  readonly K: Float64Array;
-  readonly V: Float64Array;
-}
-
-export interface OnnxAttentionBatch {
-  readonly tokens: number;
-  readonly dim: number;
-  readonly scale: number;
-  readonly heads: readonly OnnxAttentionHead[];
-}
-
-export interface PreparedOnnxAttention {
-  /** One timed evaluation (inputs already converted and resident). */
-  run(): Promise<void>;
-  /** Per-head outputs of the last run, widened to float64. */
-  read(): Float64Array[];
-  release(): Promise<void>;
-}
-
-/**
- * Exact attention softmax(scale·QKᵀ)V on given Q, K, V for every head, as one onnxruntime session
- * (heads batched as [H, n, d]); for benchmarks against numpy and the other engines. Inputs are
- * converted to `dtype` once here, so `run()` times onnxruntime alone.
- */
-export async function prepareOnnxAttention(batch: OnnxAttentionBatch, dtype: DType = 'f32', options: OnnxEngineOptions = {}): Promise<PreparedOnnxAttention> {
+export async function prepareOnnxAttention(batch: AttentionBatch, dtype: DType = 'f32', options: OnnxEngineOptions = {}): Promise<Required<PreparedAttention>> {
   const ort = await loadOrt();
   const { tokens: n, dim: d, heads } = batch;
   const H = heads.length;

@@ -29,3 +29,28 @@ export interface Engine {
   /** Release workers or native sessions. */
   close?(): Promise<void>;
 }
+
+/**
+ * A bare attention batch (already projected Q, K, V per head, n×d each), the unit that engines'
+ * kernels and `npm run bench` time against numpy.
+ */
+export interface AttentionHead {
+  readonly Q: Float64Array;
+  readonly K: Float64Array;
+  readonly V: Float64Array;
+}
+
+export interface AttentionBatch {
+  readonly tokens: number;
+  readonly dim: number;
+  readonly scale: number;
+  readonly heads: readonly AttentionHead[];
+}
+
+/** A batch loaded into an engine: run() computes (timed), read() returns softmax(s·QKᵀ)V per head. */
+export interface PreparedAttention {
+  run(): Promise<void>;
+  read(): Float64Array[];
+  /** Free native resources, where the engine holds any. */
+  release?(): Promise<void>;
+}

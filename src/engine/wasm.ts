@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { TransformerModel } from '../problems/transformer.js';
-import type { DType, Engine, EvalOptions, EvalResult } from './types.js';
+import type { DType, Engine, EvalOptions, EvalResult, AttentionBatch, PreparedAttention } from './types.js';
 import {
   runCalls,
   wasmApi,
@@ -48,24 +48,8 @@ export interface WasmEngineOptions {
 }
 
 /** One head of a bare attention batch: Q, K, V are n×d row-major. */
-export interface AttentionHead {
-  readonly Q: Float64Array;
-  readonly K: Float64Array;
-  readonly V: Float64Array;
-}
-
-export interface AttentionBatch {
-  readonly tokens: number;
-  readonly dim: number;
-  readonly scale: number;
-  readonly heads: readonly AttentionHead[];
-}
-
-/** A bare attention batch loaded into the engine's memory: run() computes, read() returns O per head. */
-export interface PreparedAttention {
-  run(): Promise<void>;
-  read(): Float64Array[];
-}
+// The bare attention batch types are shared by every engine (src/engine/types.ts).
+export type { AttentionBatch, AttentionHead, PreparedAttention } from './types.js';
 
 const BASE = 65536; // below: the kernel's static data (exp tables)
 const PAGE = 65536;
