@@ -19,3 +19,26 @@ export function flagOption(flag: string) {
     .preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: `--${flag} must be true or false` }))
     .default(false);
 }
+
+/** An entry probability in (0, 1] (default 0.5). */
+export function densityOption() {
+  return z.coerce
+    .number({ error: '--density must be a number' })
+    .gt(0, '--density must be in (0, 1] (the probability of a 1)')
+    .lte(1, '--density must be in (0, 1] (the probability of a 1)')
+    .default(0.5);
+}
+
+/**
+ * yargs passes a kebab-case option both ways (`size-b` and `sizeB`); programmatic callers may pass
+ * either. Returns a preprocessor that copies each `kebab` key to its camelCase name when unset.
+ */
+export function aliasKebabKeys(...kebab: readonly string[]): (v: unknown) => unknown {
+  const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  return (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    const o = { ...(v as Record<string, unknown>) };
+    for (const k of kebab) if (o[camel(k)] === undefined && o[k] !== undefined) o[camel(k)] = o[k];
+    return o;
+  };
+}

@@ -8,7 +8,7 @@ import { makeProvenance, type Expected } from '../provenance.js';
 import { sampleDistinct, type Rng } from '../rng.js';
 import { randomBitMatrix } from './random-ov.js';
 import { defineGenerator } from './types.js';
-import { intOption, flagOption } from './options.js';
+import { aliasKebabKeys, densityOption, flagOption, intOption } from './options.js';
 
 /**
  * Random 3-OV: A, B, C with iid Bernoulli(density) entries (about |A|·|B|·|C|·(1−p³)^d zero
@@ -37,13 +37,7 @@ export const THREE_OV_ORACLE_LIMIT = 2e10;
 
 
 
-const aliasKeys = (v: unknown): unknown => {
-  if (typeof v !== 'object' || v === null) return v;
-  const o = { ...(v as Record<string, unknown>) };
-  if (o.sizeB === undefined && o['size-b'] !== undefined) o.sizeB = o['size-b'];
-  if (o.sizeC === undefined && o['size-c'] !== undefined) o.sizeC = o['size-c'];
-  return o;
-};
+const aliasKeys = aliasKebabKeys('size-b', 'size-c');
 
 /**
  * Which reserved patterns a planted triple needs: 110 (a = b = 1, c = 0) when |C| ≥ 2, so that
@@ -78,11 +72,7 @@ const schema: z.ZodType<RandomThreeOvOptions> = z.preprocess(
       sizeB: intOption('size-b', 1).optional(),
       sizeC: intOption('size-c', 1).optional(),
       dim: intOption('dim', 1),
-      density: z.coerce
-        .number({ error: '--density must be a number' })
-        .gt(0, '--density must be in (0, 1] (the probability of a 1)')
-        .lte(1, '--density must be in (0, 1] (the probability of a 1)')
-        .default(0.5),
+      density: densityOption(),
       plant: flagOption('plant'),
       no: flagOption('no'),
     })

@@ -7,7 +7,7 @@ import { countOrthogonalPairs, OV_BRUTE_ORACLE, solveOvBrute } from '../oracles/
 import { makeProvenance, type Expected } from '../provenance.js';
 import type { Rng } from '../rng.js';
 import { defineGenerator } from './types.js';
-import { intOption, flagOption } from './options.js';
+import { aliasKebabKeys, densityOption, flagOption, intOption } from './options.js';
 
 /**
  * Random Orthogonal Vectors: A (|A| = size) and B (|B| = size-b) with iid Bernoulli(density)
@@ -32,13 +32,7 @@ export const OV_ORACLE_LIMIT = 2e10;
 
 
 
-/** yargs passes `size-b` (and `sizeB`); programmatic callers may pass either. */
-const aliasKeys = (v: unknown): unknown => {
-  if (typeof v !== 'object' || v === null) return v;
-  const o = { ...(v as Record<string, unknown>) };
-  if (o.sizeB === undefined && o['size-b'] !== undefined) o.sizeB = o['size-b'];
-  return o;
-};
+const aliasKeys = aliasKebabKeys('size-b');
 
 /** Smallest dim for which a planted pair can be made the unique one. */
 export function minPlantDim(sizeA: number, sizeB: number): number {
@@ -52,11 +46,7 @@ const schema: z.ZodType<RandomOvOptions> = z.preprocess(
       size: intOption('size', 1),
       sizeB: intOption('size-b', 1).optional(),
       dim: intOption('dim', 1),
-      density: z.coerce
-        .number({ error: '--density must be a number' })
-        .gt(0, '--density must be in (0, 1] (the probability of a 1)')
-        .lte(1, '--density must be in (0, 1] (the probability of a 1)')
-        .default(0.5),
+      density: densityOption(),
       plant: flagOption('plant'),
       no: flagOption('no'),
     })
