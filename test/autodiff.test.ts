@@ -23,7 +23,8 @@ import {
 } from '../src/autodiff/transformer-grad.js';
 import { evaluateReference } from '../src/engine/reference.js';
 import { UserError } from '../src/errors.js';
-import type { HeadWeights, ReluMlp, TransformerModel } from '../src/problems/transformer.js';
+import type { TransformerModel } from '../src/problems/transformer.js';
+import { randomMatrix, randomTransformer } from '../src/testing/random-transformer.js';
 import { makeRng, type Rng } from '../src/rng.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -44,44 +45,14 @@ interface Shape {
   zeroQ?: boolean;
 }
 
-function randomMatrix(rng: Rng, len: number, spread: number): Float64Array {
-  return Float64Array.from({ length: len }, () => (2 * rng.next() - 1) * spread);
-}
-
 function randomModel(rng: Rng, s: Shape): TransformerModel {
-  const { tokens: n, width: m, layers: L, heads: H } = s;
-  const spread = s.spread ?? 0.6;
-  const weights: HeadWeights[][] = Array.from({ length: L }, () =>
-    Array.from({ length: H }, () => ({
-      Q: s.zeroQ ? new Float64Array(m * m) : randomMatrix(rng, m * m, spread),
-      K: randomMatrix(rng, m * m, spread),
-      V: randomMatrix(rng, m * m, 0.6),
-    })),
-  );
-  const mlp: (ReluMlp | null)[] = Array.from({ length: L }, () =>
-    s.hidden
-      ? {
-          hidden: s.hidden,
-          W1: randomMatrix(rng, m * s.hidden, 0.8),
-          b1: randomMatrix(rng, s.hidden, 0.5),
-          W2: randomMatrix(rng, s.hidden * m, 0.8),
-          b2: randomMatrix(rng, m, 0.5),
-        }
-      : null,
-  );
-  return {
+  return randomTransformer(rng, {
+    ...s,
     kind: s.kind ?? 'transformer',
-    tokens: n,
-    width: m,
-    layers: L,
-    heads: H,
-    scale: s.scale,
-    residual: s.residual ?? true,
-    X: randomMatrix(rng, n * m, 1),
-    weights,
-    mlp,
-    annotations: {},
-  };
+    qkSpread: s.spread ?? 0.6,
+    valueSpread: 0.6,
+    mlpSpread: 0.8,
+  });
 }
 
 function readout(model: TransformerModel, C: Float64Array): number {

@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attend, evaluateReference } from '../src/engine/reference.js';
 import { createEngine } from '../src/engine/registry.js';
+import { randomTransformer } from '../src/testing/random-transformer.js';
+import { makeRng } from '../src/rng.js';
 import { createOnnxEngine, loadOrt, prepareOnnxAttention } from '../src/engine/onnx.js';
 import type { Engine } from '../src/engine/types.js';
 import { ONNX_IR_VERSION, ONNX_OPSET, buildOnnxModel, decodeOnnxModel, perHeadOutputName } from '../src/formats/onnx.js';
@@ -37,27 +39,12 @@ interface Shape {
 }
 
 function makeModel(s: Shape): TransformerModel {
-  let x = s.seed >>> 0;
-  const r = (k: number): Float64Array =>
-    Float64Array.from({ length: k }, () => {
-      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-      return s.amp * (x / 2 ** 32 - 0.5);
-    });
-  const weights = Array.from({ length: s.L }, () => Array.from({ length: s.H }, () => ({ Q: r(s.m * s.m), K: r(s.m * s.m), V: r(s.m * s.m) })));
-  const mlp = Array.from({ length: s.L }, () => (s.mlp ? { hidden: 3, W1: r(s.m * 3), b1: r(3), W2: r(3 * s.m), b2: r(s.m) } : null));
-  return {
-    kind: s.L === 1 && !s.residual ? 'attention' : 'transformer',
-    tokens: s.n,
-    width: s.m,
-    layers: s.L,
-    heads: s.H,
-    scale: s.scale,
-    residual: s.residual,
-    X: r(s.n * s.m),
-    weights,
-    mlp,
-    annotations: {},
-  };
+  // Entries uniform in ±amp/2.
+  const spread = s.amp / 2;
+  return randomTransformer(makeRng(s.seed), {
+    tokens: s.n, width: s.m, layers: s.L, heads: s.H, scale: s.scale, residual: s.residual,
+    hidden: s.mlp ? 3 : 0, qkSpread: spread, valueSpread: spread, inputSpread: spread, mlpSpread: spread,
+  });
 }
 
 const shapeArb: fc.Arbitrary<Shape> = fc.record({

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateReference, headOnRows } from '../src/engine/reference.js';
 import { makeHeadProbe } from '../src/engine/probe.js';
-import type { HeadWeights, ReluMlp, TransformerModel } from '../src/problems/transformer.js';
+import type { TransformerModel } from '../src/problems/transformer.js';
+import { randomTransformer } from '../src/testing/random-transformer.js';
 import { makeRng, type Rng } from '../src/rng.js';
 
 /**
@@ -39,18 +40,10 @@ function textbook(model: TransformerModel): Float64Array {
 }
 
 function randomModel(rng: Rng, o: { n: number; m: number; L: number; H: number; range: number; residual: boolean; mlp: boolean; scale: number }): TransformerModel {
-  const rnd = (len: number, r = o.range): Float64Array => Float64Array.from({ length: len }, () => (rng.next() * 2 - 1) * r);
-  const weights: HeadWeights[][] = Array.from({ length: o.L }, () =>
-    Array.from({ length: o.H }, () => ({ Q: rnd(o.m * o.m), K: rnd(o.m * o.m), V: rnd(o.m * o.m, 1) })),
-  );
-  const hidden = 3;
-  const mlp: (ReluMlp | null)[] = Array.from({ length: o.L }, () =>
-    o.mlp ? { hidden, W1: rnd(o.m * hidden, 1), b1: rnd(hidden, 1), W2: rnd(hidden * o.m, 1), b2: rnd(o.m, 1) } : null,
-  );
-  return {
-    kind: 'transformer', tokens: o.n, width: o.m, layers: o.L, heads: o.H, scale: o.scale, residual: o.residual,
-    X: rnd(o.n * o.m, 1), weights, mlp, annotations: {},
-  };
+  return randomTransformer(rng, {
+    tokens: o.n, width: o.m, layers: o.L, heads: o.H, scale: o.scale, residual: o.residual,
+    kind: 'transformer', hidden: o.mlp ? 3 : 0, qkSpread: o.range,
+  });
 }
 
 describe('reference engine = textbook attention (materialised softmax)', () => {

@@ -9,6 +9,8 @@ import { readNpy, writeNpy } from '../src/formats/npy.js';
 import { modelFromSafetensors, readSafetensors, writeSafetensors } from '../src/formats/safetensors.js';
 import { OUTPUT_FORMAT, loadOutput, modelFingerprint, sidecarPath, validateOutput, writeOutputNpy } from '../src/formats/tensor-output.js';
 import { modelToJson, type TransformerModel } from '../src/problems/transformer.js';
+import { randomTransformer } from '../src/testing/random-transformer.js';
+import { makeRng } from '../src/rng.js';
 import { makeProvenance } from '../src/provenance.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -17,26 +19,11 @@ const dir = mkdtempSync(join(tmpdir(), 'seth-interop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function makeModel(seed: number, n = 6, m = 3, L = 2, H = 2, mlp = true): TransformerModel {
-  let x = seed >>> 0;
-  const r = (k: number): Float64Array =>
-    Float64Array.from({ length: k }, () => {
-      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-      return x / 2 ** 32 - 0.5;
-    });
-  return {
-    kind: 'transformer',
-    tokens: n,
-    width: m,
-    layers: L,
-    heads: H,
-    scale: 0.75,
-    residual: true,
-    X: r(n * m),
-    weights: Array.from({ length: L }, () => Array.from({ length: H }, () => ({ Q: r(m * m), K: r(m * m), V: r(m * m) }))),
-    mlp: Array.from({ length: L }, () => (mlp ? { hidden: 4, W1: r(4 * m), b1: r(4), W2: r(4 * m), b2: r(m) } : null)),
-    annotations: { beta: 2 },
-    provenance: makeProvenance('test-family', seed, { n, m }, undefined, `test ${seed}`),
-  };
+  const model = randomTransformer(makeRng(seed), {
+    tokens: n, width: m, layers: L, heads: H, scale: 0.75, residual: true, hidden: mlp ? 4 : 0,
+    qkSpread: 0.5, valueSpread: 0.5, inputSpread: 0.5, mlpSpread: 0.5,
+  });
+  return { ...model, annotations: { beta: 2 }, provenance: makeProvenance('test-family', seed, { n, m }, undefined, `test ${seed}`) };
 }
 
 function seth(...args: string[]): { status: number | null; stdout: string; stderr: string } {
