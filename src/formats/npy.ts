@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { UserError, formatBytes } from '../errors.js';
-import { displayName, isStdio, writeStreamAtomic, type ByteSink } from '../io/files.js';
+import { displayName, isStdio, memorySink, writeStreamAtomic, type ByteSink } from '../io/files.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 
 // The streaming atomic writer lives in src/io/files.ts; re-exported for the other tensor formats.
@@ -213,16 +213,7 @@ export function encodeNpy(src: NpyWriteSource): Uint8Array {
   const dtype = checkSource(src);
   const pre = npyPreamble(dtype, src.shape);
   const out = new Uint8Array(pre.length + src.data.length * bytesPerElement(dtype));
-  let off = 0;
-  const sink: ByteSink = {
-    write(chunk) {
-      out.set(chunk, off);
-      off += chunk.length;
-    },
-    get written() {
-      return off;
-    },
-  };
+  const sink = memorySink(out);
   sink.write(pre);
   writeElementsLE(sink, src.data, dtype);
   return out;

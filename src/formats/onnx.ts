@@ -1,7 +1,8 @@
 import onnxProto from 'onnx-proto';
 import type { TransformerModel } from '../problems/transformer.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { bytesPerElement, writeElementsLE, type ByteSink, type NpyData } from './npy.js';
+import { memorySink } from '../io/files.js';
+import { bytesPerElement, writeElementsLE, type NpyData } from './npy.js';
 
 /**
  * Export a transformer (../../shared/docs/model.md §1) as a standard ONNX model.
@@ -60,16 +61,7 @@ function intAttr(name: string, i: number): Attr {
 
 function leBytes(data: NpyData, dtype: 'f32' | 'f64' | 'i32'): Uint8Array {
   const out = new Uint8Array(data.length * bytesPerElement(dtype));
-  let off = 0;
-  const sink: ByteSink = {
-    write(chunk) {
-      out.set(chunk, off);
-      off += chunk.length;
-    },
-    get written() {
-      return off;
-    },
-  };
+  const sink = memorySink(out);
   writeElementsLE(sink, data, dtype);
   return out;
 }

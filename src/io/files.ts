@@ -80,6 +80,20 @@ export function writeStreamAtomic(path: string, fill: (sink: ByteSink) => void):
   }
 }
 
+/** A sink that fills a preallocated buffer (for small in-memory encodings). */
+export function memorySink(out: Uint8Array): ByteSink {
+  let off = 0;
+  return {
+    write(chunk: Uint8Array): void {
+      out.set(chunk, off);
+      off += chunk.length;
+    },
+    get written(): number {
+      return off;
+    },
+  };
+}
+
 function fdSink(fd: number): ByteSink {
   let written = 0;
   return {
