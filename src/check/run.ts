@@ -2,6 +2,7 @@ import { REDUCTIONS } from '../../reductions/index.js';
 import { UserError } from '../errors.js';
 import { makeHeadProbe } from '../engine/probe.js';
 import { createEngine } from '../engine/registry.js';
+import { referenceEngine } from '../engine/reference.js';
 import type { DType, Engine } from '../engine/types.js';
 import { defaultBudget, type MemoryBudget } from '../memory.js';
 import type { Answer } from '../problems/answer.js';
@@ -154,12 +155,14 @@ export async function checkInstance(instance: Instance, options: CheckOptions = 
   const t3 = now();
 
   let oracle: Answer | null = null;
-  if (!options.skipOracle) oracle = spec.answer(await spec.solve(instance.data, { engine: (await createEngine('reference', 'f64')).engine }))!;
+  if (!options.skipOracle) oracle = spec.answer(await spec.solve(instance.data, { engine: referenceEngine }))!;
   const t4 = now();
 
   const positive = answer === 'SAT' || answer === 'YES';
   const witnessVerified = positive ? spec.verify(instance.data, decoded) : null;
   const beta = typeof model.annotations.beta === 'number' ? model.annotations.beta : null;
+  // Measured once, when the step was run (ProblemSpec.sizes).
+  const maxEntry = last.measured.maxAbsEntry ?? maxAbsEntry(model);
   const log2n = Math.log2(Math.max(2, model.tokens));
   const forwardPairs = model.layers * model.heads * model.tokens * model.tokens;
   return {
@@ -172,11 +175,11 @@ export async function checkInstance(instance: Instance, options: CheckOptions = 
     agree: oracle === null ? null : oracle === answer,
     witness: spec.witnessOf(decoded),
     witnessVerified,
-    params: { tokens: model.tokens, width: model.width, layers: model.layers, heads: model.heads, maxAbsEntry: maxAbsEntry(model), beta },
+    params: { tokens: model.tokens, width: model.width, layers: model.layers, heads: model.heads, maxAbsEntry: maxEntry, beta },
     steps: steps.map(stepReport),
     regime: {
       widthOverLog2Tokens: model.width / log2n,
-      maxEntryOverLog2Tokens: maxAbsEntry(model) / log2n,
+      maxEntryOverLog2Tokens: maxEntry / log2n,
       note: 'Theorem 3.1 regime: width m = d + 4 = Θ(log N) for sparsified formulas (d = O(n)); entries O(log n)',
     },
     statistic: decision.statistic,

@@ -58,14 +58,18 @@ export function guardChain(plan: readonly PlannedStep[], budget: MemoryBudget): 
 }
 
 /**
- * Run one reduction forward: build the target and stamp it with provenance that points back to
- * the source. Call guardChain first (runForward does).
+ * Run one reduction forward: plan it, refuse it if the target would not fit, build the target and
+ * stamp it with provenance that points back to the source.
  */
 export function forwardStep(r: AnyReduction, source: unknown, rawOptions: Record<string, unknown>, budget: MemoryBudget, command?: string): ChainStep {
-  const sourceSpec = problemSpec(r.source);
-  const [planned] = planChain([r], sourceSpec.sizes(source), rawOptions);
+  const [planned] = planChain([r], problemSpec(r.source).sizes(source), rawOptions);
   guardChain([planned!], budget);
-  const { options, params, declared } = planned!;
+  return executeStep(planned!, source, command);
+}
+
+/** Build one planned (and already guarded) step. */
+function executeStep(planned: PlannedStep, source: unknown, command?: string): ChainStep {
+  const { reduction: r, options, params, declared } = planned;
   const targetSpec = problemSpec(r.target);
   const { target, meta } = r.forward(source, options);
   const sourceProv = (source as { provenance?: Provenance }).provenance;
@@ -87,6 +91,10 @@ export function forwardStep(r: AnyReduction, source: unknown, rawOptions: Record
   return { reduction: r, source, target, meta, options, declared, measured: targetSpec.sizes(target), params };
 }
 
+/**
+ * Run a chain forward. The whole chain is planned from the source's sizes and refused before
+ * anything is built if any target would not fit; each step then builds from that plan.
+ */
 export function runForward(
   chain: readonly AnyReduction[],
   source: unknown,
@@ -94,11 +102,13 @@ export function runForward(
   budget: MemoryBudget,
   command?: string,
 ): ChainStep[] {
-  if (chain.length > 0) guardChain(planChain(chain, problemSpec(chain[0]!.source).sizes(source), rawOptions), budget);
+  if (chain.length === 0) return [];
+  const plan = planChain(chain, problemSpec(chain[0]!.source).sizes(source), rawOptions);
+  guardChain(plan, budget);
   const steps: ChainStep[] = [];
   let current = source;
-  for (const r of chain) {
-    const step = forwardStep(r, current, rawOptions, budget, command);
+  for (const planned of plan) {
+    const step = executeStep(planned, current, command);
     steps.push(step);
     current = step.target;
   }
