@@ -21,7 +21,8 @@ function textbook(model: TransformerModel): Float64Array {
       const Q = mul(X, mat(w.Q, m, m));
       const K = mul(X, mat(w.K, m, m));
       const V = mul(X, mat(w.V, m, m));
-      const S = Q.map((q) => K.map((k) => model.scale * q.reduce((s, v, c) => s + v * k[c]!, 0)));
+      // Causal: the masked logits are −∞ (weight 0), not skipped, so the mask is tested as a mask.
+      const S = Q.map((q, i) => K.map((k, j) => (model.causal && j > i ? -Infinity : model.scale * q.reduce((s, v, c) => s + v * k[c]!, 0))));
       const P = S.map((row) => {
         const mx = Math.max(...row);
         const e = row.map((v) => Math.exp(v - mx));
@@ -39,10 +40,13 @@ function textbook(model: TransformerModel): Float64Array {
   return Float64Array.from(X.flat());
 }
 
-function randomModel(rng: Rng, o: { n: number; m: number; L: number; H: number; range: number; residual: boolean; mlp: boolean; scale: number }): TransformerModel {
+interface ModelOpts { n: number; m: number; L: number; H: number; range: number; residual: boolean; mlp: boolean; scale: number; causal?: boolean; kvGroups?: number }
+
+function randomModel(rng: Rng, o: ModelOpts): TransformerModel {
   return randomTransformer(rng, {
     tokens: o.n, width: o.m, layers: o.L, heads: o.H, scale: o.scale, residual: o.residual,
     kind: 'transformer', hidden: o.mlp ? 3 : 0, qkSpread: o.range,
+    ...(o.causal ? { causal: true } : {}), ...(o.kvGroups !== undefined ? { kvGroups: o.kvGroups } : {}),
   });
 }
 
@@ -60,9 +64,13 @@ describe('reference engine = textbook attention (materialised softmax)', () => {
           residual: fc.boolean(),
           mlp: fc.boolean(),
           scale: fc.constantFrom(1, 0.5, 1 / Math.sqrt(8)),
+          causal: fc.boolean(),
+          groups: fc.integer({ min: 0, max: 3 }),
         }),
         (o) => {
-          const model = randomModel(makeRng(o.seed), o);
+          // groups 0 = no kvGroups; else the largest divisor of H not above it (1 = multi-query).
+          const kvGroups = o.groups === 0 ? undefined : Math.max(...[1, 2, 3].filter((g) => g <= o.groups && o.H % g === 0));
+          const model = randomModel(makeRng(o.seed), { ...o, ...(kvGroups !== undefined ? { kvGroups } : {}) });
           const got = evaluateReference(model).output;
           const want = textbook(model);
           for (let i = 0; i < want.length; i++) {
@@ -125,3 +133,60 @@ describe('witness-recovery probe (reassociated single-query attention) = referen
   });
 });
 
+
+describe('causal and grouped-query models in the reference engine', () => {
+  it('causal: row i of X_L depends only on tokens 0..i (changing a later token changes nothing before it)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 2, max: 8 }), (seed, n) => {
+        const rng = makeRng(seed);
+        const model = randomModel(rng, { n, m: 3, L: 2, H: 2, range: 1, residual: true, mlp: rng.bool(0.5), scale: 1, causal: true });
+        const t = rng.int(n);
+        const X2 = Float64Array.from(model.X);
+        for (let c = 0; c < 3; c++) X2[t * 3 + c] += 1 + rng.next();
+        const a = evaluateReference(model).output;
+        const b = evaluateReference({ ...model, X: X2 }).output;
+        for (let i = 0; i < t * 3; i++) expect(b[i]).toBe(a[i]);
+        // …and the unmasked model is a different function (the mask does something).
+        if (model.mlp[1] === null) {
+          const full = evaluateReference({ ...model, causal: false }).output;
+          expect(Array.from(full.subarray(0, (n - 1) * 3)).some((v, i) => v !== a[i])).toBe(true);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('causal: the first token attends to itself alone', () => {
+    const model = randomModel(makeRng(9), { n: 4, m: 2, L: 1, H: 1, range: 1, residual: false, mlp: false, scale: 1, causal: true });
+    const w = model.weights[0]![0]!;
+    const x0 = model.X.subarray(0, 2);
+    const v0 = [0, 1].map((c) => x0[0]! * w.V[c]! + x0[1]! * w.V[2 + c]!);
+    const out = evaluateReference(model).output;
+    v0.forEach((v, c) => expect(out[c]).toBeCloseTo(v, 14));
+  });
+
+  it('kvGroups: the same X_L as the same weights without the declaration (sharing is a saving, not a change)', () => {
+    for (const G of [1, 2, 4]) {
+      const model = randomModel(makeRng(G), { n: 6, m: 3, L: 2, H: 4, range: 1, residual: true, mlp: false, scale: 0.8, kvGroups: G });
+      const plain = { ...model, kvGroups: undefined };
+      expect(Array.from(evaluateReference(model).output)).toEqual(Array.from(evaluateReference(plain).output));
+    }
+  });
+
+  it('kvGroups: a model whose grouped heads differ in W_K is refused, naming layer and head', () => {
+    const model = randomModel(makeRng(2), { n: 3, m: 2, L: 1, H: 2, range: 1, residual: true, mlp: false, scale: 1 });
+    expect(() => evaluateReference({ ...model, kvGroups: 1 })).toThrow(/kvGroups = 1: layer 0 head 1 has a W_K different from head 0/);
+    expect(() => evaluateReference({ ...model, kvGroups: 3 })).toThrow(/must be a positive divisor of heads = 2/);
+  });
+
+  it('the probe honours the causal mask (keys after the query are dropped)', () => {
+    const model = randomModel(makeRng(4), { n: 6, m: 3, L: 1, H: 1, range: 1, residual: true, mlp: false, scale: 1, causal: true });
+    const probe = makeHeadProbe();
+    const all = [0, 1, 2, 3, 4, 5];
+    const got = probe.evaluate(model, 0, 0, [2], all);
+    const want = probe.evaluate({ ...model, causal: false }, 0, 0, [2], [0, 1, 2]);
+    expect(Array.from(got)).toEqual(Array.from(want));
+    const perHead = evaluateReference({ ...model, residual: false }, { perHead: true }).perHead![0]![0]!;
+    Array.from(got).forEach((v, c) => expect(v).toBeCloseTo(perHead[2 * 3 + c]!, 12));
+  });
+});

@@ -1,4 +1,4 @@
-import type { TransformerModel } from '../problems/transformer.js';
+import { refuseCausal, type TransformerModel } from '../problems/transformer.js';
 import { F64, RATIONAL, rationalFromNumber, type Rational, type Scalar } from './scalar.js';
 import { Tape, type OpStats, type Tensor } from './tape.js';
 
@@ -45,6 +45,7 @@ export interface TransformerParams<T> {
 
 /** Converts a model's float64 parameters (exactly, for rationals: doubles are dyadic). */
 export function paramsFromModel<T>(model: TransformerModel, field: Scalar<T>): TransformerParams<T> {
+  refuseCausal(model, 'the differentiator');
   const conv = (a: Float64Array): T[] => Array.from(a, (x) => field.fromNumber(x));
   return {
     tokens: model.tokens,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { defaultBudget, guardMemory } from '../memory.js';
-import type { TransformerModel } from '../problems/transformer.js';
+import { refuseCausal, type TransformerModel } from '../problems/transformer.js';
 import { buildOnnxAttention, buildOnnxModel, perHeadOutputName } from '../formats/onnx.js';
 import type { DType, Engine, EvalOptions, EvalResult, AttentionBatch, PreparedAttention } from './types.js';
 
@@ -139,6 +139,7 @@ class OnnxEngine implements Engine {
   }
 
   async evaluate(model: TransformerModel, options: EvalOptions = {}): Promise<EvalResult> {
+    refuseCausal(model, `the ${this.name} engine`);
     guardMemory(`the onnx engine on ${model.tokens} tokens × ${model.heads} heads`, onnxMemoryEstimate(model, this.dtype), defaultBudget());
     const perHead = options.perHead === true;
     const session = await this.session(model, perHead);

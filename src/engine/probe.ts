@@ -9,7 +9,8 @@ import type { HeadProbe } from '../reduction/types.js';
  * A few query rows against many keys need not project every key: by associativity
  *   score_j = s·⟨x_q W_Q, x_j W_K⟩ = s·⟨x_j, W_K (x_q W_Q)ᵀ⟩   and   out = (Σ_j p_j x_j) W_V,
  * so one query costs O(m² + |keys|·m) instead of O(|keys|·m²). Softmax is max-shifted as in the
- * reference engine; all arithmetic is float64.
+ * reference engine; all arithmetic is float64. In a causal model a query sees only the keys at or
+ * before its own position: later key tokens are dropped from its row, as the mask would.
  */
 export function makeHeadProbe(): HeadProbe {
   const stats = { calls: 0, rounds: 0, scoredPairs: 0 };
@@ -19,10 +20,14 @@ export function makeHeadProbe(): HeadProbe {
     evaluate(model: TransformerModel, layer: number, head: number, queryTokens: readonly number[], keyTokens: readonly number[]): Float64Array {
       if (keyTokens.length === 0) throw new RangeError('attention needs at least one key');
       stats.calls++;
-      stats.scoredPairs += queryTokens.length * keyTokens.length;
       const w = model.weights[layer]![head]!;
       const out = new Float64Array(queryTokens.length * model.width);
-      queryTokens.forEach((t, r) => out.set(attendOneQuery(model, w.Q, w.K, w.V, t, keyTokens), r * model.width));
+      queryTokens.forEach((t, r) => {
+        const keys = model.causal ? keyTokens.filter((k) => k <= t) : keyTokens;
+        if (keys.length === 0) throw new RangeError(`causal model: query token ${t} sees none of the given keys`);
+        stats.scoredPairs += keys.length;
+        out.set(attendOneQuery(model, w.Q, w.K, w.V, t, keys), r * model.width);
+      });
       return out;
     },
   };

@@ -1,4 +1,5 @@
-import type { HeadWeights, ReluMlp, TransformerModel } from '../problems/transformer.js';
+import { kvGroupOf, kvGroupsViolation, type HeadWeights, type ReluMlp, type TransformerModel } from '../problems/transformer.js';
+import { UserError } from '../errors.js';
 import type { Engine, EvalOptions, EvalResult } from './types.js';
 
 /**
@@ -7,6 +8,9 @@ import type { Engine, EvalOptions, EvalResult } from './types.js';
  * Softmax is computed online while streaming over the keys (running maximum, rescaled running sum
  * and accumulator), so no n×n matrix is ever materialised and no exp overflows: every exponent is
  * s·⟨q,k⟩ − (running max) ≤ 0.
+ *
+ * Causal models stop each query's stream at its own position (keys j ≤ i). Grouped-query models
+ * (kvGroups) project K and V once per group and reuse them for every head of the group.
  */
 
 /** Y = X W for X (rows×m) and W (m×cols). */
@@ -27,6 +31,7 @@ export function matmul(X: Float64Array, rows: number, m: number, W: Float64Array
 /**
  * softmax_rows(scale · Q Kᵀ) · V for Q (nq×m), K (nk×m), V (nk×mv), streaming over keys.
  * nk must be ≥ 1 (a row with no key is undefined; constructions always have a sink token).
+ * `causal`: query i attends to keys 0..i only (queries and keys are the same positions, nq ≤ nk).
  */
 export function attend(
   Q: Float64Array,
@@ -37,8 +42,10 @@ export function attend(
   m: number,
   mv: number,
   scale: number,
+  causal = false,
 ): Float64Array {
   if (nk < 1) throw new RangeError('attention needs at least one key');
+  if (causal && nq > nk) throw new RangeError('causal attention needs a key at every query position');
   // Columns that are zero in every query or every key add nothing to a score, and value columns
   // that are zero in every key add nothing to the output: skip both (exactly the same sums).
   const dotCols = activeColumns(Q, nq, m, K, nk);
@@ -50,7 +57,8 @@ export function attend(
     let sum = 0;
     acc.fill(0);
     const qOff = i * m;
-    for (let j = 0; j < nk; j++) {
+    const last = causal ? i + 1 : nk;
+    for (let j = 0; j < last; j++) {
       let dot = 0;
       const kOff = j * m;
       for (let t = 0; t < dotCols.length; t++) {
@@ -97,12 +105,12 @@ function activeColumns(A: Float64Array, rowsA: number, cols: number, B?: Float64
   return Int32Array.from(out);
 }
 
-/** One head on tokens X (n×m): Att(X W_Q, X W_K, X W_V). */
-export function headOutput(X: Float64Array, n: number, m: number, w: HeadWeights, scale: number): Float64Array {
+/** One head on tokens X (n×m): Att(X W_Q, X W_K, X W_V), masked to keys j ≤ i when causal. */
+export function headOutput(X: Float64Array, n: number, m: number, w: HeadWeights, scale: number, causal = false): Float64Array {
   const Q = matmul(X, n, m, w.Q, m);
   const K = matmul(X, n, m, w.K, m);
   const V = matmul(X, n, m, w.V, m);
-  return attend(Q, K, V, n, n, m, m, scale);
+  return attend(Q, K, V, n, n, m, m, scale, causal);
 }
 
 /**
@@ -141,14 +149,22 @@ export function applyMlp(Y: Float64Array, n: number, m: number, p: ReluMlp): Flo
 
 export function evaluateReference(model: TransformerModel, options: EvalOptions = {}): EvalResult {
   const { tokens: n, width: m, layers: L, heads: H } = model;
+  const violation = kvGroupsViolation(model);
+  if (violation) throw new UserError(violation);
+  const causal = model.causal === true;
   let X = model.X;
   const perHead: Float64Array[][] | undefined = options.perHead ? [] : undefined;
   let done = 0;
   for (let l = 0; l < L; l++) {
     const Y = model.residual ? Float64Array.from(X) : new Float64Array(n * m);
     const layerHeads: Float64Array[] = [];
+    let kv: { group: number; K: Float64Array; V: Float64Array } | undefined;
     for (let h = 0; h < H; h++) {
-      const out = headOutput(X, n, m, model.weights[l]![h]!, model.scale);
+      const w = model.weights[l]![h]!;
+      // One K, V projection per K/V group (every head its own group when kvGroups is absent).
+      const group = kvGroupOf(model, h);
+      if (!kv || kv.group !== group) kv = { group, K: matmul(X, n, m, w.K, m), V: matmul(X, n, m, w.V, m) };
+      const out = attend(matmul(X, n, m, w.Q, m), kv.K, kv.V, n, n, m, m, model.scale, causal);
       for (let i = 0; i < Y.length; i++) Y[i] += out[i]!;
       if (perHead) layerHeads.push(out);
       options.onProgress?.(++done, L * H);

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import type { TransformerModel } from '../problems/transformer.js';
+import { refuseCausal, type TransformerModel } from '../problems/transformer.js';
 import type { DType, Engine, EvalOptions, EvalResult, AttentionBatch, PreparedAttention } from './types.js';
 import {
   runCalls,
@@ -434,6 +434,7 @@ export class WasmEngine implements Engine {
   }
 
   evaluate(model: TransformerModel, options: EvalOptions = {}): Promise<EvalResult> {
+    refuseCausal(model, `the ${this.name} engine`);
     return this.exclusive(() => this.evaluateModel(model, options));
   }
 

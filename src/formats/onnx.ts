@@ -1,5 +1,5 @@
 import onnxProto from 'onnx-proto';
-import type { TransformerModel } from '../problems/transformer.js';
+import { refuseCausal, type TransformerModel } from '../problems/transformer.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { memorySink } from '../io/files.js';
 import { bytesPerElement, writeElementsLE, type NpyData } from './npy.js';
@@ -74,6 +74,7 @@ export function buildOnnxModel(model: TransformerModel, options: OnnxExportOptio
 
 /** The ModelProto message itself (for inspection and tests). */
 export function buildOnnxModelProto(model: TransformerModel, options: OnnxExportOptions = {}): InstanceType<typeof onnx.ModelProto> {
+  refuseCausal(model, 'the ONNX export');
   const dtype = options.dtype ?? 'f32';
   const layout = options.heads ?? 'batched';
   const elemType = dtype === 'f32' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.DOUBLE;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { UserError, formatBytes } from '../errors.js';
 import { displayName, isStdio } from '../io/files.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
-import type { HeadWeights, ReluMlp, TransformerModel } from '../problems/transformer.js';
+import { kvGroupsViolation, type HeadWeights, type ReluMlp, type TransformerModel } from '../problems/transformer.js';
 import {
   allocate,
   bytesPerElement,
@@ -318,6 +318,8 @@ export const ModelConfigSchema = z.strictObject({
   scale: z.number(),
   residual: z.boolean(),
   mlp: z.enum(['identity', 'relu']),
+  causal: z.boolean().optional(),
+  kvGroups: z.number().int().min(1).optional(),
 });
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
@@ -331,6 +333,8 @@ export function modelConfig(model: TransformerModel): ModelConfig {
     scale: model.scale,
     residual: model.residual,
     mlp: model.mlp.some((p) => p !== null) ? 'relu' : 'identity',
+    ...(model.causal ? { causal: true } : {}),
+    ...(model.kvGroups !== undefined ? { kvGroups: model.kvGroups } : {}),
   };
 }
 
@@ -364,7 +368,7 @@ export function transformerMetadata(model: TransformerModel, extra: Readonly<Rec
     format: TRANSFORMER_FORMAT,
     form: SUM_OF_HEADS_FORM,
     semantics:
-      'X_l = MLP_l(X_{l-1} + sum_h softmax(scale * (X_{l-1} W_Q^h)(X_{l-1} W_K^h)^T) (X_{l-1} W_V^h)); residual term only if config.residual; MLP(Y) = relu(Y W1 + b1) W2 + b2 or identity; row-major',
+      'X_l = MLP_l(X_{l-1} + sum_h softmax(scale * (X_{l-1} W_Q^h)(X_{l-1} W_K^h)^T) (X_{l-1} W_V^h)); residual term only if config.residual; if config.causal, query i sees keys j <= i only; if config.kvGroups = G, heads form G consecutive groups sharing W_K, W_V (stored in every head); MLP(Y) = relu(Y W1 + b1) W2 + b2 or identity; row-major',
     config: JSON.stringify(modelConfig(model)),
     scale: String(model.scale),
     annotations: JSON.stringify(model.annotations),
@@ -435,7 +439,7 @@ export function modelFromSafetensors(file: SafetensorsFile, name: string): Trans
   }
   const extra = [...file.tensors.keys()].filter((k) => !used.has(k));
   if (extra.length > 0) throw new UserError(`${name}: unexpected tensor(s) ${extra.slice(0, 3).map((k) => `"${k}"`).join(', ')} for this configuration`);
-  return {
+  const model: TransformerModel = {
     kind: cfg.problem,
     tokens: n,
     width: m,
@@ -443,11 +447,16 @@ export function modelFromSafetensors(file: SafetensorsFile, name: string): Trans
     heads: cfg.heads,
     scale: cfg.scale,
     residual: cfg.residual,
+    ...(cfg.causal ? { causal: true } : {}),
+    ...(cfg.kvGroups !== undefined ? { kvGroups: cfg.kvGroups } : {}),
     X,
     weights,
     mlp,
     annotations,
   };
+  const violation = kvGroupsViolation(model);
+  if (violation) throw new UserError(`${name}: ${violation}`);
+  return model;
 }
 
 function safeJson(s: string): unknown {

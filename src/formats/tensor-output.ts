@@ -47,6 +47,9 @@ export function modelFingerprint(model: TransformerModel): string {
       scale: model.scale,
       residual: model.residual,
       mlp: model.mlp.map((p) => (p ? p.hidden : null)),
+      // Only when set, so that the fingerprints of plain models stay what they were.
+      ...(model.causal ? { causal: true } : {}),
+      ...(model.kvGroups !== undefined ? { kvGroups: model.kvGroups } : {}),
     }),
   );
   const add = (a: Float64Array): void => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UserError } from '../errors.js';
 import { ProvenanceSchema, type Provenance } from '../provenance.js';
 
 /**
@@ -8,8 +9,17 @@ import { ProvenanceSchema, type Provenance } from '../provenance.js';
  *   head t:      Att(X W_Q^t, X W_K^t, X W_V^t)                 (W ∈ R^{m×m})
  *   layer ℓ:     X_ℓ = MLP_ℓ( X_{ℓ−1} + Σ_h Att_h(X_{ℓ−1}) )     (residual; MLP = identity by default)
  *
- * Full (non-causal) attention. Heads are summed (the concat-then-W_O form with W_O folded into W_V).
- * The `attention` problem is the same object with one layer and no residual: Σ_h Att_h(X).
+ * Heads are summed (the concat-then-W_O form with W_O folded into W_V). The `attention` problem is
+ * the same object with one layer and no residual: Σ_h Att_h(X).
+ *
+ * Two variants of the attention itself, both optional (absent = full multi-head attention):
+ * - `causal`: query token i sees only key tokens j ≤ i (decoder-only masking); every row keeps at
+ *   least itself, so the softmax is always defined.
+ * - `kvGroups` = G (G divides H): grouped-query attention. Heads are split into G consecutive groups
+ *   of H/G; the heads of one group share W_K and W_V (G = 1 is multi-query attention, G = H the
+ *   ordinary form). In memory and in the JSON form every head still carries its W_K and W_V, and
+ *   validation requires them equal within a group, so an engine that ignores the flag still computes
+ *   the right X_L; an engine that honours it projects each shared K, V once per group.
  *
  * Optional ReLU MLP: MLP(Y) = ReLU(Y W1 + b1) W2 + b2 (W1: m×hidden, W2: hidden×m), no inner residual.
  * All matrices are row-major Float64Arrays.
@@ -38,6 +48,10 @@ export interface TransformerModel {
   readonly heads: number;
   readonly scale: number;
   readonly residual: boolean;
+  /** Query i sees only keys j ≤ i. Absent = false. */
+  readonly causal?: boolean | undefined;
+  /** Heads share W_K, W_V in this many consecutive groups (divides heads). Absent = heads. */
+  readonly kvGroups?: number | undefined;
   /** n×m input tokens X_0. */
   readonly X: Float64Array;
   /** weights[layer][head] */
@@ -75,6 +89,52 @@ export function modelBytes(p: { tokens: number; width: number; layers: number; h
   return 8 * (p.tokens * p.width + 3 * p.layers * p.heads * p.width * p.width);
 }
 
+/** The K/V group of head h: heads are split into kvGroups consecutive groups of heads/kvGroups. */
+export function kvGroupOf(model: Pick<TransformerModel, 'heads' | 'kvGroups'>, head: number): number {
+  const G = model.kvGroups ?? model.heads;
+  return Math.floor(head / (model.heads / G));
+}
+
+/**
+ * Where a model breaks the kvGroups contract: G must divide H, and the heads of one group must carry
+ * equal W_K and W_V. Returns a message naming layer and heads, or undefined when the model is sound.
+ */
+export function kvGroupsViolation(model: Pick<TransformerModel, 'heads' | 'width' | 'kvGroups' | 'weights'>): string | undefined {
+  const G = model.kvGroups;
+  if (G === undefined) return undefined;
+  const H = model.heads;
+  if (!Number.isInteger(G) || G < 1 || H % G !== 0) return `kvGroups = ${G} must be a positive divisor of heads = ${H}`;
+  const per = H / G;
+  for (let l = 0; l < model.weights.length; l++) {
+    const layer = model.weights[l]!;
+    for (let h = 0; h < layer.length; h++) {
+      const lead = layer[h - (h % per)]!;
+      const w = layer[h]!;
+      if (w === lead) continue;
+      for (const name of ['K', 'V'] as const) {
+        const a = lead[name];
+        const b = w[name];
+        if (a === b) continue;
+        for (let i = 0; i < a.length; i++) {
+          if (a[i] !== b[i]) {
+            return `kvGroups = ${G}: layer ${l} head ${h} has a W_${name} different from head ${h - (h % per)} of its group (entry ${Math.floor(i / model.width)},${i % model.width})`;
+          }
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * For engines and exports that do not implement causal masking: refuse a causal model with one line
+ * (an unmasked result would be silently wrong). kvGroups needs no refusal: shared W_K, W_V are
+ * stored in every head, so computing each head on its own gives the same X_L.
+ */
+export function refuseCausal(model: Pick<TransformerModel, 'causal'>, who: string): void {
+  if (model.causal) throw new UserError(`${who} does not implement causal masking, and this model is causal (config.causal = true); use the reference engine`);
+}
+
 export function zeroHead(m: number): { Q: Float64Array; K: Float64Array; V: Float64Array } {
   return { Q: new Float64Array(m * m), K: new Float64Array(m * m), V: new Float64Array(m * m) };
 }
@@ -101,6 +161,8 @@ export const TransformerJsonSchema = z
       scale: FiniteNumber.default(1),
       residual: z.boolean().default(true),
       mlp: z.enum(['identity', 'relu']).default('identity'),
+      causal: z.boolean().optional(),
+      kvGroups: z.number().int().min(1).optional(),
     }),
     X: Matrix,
     layers: z.array(z.object({ heads: z.array(HeadJson), mlp: MlpJson.optional() })),
@@ -126,6 +188,10 @@ export const TransformerJsonSchema = z
     if (v.problem === 'attention' && (L !== 1 || v.config.residual)) {
       ctx.addIssue({ code: 'custom', path: ['config'], message: 'an attention instance has layers = 1 and residual = false' });
     }
+    const G = v.config.kvGroups;
+    if (G !== undefined && H % G !== 0) {
+      ctx.addIssue({ code: 'custom', path: ['config', 'kvGroups'], message: `expected a divisor of heads = ${H}, found ${G}` });
+    }
     shape(v.X, n, m, ['X']);
     if (v.layers.length !== L) {
       ctx.addIssue({ code: 'custom', path: ['layers'], message: `expected ${L} layers (config.layers), found ${v.layers.length}` });
@@ -138,6 +204,22 @@ export const TransformerJsonSchema = z
       layer.heads.forEach((h, t) => {
         for (const w of ['W_Q', 'W_K', 'W_V'] as const) shape(h[w], m, m, ['layers', l, 'heads', t, w]);
       });
+      if (G !== undefined && H % G === 0 && layer.heads.length === H) {
+        const per = H / G;
+        layer.heads.forEach((h, t) => {
+          const lead = layer.heads[t - (t % per)]!;
+          for (const w of ['W_K', 'W_V'] as const) {
+            const differs = h[w].some((row, i) => row.some((x, j) => x !== lead[w][i]?.[j]));
+            if (differs) {
+              ctx.addIssue({
+                code: 'custom',
+                path: ['layers', l, 'heads', t, w],
+                message: `config.kvGroups = ${G}: heads ${t - (t % per)}..${t - (t % per) + per - 1} share one ${w}, but head ${t} differs from head ${t - (t % per)}`,
+              });
+            }
+          }
+        });
+      }
       if (v.config.mlp === 'relu') {
         if (!layer.mlp) {
           ctx.addIssue({ code: 'custom', path: ['layers', l, 'mlp'], message: 'config.mlp is "relu": every layer needs W1, b1, W2, b2' });
@@ -167,7 +249,8 @@ export function unflatten(a: ArrayLike<number>, rows: number, cols: number): num
 }
 
 export function modelFromJson(j: TransformerJson): TransformerModel {
-  const { tokens, width: m, layers, heads, scale, residual } = j.config;
+  const { tokens, width: m, layers, heads, scale, residual, causal, kvGroups } = j.config;
+  const per = heads / (kvGroups ?? heads);
   return {
     kind: j.problem,
     tokens,
@@ -176,8 +259,18 @@ export function modelFromJson(j: TransformerJson): TransformerModel {
     heads,
     scale,
     residual,
+    ...(causal ? { causal: true } : {}),
+    ...(kvGroups !== undefined ? { kvGroups } : {}),
     X: flatten(j.X, m),
-    weights: j.layers.map((l) => l.heads.map((h) => ({ Q: flatten(h.W_Q, m), K: flatten(h.W_K, m), V: flatten(h.W_V, m) }))),
+    weights: j.layers.map((l) => {
+      const out: HeadWeights[] = [];
+      l.heads.forEach((h, t) => {
+        // Heads of one K/V group share the very arrays (validation made them equal).
+        const lead = t % per === 0 ? undefined : out[t - (t % per)];
+        out.push({ Q: flatten(h.W_Q, m), K: lead ? lead.K : flatten(h.W_K, m), V: lead ? lead.V : flatten(h.W_V, m) });
+      });
+      return out;
+    }),
     mlp: j.layers.map((l) =>
       l.mlp
         ? {
@@ -207,6 +300,8 @@ export function modelToJson(model: TransformerModel): TransformerJson {
       scale: model.scale,
       residual: model.residual,
       mlp: anyMlp ? 'relu' : 'identity',
+      ...(model.causal ? { causal: true } : {}),
+      ...(model.kvGroups !== undefined ? { kvGroups: model.kvGroups } : {}),
     },
     X: unflatten(model.X, model.tokens, m),
     layers: model.weights.map((layer, l) => {

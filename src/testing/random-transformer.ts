@@ -26,6 +26,10 @@ export interface RandomTransformerShape {
   mlpSpread?: number;
   /** W_Q = 0 (every attention matrix uniform). */
   zeroQ?: boolean;
+  /** Causal masking (query i sees keys j ≤ i). */
+  causal?: boolean;
+  /** Heads share W_K, W_V in this many consecutive groups (must divide heads). */
+  kvGroups?: number;
 }
 
 export function randomMatrix(rng: Rng, length: number, spread: number): Float64Array {
@@ -36,13 +40,19 @@ export function randomTransformer(rng: Rng, s: RandomTransformerShape): Transfor
   const { tokens: n, width: m, layers: L, heads: H } = s;
   const residual = s.residual ?? true;
   const qk = s.qkSpread ?? 1;
-  const weights: HeadWeights[][] = Array.from({ length: L }, () =>
-    Array.from({ length: H }, () => ({
-      Q: s.zeroQ ? new Float64Array(m * m) : randomMatrix(rng, m * m, qk),
-      K: randomMatrix(rng, m * m, qk),
-      V: randomMatrix(rng, m * m, s.valueSpread ?? 1),
-    })),
-  );
+  const G = s.kvGroups;
+  if (G !== undefined && (G < 1 || H % G !== 0)) throw new RangeError(`kvGroups = ${G} must divide heads = ${H}`);
+  const per = H / (G ?? H);
+  const weights: HeadWeights[][] = Array.from({ length: L }, () => {
+    const layer: HeadWeights[] = [];
+    for (let h = 0; h < H; h++) {
+      const Q = s.zeroQ ? new Float64Array(m * m) : randomMatrix(rng, m * m, qk);
+      // The heads of one K/V group share the lead head's arrays.
+      const lead = h % per === 0 ? undefined : layer[h - (h % per)];
+      layer.push(lead ? { Q, K: lead.K, V: lead.V } : { Q, K: randomMatrix(rng, m * m, qk), V: randomMatrix(rng, m * m, s.valueSpread ?? 1) });
+    }
+    return layer;
+  });
   const h = s.hidden ?? 0;
   const ms = s.mlpSpread ?? 1;
   const mlp: (ReluMlp | null)[] = Array.from({ length: L }, () =>
@@ -56,6 +66,8 @@ export function randomTransformer(rng: Rng, s: RandomTransformerShape): Transfor
     heads: H,
     scale: s.scale ?? 1,
     residual,
+    ...(s.causal ? { causal: true } : {}),
+    ...(G !== undefined ? { kvGroups: G } : {}),
     X: randomMatrix(rng, n * m, s.inputSpread ?? 1),
     weights,
     mlp,
