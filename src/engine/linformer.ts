@@ -1,0 +1,69 @@
+import { z } from 'zod';
+import { headwiseEngine, softmaxCombine, type HeadAttention } from './headwise.js';
+import { gaussian } from './performer.js';
+import type { Engine } from './types.js';
+
+/**
+ * Linformer (Wang, Li, Khabsa, Fang, Ma, "Linformer: Self-Attention with Linear Complexity", 2020):
+ * project the keys and the values along the sequence to k rows,
+ *
+ *   out = softmax(s · Q (E K)ᵀ) (F V),   E, F ∈ R^{k×n},
+ *
+ * which costs O(n·k·m). Linformer learns E and F; without training, the paper's analysis (and its
+ * JL argument) uses random projections, which is what runs here: E and F have i.i.d. N(0, 1/k)
+ * entries, drawn per head from the seeded stream. For k ≥ n no projection is needed and E = F = I
+ * is used: that is the exact limit. Not defined for causal models (every projected row mixes all
+ * positions).
+ */
+export const LinformerOptions = z.object({
+  k: z.number().int().min(1).default(64).describe('rows the keys and values are projected to'),
+});
+export type LinformerOptions = z.infer<typeof LinformerOptions>;
+
+export function linformerAttention(o: LinformerOptions): HeadAttention {
+  return (hIn, rng, cost) => {
+    const { Q, K, V, n, m, scale } = hIn;
+    let Kp = K;
+    let Vp = V;
+    let rows = n;
+    if (o.k < n) {
+      rows = o.k;
+      const sd = 1 / Math.sqrt(o.k);
+      const project = (A: Float64Array): Float64Array => {
+        const P = new Float64Array(rows * m);
+        for (let r = 0; r < rows; r++) {
+          for (let t = 0; t < n; t++) {
+            const e = sd * gaussian(rng);
+            for (let c = 0; c < m; c++) P[r * m + c] += e * A[t * m + c]!;
+          }
+        }
+        cost.flops += 2 * rows * n * m;
+        return P;
+      };
+      Kp = project(K);
+      Vp = project(V);
+    }
+    const out = new Float64Array(n * m);
+    const scores = new Float64Array(rows);
+    const keys = Int32Array.from({ length: rows }, (_, j) => j);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < rows; j++) {
+        let d = 0;
+        for (let c = 0; c < m; c++) d += Q[i * m + c]! * Kp[j * m + c]!;
+        scores[j] = scale * d;
+      }
+      cost.flops += rows * (2 * m + 1);
+      softmaxCombine(scores, keys, rows, Vp, m, out, i * m, cost);
+    }
+    return out;
+  };
+}
+
+export function createLinformerEngine(o: LinformerOptions, seed: number): Engine {
+  return headwiseEngine({
+    name: 'linformer',
+    attend: linformerAttention(o),
+    causal: 'each projected key and value row is a combination of all positions, future ones included',
+    seed,
+  });
+}
