@@ -1,5 +1,6 @@
 import { UserError } from '../errors.js';
-import type { TransformerModel } from '../problems/transformer.js';
+import { guardMemory, type MemoryBudget } from '../memory.js';
+import { kvGroupOf, kvGroupsViolation, type TransformerModel } from '../problems/transformer.js';
 import { makeRng, type Rng } from '../rng.js';
 import { applyMlp, matmul } from './reference.js';
 import type { DType, Engine, EvalOptions, EvalResult } from './types.js';
@@ -8,9 +9,13 @@ import type { DType, Engine, EvalOptions, EvalResult } from './types.js';
  * The common driver of the approximate engines (poly, performer, nystrom, linformer, lsh, topk,
  * window): the transformer around one attention approximation. Projections, residual stream and
  * MLP are float64 and exact, as in the reference engine; only softmax(s·QKᵀ)V of each head is
- * replaced. Every engine counts the arithmetic it does in `cost` (flops: one + or × each; exps
- * separately), including the projections (3·2·n·m² per head) and the MLP, so its count compares
- * with the exact algorithm's 6nm² + 4n²m per head (`exactCost`).
+ * replaced. Grouped-query models (kvGroups) project K and V once per group; causal models are
+ * passed on to the head (`causal`), or refused with the engine's reason.
+ *
+ * Every engine counts the attention arithmetic it does in `cost` (flops: one + or × each, a
+ * comparison counted as one; exps separately); projections and MLPs, which every engine does
+ * alike, are not counted, so the count compares with exact attention's 4·n²·m flops and n² exps
+ * per head (`exactCost`).
  *
  * Randomness: one Rng made from the engine's seed at the start of each evaluate() and consumed in
  * layer-major, head-minor order, so the same model and seed give the same output, bit for bit.
@@ -32,6 +37,14 @@ export interface HeadInput {
   readonly causal: boolean;
   readonly layer: number;
   readonly head: number;
+  /** Refuse (UserError, before allocating) scratch memory of this many bytes if over the budget. */
+  readonly guard: (what: string, bytes: number) => void;
+}
+
+/** What an engine is made with (the seam's EngineContext): its seed, and the run's memory budget. */
+export interface EngineCtx {
+  readonly seed: number;
+  readonly budget?: MemoryBudget | undefined;
 }
 
 /** Computes (an approximation of) softmax(s·QKᵀ)V for one head, adding its arithmetic to cost. */
@@ -43,23 +56,18 @@ export interface HeadwiseSpec {
   /** How the engine treats causal models; a string is the reason it refuses them. */
   readonly causal: true | string;
   readonly seed: number;
+  readonly budget?: MemoryBudget | undefined;
 }
 
 /** Whether a model asks for causal attention (query i sees keys j ≤ i). */
 export function isCausal(model: TransformerModel): boolean {
-  return 'causal' in model && model.causal === true;
+  return model.causal === true;
 }
 
-/** The exact algorithm's arithmetic for a model: per head 3·2nm² (projections) + 4n²m (attention), plus the MLPs. */
-export function exactCost(model: TransformerModel): Cost {
+/** Exact attention's arithmetic: per head 4·n²·m flops (scores and weighted sum) and n² exps. */
+export function exactCost(model: Pick<TransformerModel, 'tokens' | 'width' | 'layers' | 'heads'>): Cost {
   const { tokens: n, width: m, layers: L, heads: H } = model;
-  let flops = L * H * (6 * n * m * m + 4 * n * n * m);
-  for (const p of model.mlp) if (p) flops += mlpFlops(n, m, p.hidden);
-  return { flops, exps: L * H * n * n };
-}
-
-function mlpFlops(n: number, m: number, hidden: number): number {
-  return 4 * n * m * hidden + 2 * n * hidden + n * m;
+  return { flops: L * H * 4 * n * n * m, exps: L * H * n * n };
 }
 
 export function headwiseEngine(spec: HeadwiseSpec): Engine {
@@ -72,6 +80,8 @@ export function headwiseEngine(spec: HeadwiseSpec): Engine {
 
 export function evaluateHeadwise(spec: HeadwiseSpec, model: TransformerModel, options: EvalOptions): EvalResult & { cost: Cost } {
   const { tokens: n, width: m, layers: L, heads: H } = model;
+  const violation = kvGroupsViolation(model);
+  if (violation) throw new UserError(violation);
   const causal = isCausal(model);
   if (causal && spec.causal !== true) throw new UserError(`engine ${spec.name} cannot evaluate a causal model: ${spec.causal}`);
   const rng = makeRng(spec.seed);
@@ -82,21 +92,25 @@ export function evaluateHeadwise(spec: HeadwiseSpec, model: TransformerModel, op
   for (let l = 0; l < L; l++) {
     const Y = model.residual ? Float64Array.from(X) : new Float64Array(n * m);
     const layerHeads: Float64Array[] = [];
+    let kv: { group: number; K: Float64Array; V: Float64Array } | undefined;
     for (let h = 0; h < H; h++) {
       const w = model.weights[l]![h]!;
       const Q = matmul(X, n, m, w.Q, m);
-      const K = matmul(X, n, m, w.K, m);
-      const V = matmul(X, n, m, w.V, m);
-      cost.flops += 6 * n * m * m;
-      const out = spec.attend({ Q, K, V, n, m, scale: model.scale, causal, layer: l, head: h }, rng, cost);
+      // Grouped-query models: one K, V projection per group, shared by its heads.
+      const group = kvGroupOf(model, h);
+      if (!kv || kv.group !== group) {
+        kv = { group, K: matmul(X, n, m, w.K, m), V: matmul(X, n, m, w.V, m) };
+      }
+      const guard = (what: string, bytes: number): void => {
+        if (spec.budget) guardMemory(`engine ${spec.name}, layer ${l} head ${h}: ${what}`, bytes, spec.budget);
+      };
+      const out = spec.attend({ Q, K: kv.K, V: kv.V, n, m, scale: model.scale, causal, layer: l, head: h, guard }, rng, cost);
       for (let i = 0; i < Y.length; i++) Y[i] += out[i]!;
-      cost.flops += n * m;
       if (perHead) layerHeads.push(out);
       options.onProgress?.(++done, L * H);
     }
     perHead?.push(layerHeads);
     const p = model.mlp[l];
-    if (p) cost.flops += mlpFlops(n, m, p.hidden);
     X = p ? applyMlp(Y, n, m, p) : Y;
   }
   const result: EvalResult & { cost: Cost } = { output: X === model.X ? Float64Array.from(X) : X, engine: spec.name, dtype: 'f64', cost };

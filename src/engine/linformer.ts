@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { headwiseEngine, softmaxCombine, type HeadAttention } from './headwise.js';
+import { headwiseEngine, softmaxCombine, type HeadAttention, type EngineCtx } from './headwise.js';
 import { gaussian } from './performer.js';
 import type { Engine } from './types.js';
 
@@ -15,7 +15,7 @@ import type { Engine } from './types.js';
  * is used: that is the exact limit. Not defined for causal models (every projected row mixes all
  * positions).
  */
-export const LinformerOptions = z.object({
+export const LinformerOptions = z.strictObject({
   k: z.number().int().min(1).default(64).describe('rows the keys and values are projected to'),
 });
 export type LinformerOptions = z.infer<typeof LinformerOptions>;
@@ -59,11 +59,13 @@ export function linformerAttention(o: LinformerOptions): HeadAttention {
   };
 }
 
-export function createLinformerEngine(o: LinformerOptions, seed: number): Engine {
+export function createLinformerEngine(options: z.input<typeof LinformerOptions>, ctx: EngineCtx): Engine {
+  const o = LinformerOptions.parse(options);
   return headwiseEngine({
     name: 'linformer',
     attend: linformerAttention(o),
     causal: 'each projected key and value row is a combination of all positions, future ones included',
-    seed,
+    seed: ctx.seed,
+    budget: ctx.budget,
   });
 }

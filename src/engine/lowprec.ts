@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { TransformerModel } from '../problems/transformer.js';
+import { UserError } from '../errors.js';
+import { kvGroupsViolation, type TransformerModel } from '../problems/transformer.js';
 import { exactCost, isCausal, type Cost } from './headwise.js';
 import { FORMATS, roundTo, type MiniFloat } from './minifloat.js';
 import type { Engine, EvalOptions, EvalResult } from './types.js';
@@ -16,9 +17,10 @@ import type { Engine, EvalOptions, EvalResult } from './types.js';
  * ⌊·⌉ = rounding to the format. `accumulate` = same (every partial sum in the format; the
  * default) or f32 (the mixed precision of tensor cores: fp16/bf16/fp8 products summed in float32).
  * The arithmetic is the exact algorithm's (cost reported as exact's). Exact limit: format f64.
- * Causal models: keys j ≤ i.
+ * Causal models: keys j ≤ i. Grouped-query models: every head carries its group's W_K, W_V, so
+ * projecting per head computes the same values.
  */
-export const LowprecOptions = z.object({
+export const LowprecOptions = z.strictObject({
   format: z.enum(['fp16', 'bf16', 'e4m3', 'e5m2', 'f64']).default('fp16').describe('number format: fp16, bf16, e4m3, e5m2 or f64'),
   accumulate: z.enum(['same', 'f32']).default('same').describe('accumulator format: same as format, or f32'),
 });
@@ -50,6 +52,8 @@ export function evaluateLowprec(o: LowprecOptions, model: TransformerModel, opti
   const R = roundFn(fmt);
   const A = o.accumulate === 'f32' && fmt ? roundFn(FORMATS.f32) : R;
   const { tokens: n, width: m, layers: L, heads: H } = model;
+  const violation = kvGroupsViolation(model);
+  if (violation) throw new UserError(violation);
   const causal = isCausal(model);
   const rnd = (a: Float64Array): Float64Array => a.map(R);
   let X = rnd(model.X);
@@ -106,12 +110,13 @@ export function evaluateLowprec(o: LowprecOptions, model: TransformerModel, opti
       X = Y;
     }
   }
-  const result: EvalResult & { cost: Cost } = { output: X, engine: 'lowprec', dtype: 'f64', cost: exactCost(model) };
+  const result: EvalResult & { cost: Cost } = { output: X, engine: 'lowprec', dtype: 'f64', cost: exactCost(model) }; // the exact algorithm's arithmetic, in another format
   if (perHead) result.perHead = perHead;
   return result;
 }
 
-export function createLowprecEngine(o: LowprecOptions): Engine {
+export function createLowprecEngine(options: z.input<typeof LowprecOptions>): Engine {
+  const o = LowprecOptions.parse(options);
   return {
     name: 'lowprec',
     dtype: 'f64',

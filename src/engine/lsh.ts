@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { headwiseEngine, type HeadAttention } from './headwise.js';
+import { headwiseEngine, type HeadAttention, type EngineCtx } from './headwise.js';
 import { gaussian } from './performer.js';
 import type { Engine } from './types.js';
 
@@ -20,7 +20,7 @@ import type { Engine } from './types.js';
  * skipped), e.g. with b = 0 (one bucket). Not offered for causal models (a block of sorted keys
  * mixes positions; masking it would change the sampling estimator).
  */
-export const LshOptions = z.object({
+export const LshOptions = z.strictObject({
   hashes: z.number().int().min(0).max(30).default(4).describe('hyperplanes b (2^b buckets)'),
   block: z.number().int().min(1).default(32).describe('block size w of the sorted order'),
   samples: z.number().int().min(0).default(32).describe('uniformly sampled keys for the residual mass'),
@@ -103,11 +103,13 @@ export function lshAttention(o: LshOptions): HeadAttention {
   };
 }
 
-export function createLshEngine(o: LshOptions, seed: number): Engine {
+export function createLshEngine(options: z.input<typeof LshOptions>, ctx: EngineCtx): Engine {
+  const o = LshOptions.parse(options);
   return headwiseEngine({
     name: 'lsh',
     attend: lshAttention(o),
     causal: 'a block of the bucket-sorted keys mixes positions, and masking it would bias the sampled residual',
-    seed,
+    seed: ctx.seed,
+    budget: ctx.budget,
   });
 }

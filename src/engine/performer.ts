@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Rng } from '../rng.js';
-import { headwiseEngine, type HeadAttention } from './headwise.js';
+import { headwiseEngine, type HeadAttention, type EngineCtx } from './headwise.js';
 import type { Engine } from './types.js';
 
 /**
@@ -17,7 +17,7 @@ import type { Engine } from './types.js';
  * Causal models: prefix sums over j ≤ i. Unbiased, with variance growing like e^{‖x‖²+‖y‖²}:
  * exact in the limit r → ∞ (error ∝ 1/√r), which the tests measure. Features are redrawn per head.
  */
-export const PerformerOptions = z.object({
+export const PerformerOptions = z.strictObject({
   features: z.number().int().min(1).default(256).describe('number of random features r'),
 });
 export type PerformerOptions = z.infer<typeof PerformerOptions>;
@@ -61,6 +61,7 @@ export function performerAttention(o: PerformerOptions): HeadAttention {
   return (hIn, rng, cost) => {
     const { Q, K, V, n, m, scale, causal } = hIn;
     const r = o.features;
+    hIn.guard(`${r} random features`, 8 * (2 * n * r + r * (m + 1) + r * m));
     const W = orthogonalGaussian(rng, r, m);
     cost.flops += 4 * r * m * m; // Gram–Schmidt, roughly
     const root = Math.sqrt(Math.max(scale, 0));
@@ -122,6 +123,7 @@ export function performerAttention(o: PerformerOptions): HeadAttention {
   };
 }
 
-export function createPerformerEngine(o: PerformerOptions, seed: number): Engine {
-  return headwiseEngine({ name: 'performer', attend: performerAttention(o), causal: true, seed });
+export function createPerformerEngine(options: z.input<typeof PerformerOptions>, ctx: EngineCtx): Engine {
+  const o = PerformerOptions.parse(options);
+  return headwiseEngine({ name: 'performer', attend: performerAttention(o), causal: true, seed: ctx.seed, budget: ctx.budget });
 }

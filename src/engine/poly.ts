@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { headwiseEngine, type Cost, type HeadAttention } from './headwise.js';
+import { headwiseEngine, type Cost, type EngineCtx, type HeadAttention } from './headwise.js';
 import type { Engine } from './types.js';
 
 /**
@@ -29,11 +29,19 @@ import type { Engine } from './types.js';
  * bottom of the range (u = 2⁻⁵³); on such ranges the needed degree is already prohibitive.
  * Causal models: prefix sums of ψ(k_j)[v_j, 1] over j ≤ i, the same O(n·r·m).
  * Exact limit: g → ∞ (the interpolant converges to e^{h·t} uniformly on [−1, 1]).
+ *
+ * `mode: dense` evaluates the same P on the n×n scores instead (Clenshaw's recurrence on the
+ * Chebyshev series, on the exact range of the scores, no exp at all): O(n²(m+g)), no rank limit,
+ * numerically stable at any degree. It is what the method costs when r ≥ n, and it is how the
+ * engine reaches its exact limit on models with wide score ranges (the conformance suite runs it at
+ * degree 200); the factorisation itself is tested against the multinomial theorem and, at small
+ * entries, against the reference engine.
  */
-export const PolyOptions = z.object({
+export const PolyOptions = z.strictObject({
   degree: z.number().int().min(0).max(200).optional().describe('polynomial degree g (default: from --engine-opt error)'),
   error: z.number().positive().lt(1).optional().describe('target relative error of each exp weight (default 1/(20n))'),
   maxRank: z.number().int().min(1).default(20000).describe('refuse when the rank C(m′+1+g, g) exceeds this'),
+  mode: z.enum(['factorised', 'dense']).default('factorised').describe('factorised (U₁U₂ᵀ, the method) or dense (P on the n×n scores)'),
 });
 export type PolyOptions = z.infer<typeof PolyOptions>;
 
@@ -66,10 +74,9 @@ export function degreeFor(h: number, error: number): number {
   return 10000;
 }
 
-/** Monomial coefficients p_0..p_g (in t) of the degree-g Chebyshev interpolant of e^{h·t} on [−1, 1]. */
-export function chebyshevExpCoefficients(h: number, g: number): Float64Array {
+/** Chebyshev coefficients c_0..c_g of the degree-g interpolant of e^{h·t} at the g+1 Chebyshev points. */
+export function chebyshevExpSeries(h: number, g: number): Float64Array {
   const N = g + 1;
-  // Chebyshev coefficients from the values at the N Chebyshev points cos(π(k+½)/N).
   const cheb = new Float64Array(N);
   for (let j = 0; j < N; j++) {
     let s = 0;
@@ -79,6 +86,13 @@ export function chebyshevExpCoefficients(h: number, g: number): Float64Array {
     }
     cheb[j] = ((j === 0 ? 1 : 2) / N) * s;
   }
+  return cheb;
+}
+
+/** Monomial coefficients p_0..p_g (in t) of the degree-g Chebyshev interpolant of e^{h·t} on [−1, 1]. */
+export function chebyshevExpCoefficients(h: number, g: number): Float64Array {
+  const N = g + 1;
+  const cheb = chebyshevExpSeries(h, g);
   // T_0 = 1, T_1 = t, T_{k+1} = 2t·T_k − T_{k−1}, as monomial coefficient vectors.
   const p = new Float64Array(N);
   let prev = new Float64Array(N);
@@ -216,8 +230,60 @@ export function planPoly(Q: Float64Array, K: Float64Array, n: number, m: number,
   };
 }
 
+/** P applied to the n×n scores (mode dense). */
+function denseHead(hIn: Parameters<HeadAttention>[0], o: PolyOptions, cost: Cost): Float64Array {
+  const { Q, K, V, n, m, scale, causal } = hIn;
+  hIn.guard('the n×n scores (mode dense)', 8 * n * n);
+  const S = new Float64Array(n * n);
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const nk = causal ? i + 1 : n;
+    for (let j = 0; j < nk; j++) {
+      let d = 0;
+      for (let c = 0; c < m; c++) d += Q[i * m + c]! * K[j * m + c]!;
+      const s = scale * d;
+      S[i * n + j] = s;
+      if (s < lo) lo = s;
+      if (s > hi) hi = s;
+    }
+  }
+  const h = hi > lo ? (hi - lo) / 2 : 1;
+  const c0 = (hi + lo) / 2;
+  const g = o.degree ?? degreeFor(h, o.error ?? 1 / (20 * n));
+  const cheb = chebyshevExpSeries(h, g);
+  const out = new Float64Array(n * m);
+  const num = new Float64Array(m);
+  let pairs = 0;
+  for (let i = 0; i < n; i++) {
+    const nk = causal ? i + 1 : n;
+    pairs += nk;
+    num.fill(0);
+    let den = 0;
+    for (let j = 0; j < nk; j++) {
+      const t = (S[i * n + j]! - c0) / h;
+      // Clenshaw: Σ c_k T_k(t).
+      let b1 = 0;
+      let b2 = 0;
+      for (let k = g; k >= 1; k--) {
+        const b0 = cheb[k]! + 2 * t * b1 - b2;
+        b2 = b1;
+        b1 = b0;
+      }
+      const p = cheb[0]! + t * b1 - b2;
+      den += p;
+      for (let c = 0; c < m; c++) num[c] += p * V[j * m + c]!;
+    }
+    for (let c = 0; c < m; c++) out[i * m + c] = num[c]! / den;
+  }
+  cost.flops += pairs * (4 * m + 4 * g + 4) + n * m;
+  cost.exps += g + 1;
+  return out;
+}
+
 export function polyAttention(o: PolyOptions): HeadAttention {
   return (hIn, _rng, cost: Cost) => {
+    if (o.mode === 'dense') return denseHead(hIn, o, cost);
     const { Q, K, V, n, m, scale, causal } = hIn;
     const plan = planPoly(Q, K, n, m, scale, o);
     cost.flops += 4 * n * m;
@@ -226,9 +292,10 @@ export function polyAttention(o: PolyOptions): HeadAttention {
         `poly: layer ${hIn.layer} head ${hIn.head}: scores span [${plan.lo.toPrecision(4)}, ${plan.hi.toPrecision(4)}], so degree ${plan.degree} ` +
           `(relative weight error ≤ ${plan.errorBound.toExponential(1)}) needs rank C(${plan.activeColumns.length + 1}+${plan.degree}, ${plan.degree}) ≈ ${plan.rank.toExponential(2)} ` +
           `> max-rank ${o.maxRank}: about ${plan.flops.toExponential(2)} flops against the exact algorithm's ${(4 * n * n * m).toExponential(2)}; ` +
-          'pass --engine-opt degree=… or maxRank=… to force it',
+          'pass --engine-opt degree=… or maxRank=… to force it, or mode=dense',
       );
     }
+    hIn.guard(`rank-${plan.rank} features`, 8 * plan.rank * (m + 8));
     const vars = plan.activeColumns.length + 1;
     const h = plan.halfWidth > 0 ? plan.halfWidth : 1;
     const c = (plan.lo + plan.hi) / 2;
@@ -280,6 +347,7 @@ export function polyAttention(o: PolyOptions): HeadAttention {
   };
 }
 
-export function createPolyEngine(o: PolyOptions, seed: number): Engine {
-  return headwiseEngine({ name: 'poly', attend: polyAttention(o), causal: true, seed });
+export function createPolyEngine(options: z.input<typeof PolyOptions>, ctx: EngineCtx): Engine {
+  const o = PolyOptions.parse(options);
+  return headwiseEngine({ name: 'poly', attend: polyAttention(o), causal: true, seed: ctx.seed, budget: ctx.budget });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { headwiseEngine, score, softmaxCombine, type HeadAttention } from './headwise.js';
+import { headwiseEngine, score, softmaxCombine, type HeadAttention, type EngineCtx } from './headwise.js';
 import type { Engine } from './types.js';
 
 /**
@@ -13,7 +13,7 @@ import type { Engine } from './types.js';
  * 2n²m flops, only the exps and the value sum shrink to n·k. Exact limit: k ≥ n (all keys kept).
  * Causal models: T_i is taken among the keys j ≤ i.
  */
-export const TopkOptions = z.object({ k: z.number().int().min(1).default(32).describe('keys kept per query') });
+export const TopkOptions = z.strictObject({ k: z.number().int().min(1).default(32).describe('keys kept per query') });
 export type TopkOptions = z.infer<typeof TopkOptions>;
 
 export function topkAttention(o: TopkOptions): HeadAttention {
@@ -47,6 +47,7 @@ export function topkAttention(o: TopkOptions): HeadAttention {
   };
 }
 
-export function createTopkEngine(o: TopkOptions, seed: number): Engine {
-  return headwiseEngine({ name: 'topk', attend: topkAttention(o), causal: true, seed });
+export function createTopkEngine(options: z.input<typeof TopkOptions>, ctx: EngineCtx): Engine {
+  const o = TopkOptions.parse(options);
+  return headwiseEngine({ name: 'topk', attend: topkAttention(o), causal: true, seed: ctx.seed, budget: ctx.budget });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { headwiseEngine, score, softmaxCombine, type HeadAttention } from './headwise.js';
+import { headwiseEngine, score, softmaxCombine, type HeadAttention, type EngineCtx } from './headwise.js';
 import type { Engine } from './types.js';
 
 /**
@@ -11,7 +11,7 @@ import type { Engine } from './types.js';
  * (Longformer, 2020) without global tokens. Cost 4·n·(2w+1)·m instead of 4n²m.
  * Exact limit: w ≥ n − 1.
  */
-export const WindowOptions = z.object({ w: z.number().int().min(0).default(16).describe('window radius (keys on each side)') });
+export const WindowOptions = z.strictObject({ w: z.number().int().min(0).default(16).describe('window radius (keys on each side)') });
 export type WindowOptions = z.infer<typeof WindowOptions>;
 
 export function windowAttention(o: WindowOptions): HeadAttention {
@@ -36,6 +36,7 @@ export function windowAttention(o: WindowOptions): HeadAttention {
   };
 }
 
-export function createWindowEngine(o: WindowOptions, seed: number): Engine {
-  return headwiseEngine({ name: 'window', attend: windowAttention(o), causal: true, seed });
+export function createWindowEngine(options: z.input<typeof WindowOptions>, ctx: EngineCtx): Engine {
+  const o = WindowOptions.parse(options);
+  return headwiseEngine({ name: 'window', attend: windowAttention(o), causal: true, seed: ctx.seed, budget: ctx.budget });
 }
