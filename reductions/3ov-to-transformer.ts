@@ -6,7 +6,8 @@
  * Construction: tokens = A, then B, then one dummy (n = |A| + |B| + 1), width m = d + 4. Head
  * t = ℓ·H + h carries c_{t mod |C|} in W_Q (the first |C| heads cover C; any further heads repeat
  * vectors, which changes no answer). Residual stream on, identity MLP, scale 1,
- * β = 2⌈log₂(40·n·L·H)⌉.
+ * β = 2⌈log₂(40·n·L·H)⌉ (options: `beta` overrides it, `balance` splits it as √β into W_Q and W_K;
+ * see gadgets/orthogonality-head.ts).
  * Correctness: no weight reads the accumulator and heads write only to it, so every head sees the
  * original tokens and acc(a) after L layers = Σ_t [some b has ⟨a∘c_t, b⟩ = 0] ± (leak < 1/40).
  * Hence max_a acc(a) > ½ iff the instance is YES, with margin ≥ ½ − 1/40 on either side, which
@@ -23,9 +24,12 @@ import { defineReduction } from '../src/reduction/types.js';
 import { UserError } from '../src/errors.js';
 import {
   BETA_FORMULA,
+  betaAnnotations,
+  chooseBeta,
   DECISION_THRESHOLD,
+  gadgetScales,
+  MAX_ENTRY_FORMULA,
   decideFromOutput,
-  gadgetBeta,
   gadgetHead,
   gadgetLayout,
   gadgetTokens,
@@ -37,6 +41,8 @@ import {
 const Options = z.object({
   layers: z.number().int().min(1).optional(),
   heads: z.number().int().min(1).optional(),
+  beta: z.number().positive().optional().describe('override β (below 2⌈log₂(40nLH)⌉ the instance may decide wrongly)'),
+  balance: z.boolean().optional().describe('√β in both W_Q and W_K (max entry Θ(√β), Alman–Song\'s B)'),
 });
 type Options = z.infer<typeof Options>;
 
@@ -68,18 +74,20 @@ export const threeOvToTransformer = defineReduction<ThreeOvInstance, Transformer
   params: (s, opts) => {
     const { layers, heads } = shape(s.sizeC!, opts);
     const tokens = s.sizeA! + s.sizeB! + 1;
-    return { sizeA: s.sizeA!, sizeB: s.sizeB!, sizeC: s.sizeC!, dim: s.dim!, layers, heads, beta: evalFormula(BETA_FORMULA, { tokens, layers, heads }) };
+    const beta = opts.beta ?? evalFormula(BETA_FORMULA, { tokens, layers, heads });
+    return { sizeA: s.sizeA!, sizeB: s.sizeB!, sizeC: s.sizeC!, dim: s.dim!, layers, heads, beta, ...gadgetScales(beta, opts.balance === true) };
   },
-  overhead: { tokens: 'sizeA + sizeB + 1', width: 'dim + 4', layers: 'layers', heads: 'heads', maxAbsEntry: 'beta' },
+  overhead: { tokens: 'sizeA + sizeB + 1', width: 'dim + 4', layers: 'layers', heads: 'heads', maxAbsEntry: MAX_ENTRY_FORMULA },
   forward(o, opts) {
     if (o.C.rows === 0) throw new UserError('3-OV instance has an empty C: no head can carry a vector (the answer is trivially NO)');
     const { layers, heads } = shape(o.C.rows, opts);
     const layout = gadgetLayout(o.A, o.B);
-    const beta = gadgetBeta(layout.tokens, layers * heads);
+    const b = chooseBeta(layout.tokens, layers * heads, opts);
+    const beta = b.beta;
     const weights: HeadWeights[][] = [];
     for (let l = 0; l < layers; l++) {
       const row: HeadWeights[] = [];
-      for (let h = 0; h < heads; h++) row.push(gadgetHead(o.C, (l * heads + h) % o.C.rows, layout, beta));
+      for (let h = 0; h < heads; h++) row.push(gadgetHead(o.C, (l * heads + h) % o.C.rows, layout, beta, b.balance));
       weights.push(row);
     }
     const target: TransformerModel = {
@@ -95,7 +103,7 @@ export const threeOvToTransformer = defineReduction<ThreeOvInstance, Transformer
       mlp: Array.from({ length: layers }, () => null),
       annotations: {
         construction: '3ov-to-transformer (model.md §3)',
-        beta,
+        ...betaAnnotations(b),
         accCoordinate: layout.acc,
         aTokens: `0..${layout.nA - 1}`,
         bTokens: `${layout.nA}..${layout.nA + layout.nB - 1}`,

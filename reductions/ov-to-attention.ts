@@ -3,7 +3,8 @@
  * cf. Keles, Wijewardena, Hegde, On the Computational Complexity of Self-Attention, ALT 2023).
  *
  * Construction: tokens A, then B, then a dummy; width d + 4; a single head with c = 1^d and
- * β = 2⌈log₂(40·n)⌉; no residual (the instance is Att(X W_Q, X W_K, X W_V) itself), scale 1.
+ * β = 2⌈log₂(40·n)⌉ (options: `beta` overrides it, `balance` splits it as √β into W_Q and W_K; see
+ * gadgets/orthogonality-head.ts); no residual (the instance is Att(X W_Q, X W_K, X W_V) itself), scale 1.
  * Correctness: for an A token a the head's acc output is ≥ 1 − 1/40 if some b is orthogonal to a
  * and ≤ 1/40 otherwise (see reductions/gadgets/orthogonality-head.ts), so max_a acc > ½ iff YES.
  * Witness: the A token with the largest acc, then halving over B with single-row evaluations.
@@ -16,9 +17,12 @@ import { evalFormula } from '../src/reduction/formula.js';
 import { defineReduction } from '../src/reduction/types.js';
 import {
   BETA_FORMULA,
+  betaAnnotations,
+  chooseBeta,
   DECISION_THRESHOLD,
+  gadgetScales,
+  MAX_ENTRY_FORMULA,
   decideFromOutput,
-  gadgetBeta,
   gadgetHead,
   gadgetLayout,
   gadgetTokens,
@@ -26,7 +30,10 @@ import {
   type GadgetLayout,
 } from './gadgets/orthogonality-head.js';
 
-const Options = z.object({});
+const Options = z.object({
+  beta: z.number().positive().optional().describe('override β (below 2⌈log₂(40n)⌉ the instance may decide wrongly)'),
+  balance: z.boolean().optional().describe('√β in both W_Q and W_K (max entry Θ(√β), Alman–Song\'s B)'),
+});
 type Options = z.infer<typeof Options>;
 
 interface Meta {
@@ -41,14 +48,16 @@ export const ovToAttention = defineReduction<OvInstance, TransformerModel, OvSol
   title: 'OV → one attention head',
   reference: 'Keles, Wijewardena, Hegde, ALT 2023; arXiv 2603.11332 (case L = H = 1); weights: model.md §3',
   optionsSchema: Options,
-  params: (s) => {
+  params: (s, opts) => {
     const tokens = s.sizeA! + s.sizeB! + 1;
-    return { sizeA: s.sizeA!, sizeB: s.sizeB!, dim: s.dim!, beta: evalFormula(BETA_FORMULA, { tokens, layers: 1, heads: 1 }) };
+    const beta = opts.beta ?? evalFormula(BETA_FORMULA, { tokens, layers: 1, heads: 1 });
+    return { sizeA: s.sizeA!, sizeB: s.sizeB!, dim: s.dim!, beta, ...gadgetScales(beta, opts.balance === true) };
   },
-  overhead: { tokens: 'sizeA + sizeB + 1', width: 'dim + 4', layers: '1', heads: '1', maxAbsEntry: 'beta' },
-  forward(o) {
+  overhead: { tokens: 'sizeA + sizeB + 1', width: 'dim + 4', layers: '1', heads: '1', maxAbsEntry: MAX_ENTRY_FORMULA },
+  forward(o, opts) {
     const layout = gadgetLayout(o.A, o.B);
-    const beta = gadgetBeta(layout.tokens, 1);
+    const b = chooseBeta(layout.tokens, 1, opts);
+    const beta = b.beta;
     const target: TransformerModel = {
       kind: 'attention',
       tokens: layout.tokens,
@@ -58,11 +67,11 @@ export const ovToAttention = defineReduction<OvInstance, TransformerModel, OvSol
       scale: 1,
       residual: false,
       X: gadgetTokens(o.A, o.B, layout),
-      weights: [[gadgetHead(null, 0, layout, beta)]],
+      weights: [[gadgetHead(null, 0, layout, beta, b.balance)]],
       mlp: [null],
       annotations: {
         construction: 'ov-to-attention (model.md §3, L = H = 1, c = 1)',
-        beta,
+        ...betaAnnotations(b),
         accCoordinate: layout.acc,
         aTokens: `0..${layout.nA - 1}`,
         bTokens: `${layout.nA}..${layout.nA + layout.nB - 1}`,

@@ -56,20 +56,60 @@ export function gadgetTokens(A: BitMatrix, B: BitMatrix, layout: GadgetLayout): 
   return X;
 }
 
+/**
+ * The β options that ov-to-attention and 3ov-to-transformer share (the threshold experiment of
+ * `seth arena --suite threshold`):
+ *  - `beta`: use this β instead of 2⌈log₂(40nLH)⌉. Below that bound the leak bound above no longer
+ *    holds and the instance may decide wrongly; the model's annotations say so (betaBelowBound).
+ *  - `balance`: put √β in both W_Q and W_K (W_Q = √β·(…), W_K = √β·(…)) instead of β in W_Q alone.
+ *    Every score is the same, but now ‖Q‖∞ = √β and ‖K‖∞ = 2√β (the −2 of isA), so the largest
+ *    entry of the query/key matrices is Θ(√β): Alman and Song's bound B.
+ */
+export interface BetaOptions {
+  beta?: number | undefined;
+  balance?: boolean | undefined;
+}
+
+/** Scale of W_Q's entries and of W_K's (β and 1, or √β and √β). */
+export function gadgetScales(beta: number, balance: boolean): { qScale: number; kScale: number } {
+  return balance ? { qScale: Math.sqrt(beta), kScale: Math.sqrt(beta) } : { qScale: beta, kScale: 1 };
+}
+
+/** Largest |entry| of a gadget model (tokens are 0/1): max(qScale, 2·kScale, 1), the overhead formula. */
+export const MAX_ENTRY_FORMULA = 'max(qScale, 2 * kScale, 1)';
+
+/** β to build with, and the facts the annotations record about it. */
+export function chooseBeta(tokens: number, totalHeads: number, o: BetaOptions): { beta: number; bound: number; below: boolean; balance: boolean } {
+  const bound = gadgetBeta(tokens, totalHeads);
+  const beta = o.beta ?? bound;
+  return { beta, bound, below: beta < bound, balance: o.balance === true };
+}
+
+/** Annotations recording β, its bound and the balance. */
+export function betaAnnotations(b: { beta: number; bound: number; below: boolean; balance: boolean }): Record<string, number | string> {
+  return {
+    beta: b.beta,
+    betaBound: b.bound,
+    ...(b.below ? { betaBelowBound: `β = ${b.beta} < 2⌈log₂(40nLH)⌉ = ${b.bound}: the leak bound does not hold; the decision may be wrong` } : {}),
+    balance: b.balance ? 'yes (√β in W_Q and in W_K)' : 'no (β in W_Q)',
+  };
+}
+
 /** Head weights for vector C[row] (or the all-ones vector when C is null). */
-export function gadgetHead(C: BitMatrix | null, row: number, layout: GadgetLayout, beta: number): HeadWeights {
+export function gadgetHead(C: BitMatrix | null, row: number, layout: GadgetLayout, beta: number, balance = false): HeadWeights {
   const { dim: d, width: m } = layout;
+  const { qScale, kScale } = gadgetScales(beta, balance);
   const Q = new Float64Array(m * m);
   const K = new Float64Array(m * m);
   const V = new Float64Array(m * m);
   for (let k = 0; k < d; k++) {
     const c = C ? getBit(C, row, k) : 1;
-    Q[k * m + k] = c ? -beta : 0;
-    K[k * m + k] = 1;
+    Q[k * m + k] = c ? -qScale : 0;
+    K[k * m + k] = kScale;
   }
-  Q[d * m + d] = beta;
-  K[d * m + d] = -2;
-  K[(d + 2) * m + d] = -0.5;
+  Q[d * m + d] = qScale;
+  K[d * m + d] = -2 * kScale;
+  K[(d + 2) * m + d] = -0.5 * kScale;
   V[(d + 1) * m + (d + 3)] = 1;
   return { Q, K, V };
 }

@@ -33,7 +33,9 @@ export const withShape = (y: Argv): Argv =>
     .option('layers', { alias: 'L', type: 'number', describe: 'layers L of the transformer (L·H heads carry the vectors of C)' })
     .option('heads', { alias: 'H', type: 'number', describe: 'heads H per layer' })
     .option('split', { type: 'number', describe: 'k-SAT splits: |V1| (default balanced)' })
-    .option('v3', { type: 'number', describe: 'k-SAT → 3-OV: |V3| directly (default ⌊log₂(L·H)⌋)' });
+    .option('v3', { type: 'number', describe: 'k-SAT → 3-OV: |V3| directly (default ⌊log₂(L·H)⌋)' })
+    .option('beta', { type: 'number', describe: 'orthogonality heads: β instead of 2⌈log₂(40nLH)⌉ (below it the answer may be wrong)' })
+    .option('balance', { type: 'boolean', describe: 'orthogonality heads: √β in both W_Q and W_K (max entry Θ(√β))' });
 
 export function budgetFrom(args: Args): MemoryBudget {
   return defaultBudget(args.force === true);
@@ -52,5 +54,10 @@ export function reductionOptionsFrom(args: Args): Record<string, unknown> {
     }
     out[k] = v;
   }
+  if (args.beta !== undefined) {
+    if (typeof args.beta !== 'number' || !(args.beta > 0) || !Number.isFinite(args.beta)) throw new UserError(`option --beta: expected a positive number, got ${String(args.beta)}`);
+    out.beta = args.beta;
+  }
+  if (args.balance === true) out.balance = true;
   return out;
 }
