@@ -14,6 +14,9 @@
  * survives any ±1/(10n) error per output entry.
  * Witness: the A token with the largest acc gives i; a halving search over heads and then over B,
  * with single-row evaluations of the same heads, gives k and j (O(log(LH) + log|B|) rounds).
+ * Multi-query / grouped-query: every head has the same W_K and W_V (only W_Q carries c), so the
+ * instances already are multi-query instances; `kvGroups` (e.g. 1) declares it in the model, and
+ * engines then project K and V once per group. The bound therefore covers MQA and GQA.
  */
 import { z } from 'zod';
 import type { ModelOutput } from '../src/problems/registry.js';
@@ -25,17 +28,16 @@ import { UserError } from '../src/errors.js';
 import {
   BETA_FORMULA,
   betaAnnotations,
+  checkKvGroups,
   chooseBeta,
-  DECISION_THRESHOLD,
+  gadgetDecision,
   gadgetScales,
   MAX_ENTRY_FORMULA,
-  decideFromOutput,
   gadgetHead,
   gadgetLayout,
   gadgetTokens,
-  recoverHeadAndB,
+  threeOvFromGadget,
   type GadgetLayout,
-  type HeadRef,
 } from './gadgets/orthogonality-head.js';
 
 const Options = z.object({
@@ -43,6 +45,7 @@ const Options = z.object({
   heads: z.number().int().min(1).optional(),
   beta: z.number().positive().optional().describe('override β (below 2⌈log₂(40nLH)⌉ the instance may decide wrongly)'),
   balance: z.boolean().optional().describe('√β in both W_Q and W_K (max entry Θ(√β), Alman–Song\'s B)'),
+  kvGroups: z.number().int().min(1).optional().describe('declare grouped-query attention with this many K/V groups (a divisor of heads; 1 = multi-query)'),
 });
 type Options = z.infer<typeof Options>;
 
@@ -81,6 +84,7 @@ export const threeOvToTransformer = defineReduction<ThreeOvInstance, Transformer
   forward(o, opts) {
     if (o.C.rows === 0) throw new UserError('3-OV instance has an empty C: no head can carry a vector (the answer is trivially NO)');
     const { layers, heads } = shape(o.C.rows, opts);
+    checkKvGroups(opts.kvGroups, heads);
     const layout = gadgetLayout(o.A, o.B);
     const b = chooseBeta(layout.tokens, layers * heads, opts);
     const beta = b.beta;
@@ -98,6 +102,7 @@ export const threeOvToTransformer = defineReduction<ThreeOvInstance, Transformer
       heads,
       scale: 1,
       residual: true,
+      ...(opts.kvGroups !== undefined ? { kvGroups: opts.kvGroups } : {}),
       X: gadgetTokens(o.A, o.B, layout),
       weights,
       mlp: Array.from({ length: layers }, () => null),
@@ -113,21 +118,6 @@ export const threeOvToTransformer = defineReduction<ThreeOvInstance, Transformer
     };
     return { target, meta: { layout, beta, layers, heads } };
   },
-  decision({ meta }, output) {
-    const { statistic } = decideFromOutput(output, meta.layout);
-    return { statistic, threshold: DECISION_THRESHOLD, positive: statistic > DECISION_THRESHOLD };
-  },
-  backward({ source, target, meta, solution }, ctx) {
-    const { statistic, token } = decideFromOutput(solution.output, meta.layout);
-    if (!(statistic > DECISION_THRESHOLD)) return { answer: 'NO' };
-    // Heads 0..|C|−1 carry every vector of C once; search only those.
-    const candidates: HeadRef[] = [];
-    for (let t = 0; t < Math.min(source.C.rows, meta.layers * meta.heads); t++) {
-      candidates.push({ layer: Math.floor(t / meta.heads), head: t % meta.heads });
-    }
-    const found = recoverHeadAndB(target, meta.layout, ctx.probe, token, candidates);
-    if (!found) return { answer: 'YES' };
-    const k = (found.head.layer * meta.heads + found.head.head) % source.C.rows;
-    return { answer: 'YES', witness: [token, found.bIndex, k] };
-  },
+  decision: ({ meta }, output) => gadgetDecision(meta.layout, output),
+  backward: ({ source, target, meta, solution }, ctx) => threeOvFromGadget(target, meta.layout, ctx.probe, solution.output, source.C.rows, meta.heads),
 });

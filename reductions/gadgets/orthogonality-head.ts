@@ -1,6 +1,8 @@
+import { UserError } from '../../src/errors.js';
 import { getBit, type BitMatrix } from '../../src/problems/bit-matrix.js';
 import type { HeadWeights } from '../../src/problems/transformer.js';
-import type { HeadProbe } from '../../src/reduction/types.js';
+import type { Decision, HeadProbe } from '../../src/reduction/types.js';
+import type { ThreeOvSolution } from '../../src/problems/three-ov.js';
 import type { TransformerModel } from '../../src/problems/transformer.js';
 
 /**
@@ -17,7 +19,13 @@ import type { TransformerModel } from '../../src/problems/transformer.js';
  * to a∘c, and ≤ n·e^{−β/2} otherwise. With β = 2⌈log₂(40·n·L·H)⌉, e^{−β/2} ≤ (40nLH)^{−1/ln 2} <
  * 1/(40nLH), so the leak summed over all LH heads is below 1/40. No weight reads acc, and heads
  * write only acc, so every layer sees coordinates 0..d+2 of X_0 unchanged.
+ *
+ * Token order: 'abd' (A, B, dummy) for full attention; 'bda' (B, dummy, A) for a causal model, where
+ * every A query then sees all of B and the dummy, and of the A keys only earlier ones — which score
+ * ≤ −2β anyway, so every bound above holds unchanged (fewer leaking keys, the same dominant ones).
  */
+export type TokenOrder = 'abd' | 'bda';
+
 export interface GadgetLayout {
   readonly dim: number;
   readonly nA: number;
@@ -26,11 +34,23 @@ export interface GadgetLayout {
   readonly width: number;
   readonly acc: number;
   readonly dummy: number;
+  /** Position of A token 0 and of B token 0. */
+  readonly aStart: number;
+  readonly bStart: number;
 }
 
-export function gadgetLayout(A: BitMatrix, B: BitMatrix): GadgetLayout {
+export function gadgetLayout(A: BitMatrix, B: BitMatrix, order: TokenOrder = 'abd'): GadgetLayout {
   const d = A.dim;
-  return { dim: d, nA: A.rows, nB: B.rows, tokens: A.rows + B.rows + 1, width: d + 4, acc: d + 3, dummy: A.rows + B.rows };
+  const base = { dim: d, nA: A.rows, nB: B.rows, tokens: A.rows + B.rows + 1, width: d + 4, acc: d + 3 };
+  return order === 'abd'
+    ? { ...base, aStart: 0, bStart: A.rows, dummy: A.rows + B.rows }
+    : { ...base, bStart: 0, dummy: B.rows, aStart: B.rows + 1 };
+}
+
+/** The token ranges, for a model's annotations. */
+export function layoutAnnotations(layout: GadgetLayout): Record<string, string | number> {
+  const range = (start: number, count: number): string => (count === 0 ? 'none' : `${start}..${start + count - 1}`);
+  return { accCoordinate: layout.acc, aTokens: range(layout.aStart, layout.nA), bTokens: range(layout.bStart, layout.nB), dummyToken: layout.dummy };
 }
 
 /** β = 2⌈log₂(40·n·L·H)⌉, the formula the overhead declares. */
@@ -44,11 +64,12 @@ export function gadgetTokens(A: BitMatrix, B: BitMatrix, layout: GadgetLayout): 
   const { dim: d, width: m } = layout;
   const X = new Float64Array(layout.tokens * m);
   for (let i = 0; i < A.rows; i++) {
-    for (let k = 0; k < d; k++) X[i * m + k] = getBit(A, i, k);
-    X[i * m + d] = 1;
+    const r = layout.aStart + i;
+    for (let k = 0; k < d; k++) X[r * m + k] = getBit(A, i, k);
+    X[r * m + d] = 1;
   }
   for (let j = 0; j < B.rows; j++) {
-    const r = A.rows + j;
+    const r = layout.bStart + j;
     for (let k = 0; k < d; k++) X[r * m + k] = getBit(B, j, k);
     X[r * m + d + 1] = 1;
   }
@@ -114,12 +135,12 @@ export function gadgetHead(C: BitMatrix | null, row: number, layout: GadgetLayou
   return { Q, K, V };
 }
 
-/** The decisive statistic: the largest accumulator over the A tokens, read from the output alone. */
+/** The decisive statistic: the largest accumulator over the A tokens, read from the output alone; `token` is the A index. */
 export function decideFromOutput(output: Float64Array, layout: GadgetLayout): { statistic: number; token: number } {
   let best = -Infinity;
   let token = -1;
   for (let i = 0; i < layout.nA; i++) {
-    const v = output[i * layout.width + layout.acc]!;
+    const v = output[(layout.aStart + i) * layout.width + layout.acc]!;
     if (v > best || Number.isNaN(v)) {
       best = v;
       token = i;
@@ -149,9 +170,10 @@ export function recoverHeadAndB(
   model: TransformerModel,
   layout: GadgetLayout,
   probe: HeadProbe,
-  aToken: number,
+  aIndex: number,
   candidates: readonly HeadRef[],
 ): { head: HeadRef; bIndex: number } | undefined {
+  const aToken = layout.aStart + aIndex;
   let heads = [...candidates];
   const allTokens = Array.from({ length: layout.tokens }, (_, t) => t);
   while (heads.length > 1) {
@@ -165,7 +187,7 @@ export function recoverHeadAndB(
   if (!head) return undefined;
   let bs = Array.from({ length: layout.nB }, (_, j) => j);
   const fires = (subset: readonly number[]): boolean => {
-    const keys = [...subset.map((j) => layout.nA + j), layout.dummy];
+    const keys = [...subset.map((j) => layout.bStart + j), layout.dummy];
     return probe.evaluate(model, head.layer, head.head, [aToken], keys)[layout.acc]! > DECISION_THRESHOLD;
   };
   while (bs.length > 1) {
@@ -177,4 +199,40 @@ export function recoverHeadAndB(
   if (b === undefined) return undefined;
   probe.round();
   return fires([b]) ? { head, bIndex: b } : undefined;
+}
+
+/** The decision of a gadget model: max_a acc(a) > ½. */
+export function gadgetDecision(layout: GadgetLayout, output: Float64Array): Decision {
+  const { statistic } = decideFromOutput(output, layout);
+  return { statistic, threshold: DECISION_THRESHOLD, positive: statistic > DECISION_THRESHOLD };
+}
+
+/**
+ * The 3-OV answer of an L×H gadget model whose head t carries c_{t mod |C|}: NO below the threshold;
+ * else the A index with the largest acc, and (by halving with the probe) the head and the B index.
+ * Heads 0..|C|−1 carry every vector of C once, so only those are searched.
+ */
+export function threeOvFromGadget(
+  model: TransformerModel,
+  layout: GadgetLayout,
+  probe: HeadProbe,
+  output: Float64Array,
+  sizeC: number,
+  heads: number,
+): ThreeOvSolution {
+  const { statistic, token } = decideFromOutput(output, layout);
+  if (!(statistic > DECISION_THRESHOLD)) return { answer: 'NO' };
+  const candidates: HeadRef[] = [];
+  for (let t = 0; t < Math.min(sizeC, model.layers * heads); t++) candidates.push({ layer: Math.floor(t / heads), head: t % heads });
+  const found = recoverHeadAndB(model, layout, probe, token, candidates);
+  if (!found) return { answer: 'YES' };
+  const k = (found.head.layer * heads + found.head.head) % sizeC;
+  return { answer: 'YES', witness: [token, found.bIndex, k] };
+}
+
+/** The gadget's heads all share W_K and W_V, so any divisor of H is a valid K/V grouping. */
+export function checkKvGroups(kvGroups: number | undefined, heads: number): void {
+  if (kvGroups !== undefined && heads % kvGroups !== 0) {
+    throw new UserError(`option --kv-groups: ${kvGroups} K/V groups do not divide the ${heads} heads per layer`);
+  }
 }

@@ -65,7 +65,7 @@ export interface CheckReport {
   agree: boolean | null;
   witness: unknown;
   witnessVerified: boolean | null;
-  params: { tokens: number; width: number; layers: number; heads: number; maxAbsEntry: number; beta: number | null };
+  params: { tokens: number; width: number; layers: number; heads: number; maxAbsEntry: number; beta: number | null; causal: boolean; kvGroups: number | null };
   steps: StepReport[];
   regime: { widthOverLog2Tokens: number; maxEntryOverLog2Tokens: number; note: string };
   statistic: number;
@@ -175,7 +175,7 @@ export async function checkInstance(instance: Instance, options: CheckOptions = 
     agree: oracle === null ? null : oracle === answer,
     witness: spec.witnessOf(decoded),
     witnessVerified,
-    params: { tokens: model.tokens, width: model.width, layers: model.layers, heads: model.heads, maxAbsEntry: maxEntry, beta },
+    params: { tokens: model.tokens, width: model.width, layers: model.layers, heads: model.heads, maxAbsEntry: maxEntry, beta, causal: model.causal === true, kvGroups: model.kvGroups ?? null },
     steps: steps.map(stepReport),
     regime: {
       widthOverLog2Tokens: model.width / log2n,

@@ -35,7 +35,8 @@ export const withShape = (y: Argv): Argv =>
     .option('split', { type: 'number', describe: 'k-SAT splits: |V1| (default balanced)' })
     .option('v3', { type: 'number', describe: 'k-SAT → 3-OV: |V3| directly (default ⌊log₂(L·H)⌋)' })
     .option('beta', { type: 'number', describe: 'orthogonality heads: β instead of 2⌈log₂(40nLH)⌉ (below it the answer may be wrong)' })
-    .option('balance', { type: 'boolean', describe: 'orthogonality heads: √β in both W_Q and W_K (max entry Θ(√β))' });
+    .option('balance', { type: 'boolean', describe: 'orthogonality heads: √β in both W_Q and W_K (max entry Θ(√β))' })
+    .option('kv-groups', { type: 'number', describe: '3-OV → transformer: declare grouped-query attention with this many K/V groups (1 = multi-query)' });
 
 export function budgetFrom(args: Args): MemoryBudget {
   return defaultBudget(args.force === true);
@@ -45,12 +46,12 @@ export function budgetFrom(args: Args): MemoryBudget {
 export function reductionOptionsFrom(args: Args): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   // layers and heads count heads (≥ 1); split and v3 count variables (≥ 0).
-  const minimum: Record<string, number> = { layers: 1, heads: 1, split: 0, v3: 0 };
+  const minimum: Record<string, number> = { layers: 1, heads: 1, split: 0, v3: 0, kvGroups: 1 };
   for (const [k, min] of Object.entries(minimum)) {
     const v = args[k];
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw new UserError(`option --${k}: expected ${min === 1 ? 'a positive' : 'a non-negative'} integer, got ${String(v)}`);
+      throw new UserError(`option --${k === 'kvGroups' ? 'kv-groups' : k}: expected ${min === 1 ? 'a positive' : 'a non-negative'} integer, got ${String(v)}`);
     }
     out[k] = v;
   }

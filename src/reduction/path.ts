@@ -3,7 +3,8 @@ import type { ProblemId } from '../problems/instance.js';
 import type { AnyReduction } from './types.js';
 
 /**
- * All simple chains of reductions from `from` to `to`, shortest first (ties: by id order).
+ * All simple chains of reductions from `from` to `to`, shortest first (ties: fewer variant steps,
+ * then id order).
  * Registries are small, so exhaustive DFS is fine and lists every route, as `seth path` shows.
  */
 export function findPaths(reductions: readonly AnyReduction[], from: ProblemId, to: ProblemId): AnyReduction[][] {
@@ -23,7 +24,8 @@ export function findPaths(reductions: readonly AnyReduction[], from: ProblemId, 
     }
   };
   walk(from, new Set([from]), []);
-  return out.sort((a, b) => a.length - b.length || chainName(a).localeCompare(chainName(b)));
+  const variants = (c: readonly AnyReduction[]): number => c.filter((r) => r.variant !== undefined).length;
+  return out.sort((a, b) => a.length - b.length || variants(a) - variants(b) || chainName(a).localeCompare(chainName(b)));
 }
 
 export function chainName(chain: readonly AnyReduction[]): string {

@@ -53,6 +53,11 @@ export interface Reduction<S, T, SSol, TSol, O, M> {
   readonly title: string;
   /** Where the construction comes from. */
   readonly reference: string;
+  /**
+   * Set on a variant form of another reduction's target (e.g. 'causal'): path finding ranks chains
+   * through variants after the plain ones of the same length, so defaults stay the plain chain.
+   */
+  readonly variant?: string;
   /** Options, parsed from a loose record (CLI flags or chain options); unknown keys are ignored. */
   readonly optionsSchema: z.ZodType<O>;
   /**

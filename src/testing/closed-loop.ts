@@ -63,12 +63,14 @@ export async function closedLoop(r: AnyReduction, source: unknown, rawOptions: R
   return { status: 'ok' };
 }
 
-/** Options varied by random testing: the transformer's shape and the k-SAT split. */
+/** Options varied by random testing: the transformer's shape, its K/V sharing and the k-SAT split. */
 export const chainOptionsArbitrary: fc.Arbitrary<Record<string, unknown>> = fc.record(
   {
     layers: fc.integer({ min: 1, max: 3 }),
     heads: fc.integer({ min: 1, max: 3 }),
     split: fc.integer({ min: 0, max: 6 }),
+    // Multi-query declaration (divides any head count); reductions without the option ignore it.
+    kvGroups: fc.constant(1),
   },
   { requiredKeys: [] },
 );

@@ -112,7 +112,7 @@ export function formatReport(file: string, r: CheckReport): string {
   const rows: [string, string][] = [
     ['instance', `${file} (${r.problem}: ${Object.entries(r.sourceSizes).map(([k, v]) => `${k} = ${v}`).join(', ')})`],
     ['chain', r.chain.join(' → ')],
-    ['model', `tokens ${p.tokens} · width ${p.width} · layers ${p.layers} · heads ${p.heads} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}`],
+    ['model', `tokens ${p.tokens} · width ${p.width} · layers ${p.layers} · heads ${p.heads} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}${p.causal ? ' · causal' : ''}${p.kvGroups !== null ? ` · ${p.kvGroups} K/V group(s)` : ''}`],
     ...r.steps.map((s): [string, string] => [
       `sizes ${s.reduction}`,
       Object.keys(s.declared)
