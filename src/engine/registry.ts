@@ -34,6 +34,12 @@ export const ENGINES: EngineEntry[] = [
     summary: 'the model exported as ONNX, run in-process by onnxruntime-node (CPU; optional dependency)',
     create: async (dtype) => (await import('./onnx.js')).createOnnxEngine(dtype),
   },
+  {
+    name: 'torch',
+    dtypes: ['f64', 'f32'],
+    summary: 'PyTorch scaled_dot_product_attention in a subprocess (python/seth_torch; $SETH_PYTHON or .venv)',
+    create: async (dtype) => (await import('./torch.js')).createTorchEngine(dtype),
+  },
 ];
 
 export const DEFAULT_ENGINE = 'wasm';

@@ -16,7 +16,7 @@ import { readSafetensors } from './safetensors.js';
  * Accepted files:
  *  - `.npy`: a 2-D float32 or float64 array [n, m], optionally with a sidecar `PATH.json`
  *    (`{"format": "seth-workbench output v1", "tensor": "X_L", "instance_fingerprint": …,
- *    "instance_provenance": {…}, "computed_by": {…}}`) as `interop/run_torch.py` writes it;
+ *    "instance_provenance": {…}, "computed_by": {…}}`) as `python -m seth_torch` writes it;
  *  - `.safetensors`: a tensor `X_L` [n, m], with the same keys (strings; provenance as JSON) in
  *    `__metadata__`;
  *  - `.json`: a bare n×m array of numbers, or an object `{"X_L": [[…]], …}` with the same keys

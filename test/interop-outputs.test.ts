@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,6 @@ import { makeRng } from '../src/rng.js';
 import { makeProvenance } from '../src/provenance.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const SCRIPT = join(ROOT, 'interop/run_torch.py');
 const dir = mkdtempSync(join(tmpdir(), 'seth-interop-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -192,103 +191,5 @@ describe('seth export --format safetensors | npy', () => {
     const r = seth('export', inst, '--format', 'npy', '-o', inst);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/exists and is not a folder/);
-  });
-});
-
-// ---------------------------------------------------------------------------------------------
-// interop/run_torch.py
-// ---------------------------------------------------------------------------------------------
-
-const python = process.env.SETH_PYTHON ?? 'python3';
-const canRun = (code: string, env?: NodeJS.ProcessEnv): boolean =>
-  spawnSync(python, ['-c', code], { encoding: 'utf8', env: { ...process.env, ...env } }).status === 0;
-const hasTorch = canRun('import torch, numpy');
-const hasNumpy = canRun('import numpy');
-if (!hasTorch) console.log(`interop-torch: PyTorch tests skipped (${python} -c "import torch" fails)`);
-
-function runScript(model: string, out: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(python, [SCRIPT, model, '-o', out, ...extra], { encoding: 'utf8', env: { ...process.env, ...env } });
-}
-
-describe.skipIf(!hasTorch)('interop/run_torch.py with PyTorch (scaled_dot_product_attention)', () => {
-  for (const dtype of ['f32', 'f64'] as const) {
-    it(`agrees with the reference engine (${dtype}) and seth reads its output`, () => {
-      const model = makeModel(7, 9, 4, 2, 3, true);
-      const inst = instanceFile(model, `torch-${dtype}.json`);
-      const st = join(dir, `torch-${dtype}.safetensors`);
-      expect(seth('export', inst, '--format', 'safetensors', '-o', st).status).toBe(0);
-      const out = join(dir, `torch-${dtype}.npy`);
-      const r = runScript(st, out, ['--dtype', dtype]);
-      expect(r.status, r.stderr).toBe(0);
-      const o = loadOutput(out, model);
-      expect([o.dtype, o.fingerprint, o.provenance]).toEqual([dtype, 'matched', 'matched']);
-      const ref = evaluateReference(model).output;
-      let err = 0;
-      for (let i = 0; i < ref.length; i++) err = Math.max(err, Math.abs(o.output[i]! - ref[i]!));
-      expect(err).toBeLessThan(dtype === 'f32' ? 1e-4 : 1e-10);
-    });
-  }
-});
-
-/**
- * Without PyTorch, the script's own plumbing (safetensors parsing, the layer loop, .npy and sidecar
- * writing) still runs against a numpy stand-in for the handful of torch calls it makes. This is
- * NOT a test of PyTorch; it keeps the script and `seth`'s output checks in step.
- */
-const STUB = {
-  '__init__.py': `import numpy as np
-__version__ = "numpy-stand-in"
-float32, float64 = np.float32, np.float64
-class T(np.ndarray):
-    def to(self, device=None, dtype=None): return self if dtype is None else self.astype(dtype).view(T)
-    def cpu(self): return self
-    def numpy(self): return np.asarray(self)
-    def sum(self, dim=None, **kw): return np.asarray(self).sum(axis=dim).view(T)
-def from_numpy(a): return np.asarray(a).view(T)
-def stack(xs): return np.stack([np.asarray(x) for x in xs]).view(T)
-def relu(x): return np.maximum(np.asarray(x), 0).view(T)
-class no_grad:
-    def __enter__(self): return self
-    def __exit__(self, *a): return False
-class cuda:
-    @staticmethod
-    def is_available(): return False
-`,
-  'nn/__init__.py': 'from . import functional\n',
-  'nn/functional.py': `import numpy as np
-def scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
-    assert attn_mask is None and dropout_p == 0.0 and not is_causal and scale is not None
-    s = scale * (np.asarray(q) @ np.swapaxes(np.asarray(k), -1, -2))
-    p = np.exp(s - s.max(axis=-1, keepdims=True))
-    from torch import T
-    return ((p / p.sum(axis=-1, keepdims=True)) @ np.asarray(v)).view(T)
-`,
-};
-
-describe.skipIf(hasTorch || !hasNumpy)('interop/run_torch.py plumbing with a numpy stand-in for torch (not PyTorch)', () => {
-  it('reads the exported file, writes X_L.npy and a sidecar that seth check accepts', () => {
-    const stub = join(dir, 'stub');
-    for (const [f, text] of Object.entries(STUB)) {
-      mkdirSync(join(stub, 'torch', f.includes('/') ? 'nn' : ''), { recursive: true });
-      writeFileSync(join(stub, 'torch', f), text);
-    }
-    const model = makeModel(8, 7, 3, 2, 2, true);
-    const inst = instanceFile(model, 'stub.json');
-    const st = join(dir, 'stub.safetensors');
-    expect(seth('export', inst, '--format', 'safetensors', '-o', st).status).toBe(0);
-    const out = join(dir, 'stub-xl.npy');
-    const r = runScript(st, out, ['--dtype', 'f64'], { PYTHONPATH: stub });
-    expect(r.status, r.stderr).toBe(0);
-    const o = loadOutput(out, model);
-    expect([o.dtype, o.fingerprint, o.provenance]).toEqual(['f64', 'matched', 'matched']);
-    expect(o.computedBy?.torch).toBe('numpy-stand-in');
-    const ref = evaluateReference(model).output;
-    for (let i = 0; i < ref.length; i++) expect(Math.abs(o.output[i]! - ref[i]!)).toBeLessThan(1e-12);
-    // A file that is not a seth export is refused with exit 2.
-    const foreign = join(dir, 'foreign.safetensors');
-    writeSafetensors(foreign, [{ name: 'X', shape: [1], data: Float64Array.of(1) }], { format: 'other' });
-    const bad = runScript(foreign, join(dir, 'never.npy'), [], { PYTHONPATH: stub });
-    expect(bad.status).toBe(2);
-    expect(bad.stderr).toMatch(/not a seth-workbench transformer/);
   });
 });
