@@ -27,10 +27,10 @@ const missing = torchUnavailable(python);
 const inCi = Boolean(process.env.CI) && process.env.CI !== 'false';
 if (missing && !inCi) console.log(`engine-torch: skipped (${missing})`);
 
-function makeModel(seed: number, n = 9, m = 4, L = 2, H = 3): TransformerModel {
+function makeModel(seed: number, n = 9, m = 4, L = 2, H = 3, variant: { causal?: boolean; kvGroups?: number } = {}): TransformerModel {
   const model = randomTransformer(makeRng(seed), {
     tokens: n, width: m, layers: L, heads: H, scale: 0.75, residual: true, hidden: 5,
-    qkSpread: 0.6, valueSpread: 0.5, inputSpread: 0.5, mlpSpread: 0.5,
+    qkSpread: 0.6, valueSpread: 0.5, inputSpread: 0.5, mlpSpread: 0.5, ...variant,
   });
   return { ...model, provenance: makeProvenance('test-family', seed, { n, m }, undefined, `test ${seed}`) };
 }
@@ -109,6 +109,9 @@ describe.skipIf(missing !== undefined)('torch engine and python -m seth_torch ag
     const r = await engine.evaluate(model);
     expect([r.engine, r.dtype]).toEqual(['torch', 'f64']);
     expect(maxRelErr(r.output, evaluateReference(model).output)).toBeLessThan(1e-12);
+    // The model variants: causal masking and heads sharing K/V projections.
+    const variant = makeModel(10, 10, 3, 2, 4, { causal: true, kvGroups: 2 });
+    expect(maxRelErr((await engine.evaluate(variant)).output, evaluateReference(variant).output)).toBeLessThan(1e-12);
   });
 
   it('sharded over 2 and 3 CPU processes (torch.distributed, gloo): the same X_L as the reference engine', { timeout: 600_000 }, async () => {
