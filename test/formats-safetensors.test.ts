@@ -206,7 +206,7 @@ describe('safetensors reader rejects bad files with one clear line (UserError, e
     ['fractional dimension', raw({ a: T('F32', [1.5], 0, 6) }, new Uint8Array(6)), /expected \{dtype, shape, data_offsets\}/],
     ['extra field', raw({ a: { ...T('F32', [1], 0, 4), extra: 1 } }, new Uint8Array(4)), /expected \{dtype, shape, data_offsets\}/],
     ['metadata with a non-string value', raw({ __metadata__: { k: 1 } }), /__metadata__ must be an object whose values are all strings/],
-    ['invalid UTF-8 header', Buffer.concat([Buffer.from(u64(2)), Buffer.from([0x7b, 0xff])]), /not valid UTF-8/],
+    ['invalid UTF-8 header', Buffer.concat([Buffer.from(u64(2)), Buffer.from([0x7b, 0xff])]), /header:1:2: expected UTF-8 text/],
   ])('%s', (_label, bytes, pattern) => {
     const e = stError(bytes);
     expect(e.exitCode).toBe(2);

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { oneLineMessage } from '../errors.js';
 
 /** Parsed arguments as yargs hands them over; each command validates what it reads (zod). */
 export type Args = Record<string, unknown> & { _: (string | number)[] };
@@ -18,7 +19,7 @@ export interface CliCommand {
 
 /** Human output goes to stdout; progress and warnings to stderr so that pipes stay clean. */
 export function warn(message: string): void {
-  process.stderr.write(`seth: warning: ${message}\n`);
+  process.stderr.write(`seth: warning: ${oneLineMessage(message)}\n`);
 }
 
 export function print(text: string): void {

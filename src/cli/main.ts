@@ -1,5 +1,5 @@
 import yargs, { type Argv } from 'yargs';
-import { CheckFailure, UserError } from '../errors.js';
+import { CheckFailure, UserError, oneLineMessage } from '../errors.js';
 import { STDIO, STDIO_ARG } from '../io/files.js';
 import { TOOL_VERSION } from '../version.js';
 import type { Args, CliCommand } from './command.js';
@@ -32,7 +32,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     if (e instanceof UsageError) {
       // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): keep it one line.
       const oneLine = e.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
-      process.stderr.write(`seth: ${oneLine} (see seth --help)\n`);
+      process.stderr.write(`seth: ${oneLineMessage(oneLine)} (see seth --help)\n`);
       return 2;
     }
     return reportError(e);
@@ -60,10 +60,11 @@ class UsageError extends Error {}
 
 export function reportError(e: unknown): number {
   if (e instanceof UserError || e instanceof CheckFailure) {
-    process.stderr.write(`seth: ${e.message.split('\n').join(' ')}\n`);
+    // The one place messages reach the terminal: one line, bounded, control characters escaped.
+    process.stderr.write(`seth: ${oneLineMessage(e.message)}\n`);
     return e.exitCode;
   }
   const err = e instanceof Error ? e : new Error(String(e));
-  process.stderr.write(`seth: internal error: ${err.message}\n${err.stack ?? ''}\nPlease report this with the command line above.\n`);
+  process.stderr.write(`seth: internal error: ${oneLineMessage(err.message)}\n${err.stack ?? ''}\nPlease report this with the command line above.\n`);
   return 70;
 }

@@ -1,5 +1,5 @@
-import { UserError, inputError } from '../errors.js';
-import { looksBinary } from '../io/files.js';
+import { UserError, inputError, quoteInput } from '../errors.js';
+import { parseJsonText } from '../io/json-text.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import { numClauses, type Cnf } from '../problems/ksat.js';
 import { ProvenanceSchema, type Provenance } from '../provenance.js';
@@ -69,8 +69,7 @@ function isBinaryChar(c: number): boolean {
 
 /** Quote a token for an error message (short, one line). */
 function show(token: string): string {
-  const t = token.length > 24 ? `${token.slice(0, 24)}…` : token;
-  return `'${t}'`;
+  return quoteInput(token);
 }
 
 interface Header {
@@ -86,17 +85,9 @@ export function parseDimacs(text: string, file: string, options: DimacsOptions =
   let line = 1;
   let lineStart = 0;
   const err = (at: number, msg: string): UserError => inputError({ file, line, col: at - lineStart + 1 }, msg);
-  /** Error at an index that may lie on an earlier line than the current one. */
-  const errAtIndex = (at: number, msg: string): UserError => inputError({ file, ...positionOf(text, at) }, msg);
 
-  // Binary garbage: check a prefix the way every text reader here does, then scan tokens below.
-  const sample = text.slice(0, 1 << 16);
-  if (looksBinary(Buffer.from(sample, 'utf8')) || sample.includes('\ufffd')) {
-    let k = 0;
-    while (k < sample.length && !isBinaryChar(sample.charCodeAt(k))) k++;
-    throw errAtIndex(Math.min(k, sample.length), 'binary data, expected a DIMACS CNF text file');
-  }
-
+  // Binary data is found where it occurs (in a token or a comment), so that the first problem in
+  // reading order is the one reported, with its line and column.
   let header: Header | undefined;
   let provenance: Provenance | undefined;
   let sawProvenanceLine = false;
@@ -233,6 +224,9 @@ export function parseDimacs(text: string, file: string, options: DimacsOptions =
     if (c === CH_C) {
       sawComment = true;
       const end = lineEnd(i);
+      for (let k = i; k < end; k++) {
+        if (isBinaryChar(text.charCodeAt(k))) throw err(k, 'binary data in a comment, expected a DIMACS CNF text file');
+      }
       if (!sawProvenanceLine && text.startsWith(PROVENANCE_PREFIX, i)) {
         sawProvenanceLine = true;
         provenance = readProvenance(text.slice(i + PROVENANCE_PREFIX.length, end));
@@ -360,10 +354,12 @@ function positionOf(text: string, at: number): { line: number; col: number } {
 
 function readProvenance(json: string): Provenance | undefined {
   try {
-    const parsed = ProvenanceSchema.safeParse(JSON.parse(json));
+    const parsed = ProvenanceSchema.safeParse(parseJsonText(json, 'provenance comment'));
     return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
+  } catch (e) {
+    // A comment that is not our provenance record is just a comment.
+    if (e instanceof UserError) return undefined;
+    throw e;
   }
 }
 

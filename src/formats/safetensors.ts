@@ -1,7 +1,9 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { z } from 'zod';
-import { UserError, formatBytes } from '../errors.js';
+import { UserError, formatBytes, quoteInput } from '../errors.js';
 import { displayName, isStdio } from '../io/files.js';
+import { parseJsonText } from '../io/json-text.js';
+import { decodeText } from '../io/text.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import { kvGroupsViolation, type HeadWeights, type ReluMlp, type TransformerModel } from '../problems/transformer.js';
 import {
@@ -171,18 +173,16 @@ function parseLength(first8: Uint8Array, fileSize: number, name: string): number
 }
 
 function parseHeader(bytes: Uint8Array, fileSize: number, name: string): ParsedHeader {
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    throw fail(name, 'header is not valid UTF-8');
-  }
-  if (!text.startsWith('{')) throw fail(name, `header must start with '{', found ${JSON.stringify(text.slice(0, 20))}`);
+  // The header is JSON text after the 8-byte length: positions (header:line:col) count within it.
+  // Duplicate tensor names are refused by the JSON reader (it rejects repeated keys).
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    const text = decodeText(bytes, 'header');
+    if (!text.startsWith('{')) throw fail(name, `header must start with '{', found ${quoteInput(text.slice(0, 20))}`);
+    raw = parseJsonText(text, 'header');
   } catch (e) {
-    throw fail(name, `header is not valid JSON (${(e as Error).message})`);
+    if (e instanceof UserError && e.message.startsWith('header:')) throw fail(name, e.message);
+    throw e;
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(name, 'header must be a JSON object');
   let metadata: Record<string, string> = {};
@@ -384,12 +384,12 @@ function toF64(a: NpyArray): Float64Array {
 export function modelFromSafetensors(file: SafetensorsFile, name: string): TransformerModel {
   const md = file.metadata;
   if (md.format !== TRANSFORMER_FORMAT) {
-    throw new UserError(`${name}: metadata "format" is ${JSON.stringify(md.format ?? null)}, expected "${TRANSFORMER_FORMAT}"`);
+    throw new UserError(`${name}: metadata "format" is ${quoteInput(md.format ?? 'nothing')}, expected "${TRANSFORMER_FORMAT}"`);
   }
-  if (md.form !== SUM_OF_HEADS_FORM) throw new UserError(`${name}: metadata "form" is ${JSON.stringify(md.form ?? null)}, expected "${SUM_OF_HEADS_FORM}"`);
+  if (md.form !== SUM_OF_HEADS_FORM) throw new UserError(`${name}: metadata "form" is ${quoteInput(md.form ?? 'nothing')}, expected "${SUM_OF_HEADS_FORM}"`);
   let cfg: ModelConfig;
   try {
-    cfg = ModelConfigSchema.parse(JSON.parse(md.config ?? ''));
+    cfg = ModelConfigSchema.parse(parseJsonText(md.config ?? '', `${name} (metadata "config")`));
   } catch (e) {
     throw new UserError(`${name}: metadata "config" is not a valid model configuration (${(e as Error).message.split('\n')[0]})`);
   }
@@ -461,8 +461,9 @@ export function modelFromSafetensors(file: SafetensorsFile, name: string): Trans
 
 function safeJson(s: string): unknown {
   try {
-    return JSON.parse(s);
-  } catch {
-    return undefined;
+    return parseJsonText(s, 'annotations');
+  } catch (e) {
+    if (e instanceof UserError) return undefined;
+    throw e;
   }
 }

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { displayName, readInputBytes, writeOutputAtomic } from '../io/files.js';
+import { MAX_JSON_DEPTH, parseJsonText } from '../io/json-text.js';
+import { decodeText } from '../io/text.js';
 import type { MemoryBudget } from '../memory.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import { ProvenanceSchema, type Provenance } from '../provenance.js';
@@ -102,13 +104,18 @@ export function sidecarPath(npyPath: string): string {
   return `${npyPath}.json`;
 }
 
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+/**
+ * Key-sorted JSON of a value, depth-limited: inputs are read at most MAX_JSON_DEPTH deep, and a
+ * chain of reductions adds a level per step, so twice that is never reached by real provenance.
+ */
+function canonical(v: unknown, depth = 0): string {
+  if (depth > 2 * MAX_JSON_DEPTH) throw new UserError(`provenance nested deeper than ${2 * MAX_JSON_DEPTH} levels`);
+  if (Array.isArray(v)) return `[${v.map((x) => canonical(x, depth + 1)).join(',')}]`;
   if (v !== null && typeof v === 'object') {
     const entries = Object.entries(v as Record<string, unknown>)
       .filter(([, x]) => x !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x)}`).join(',')}}`;
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonical(x, depth + 1)}`).join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -196,12 +203,8 @@ function parseMeta(raw: unknown, name: string): OutputMeta {
   return r.data;
 }
 
-function parseJsonText(bytes: Uint8Array, name: string): unknown {
-  try {
-    return JSON.parse(Buffer.from(bytes).toString('utf8'));
-  } catch (e) {
-    throw new UserError(`${name}: not valid JSON (${(e as Error).message})`);
-  }
+function parseJsonBytes(bytes: Uint8Array, name: string): unknown {
+  return parseJsonText(decodeText(bytes, name), name);
 }
 
 /** safetensors `__metadata__` values are strings: provenance and computed_by hold JSON. */
@@ -209,11 +212,7 @@ function metaFromStrings(md: Readonly<Record<string, string>>, name: string): Ou
   const raw: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(md)) {
     if (k === 'instance_provenance' || k === 'computed_by' || k === 'shape') {
-      try {
-        raw[k] = JSON.parse(v);
-      } catch {
-        throw new UserError(`${name}: metadata "${k}" is not valid JSON`);
-      }
+      raw[k] = parseJsonText(v, `${name} (metadata "${k}")`);
     } else if (k in OutputMetaSchema.shape) raw[k] = v;
   }
   return parseMeta(raw, name);
@@ -233,7 +232,7 @@ export function loadOutput(path: string, model: TransformerModel, options: LoadO
     let meta: OutputMeta = {};
     let sidecar: string | undefined;
     if (existsSync(side)) {
-      meta = parseMeta(parseJsonText(readInputBytes(side, 64 * 1024 * 1024), side), side);
+      meta = parseMeta(parseJsonBytes(readInputBytes(side, 64 * 1024 * 1024), side), side);
       sidecar = side;
     }
     const v = validateOutput(arr, model, name, meta);
@@ -247,7 +246,7 @@ export function loadOutput(path: string, model: TransformerModel, options: LoadO
     return { ...validateOutput(file.tensors.get(key)!, model, name, meta), path, format: 'safetensors' };
   }
   if (lower.endsWith('.json')) {
-    const raw = parseJsonText(readInputBytes(path), name);
+    const raw = parseJsonBytes(readInputBytes(path), name);
     let rows: unknown;
     let meta: OutputMeta = {};
     if (Array.isArray(raw)) rows = raw;

@@ -1,12 +1,13 @@
 import type { z } from 'zod';
-import { UserError, formatBytes } from '../errors.js';
+import { UserError, formatBytes, quoteInput } from '../errors.js';
 import { parseDimacs, writeDimacs } from '../formats/dimacs.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import { PROBLEM_IDS, type Instance, type ProblemId } from '../problems/instance.js';
 import { problemSpec } from '../problems/registry.js';
 import type { Provenance } from '../provenance.js';
-import { displayName, looksBinary, readInputBytes } from './files.js';
-import { jsonErrorLocation } from './json-position.js';
+import { displayName, readInputBytes } from './files.js';
+import { parseJsonText } from './json-text.js';
+import { readText } from './text.js';
 
 /**
  * Loading and saving instance files of every problem. DIMACS for k-SAT; JSON (validated by the
@@ -30,40 +31,43 @@ export function loadInstance(path: string, options: LoadOptions = {}): Instance 
 
 export function parseInstance(bytes: Uint8Array, name: string, options: LoadOptions = {}): Instance {
   const budget = options.budget ?? defaultBudget();
-  if (bytes.length === 0 || /^\s*$/.test(Buffer.from(bytes.subarray(0, 4096)).toString('utf8')) && bytes.length <= 4096) {
-    throw new UserError(`${name}: empty file; expected a DIMACS CNF file or a JSON instance`);
-  }
-  if (looksBinary(bytes)) {
-    throw new UserError(`${name}: binary data; expected a DIMACS CNF file or a JSON instance (text)`);
-  }
-  const text = Buffer.from(bytes).toString('utf8');
-  const first = text.trimStart()[0];
-  if (first === '{' || first === '[') return parseJsonInstance(text, name, budget);
-  return { problem: 'ksat', data: parseDimacs(text, name, { strict: options.strict ?? true, budget }) };
+  // One decoding for both formats: a BOM is dropped; invalid UTF-8 is an error at its line and
+  // column unless the reader finds an earlier problem.
+  return readText(bytes, name, (text) => {
+    if (text.trim().length === 0) {
+      throw new UserError(`${name}: empty file; expected a DIMACS CNF file or a JSON instance`);
+    }
+    const first = text.trimStart()[0];
+    if (first === '{' || first === '[') return parseJsonInstance(text, name, budget);
+    const instance: Instance = { problem: 'ksat', data: parseDimacs(text, name, { strict: options.strict ?? true, budget }) };
+    return instance;
+  });
 }
 
 function parseJsonInstance(text: string, name: string, budget: MemoryBudget): Instance {
   guardMemory(`loading ${name}`, text.length * JSON_EXPANSION, budget);
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    const at = jsonErrorLocation(text);
-    throw new UserError(`${name}:${at.line}:${at.col}: not valid JSON (${(e as Error).message})`);
-  }
+  const value = parseJsonText(text, name);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new UserError(`${name}: expected a JSON object with a "problem" field`);
   }
   const problem = (value as Record<string, unknown>).problem;
   if (typeof problem !== 'string' || !(PROBLEM_IDS as readonly string[]).includes(problem)) {
-    throw new UserError(
-      `${name}: field "problem": expected one of ${PROBLEM_IDS.join(', ')}, found ${JSON.stringify(problem) ?? 'nothing'}`,
-    );
+    throw new UserError(`${name}: field "problem": expected one of ${PROBLEM_IDS.join(', ')}, found ${describeValue(problem)}`);
   }
   const spec = problemSpec(problem as ProblemId);
   const parsed = spec.jsonSchema.safeParse(value);
   if (!parsed.success) throw new UserError(`${name}: ${describeZodError(parsed.error)}`);
   return { problem: spec.id, data: spec.fromJson(parsed.data) } as Instance;
+}
+
+/** A JSON value named in a message without echoing it whole: strings quoted and cut, containers by kind. */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string') return quoteInput(v);
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  return quoteInput(String(v));
 }
 
 /** "field a.b[3]: message (and N more problems)". */

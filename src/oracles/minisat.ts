@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { UserError, formatBytes } from '../errors.js';
 import { evaluateCnf, numClauses, type Cnf, type SatSolution } from '../problems/ksat.js';
 
 /** Name recorded in provenance (`expected.oracle`) for answers computed here. */
@@ -38,7 +39,24 @@ function varName(v: number): string {
 }
 
 /**
- * Decide a CNF with MiniSat. An empty clause is UNSAT without calling the solver; variables that
+ * logic-solver's MiniSat is compiled by emscripten with a fixed 64 MiB heap (TOTAL_MEMORY, not
+ * growable, 5 MiB of it stack) and aborts with "Cannot enlarge memory arrays" past it. What a
+ * formula needs there, calibrated on random 3-SAT and 10-SAT (docs/reliability.md): 16 bytes per
+ * literal (clause arena, grown by copying), 4 per clause, 8 per variable that occurs (bounded
+ * by min(vars, literals)), against
+ * 60 MiB usable. Formulas at the limit solved (1M vars·1M clauses·3M literals); 3.6M literals
+ * aborted with 150k or 1.2M variables.
+ */
+export const MINISAT_HEAP_BYTES = 60 * 1024 * 1024;
+
+export function minisatHeapEstimate(cnf: Cnf): number {
+  // At most min(vars, literals) variables occur; counting them exactly would cost a vars-sized array.
+  return 16 * cnf.lits.length + 4 * numClauses(cnf) + 8 * Math.min(cnf.vars, cnf.lits.length);
+}
+
+/**
+ * Decide a CNF with MiniSat. A formula over MiniSat's heap is refused up front (UserError) instead
+ * of aborting inside the solver. An empty clause is UNSAT without calling the solver; variables that
  * occur in no clause get 0. A SAT model is re-checked with `evaluateCnf`; a model that does not
  * satisfy the formula is an oracle bug and throws.
  */
@@ -46,6 +64,14 @@ export function solveWithMinisat(cnf: Cnf): SatSolution {
   const m = numClauses(cnf);
   for (let i = 0; i < m; i++) if (cnf.offsets[i + 1] === cnf.offsets[i]) return { answer: 'UNSAT' };
 
+  const need = minisatHeapEstimate(cnf);
+  if (need > MINISAT_HEAP_BYTES) {
+    throw new UserError(
+      `refusing to solve a formula with ${cnf.vars} variables, ${m} clauses and ${cnf.lits.length} literals: ` +
+        `${MINISAT_ORACLE} would need about ${formatBytes(need)} of its fixed ${formatBytes(MINISAT_HEAP_BYTES)} heap ` +
+        '(split the formula, or solve it with an external solver)',
+    );
+  }
   const solution = logic().disablingAssertions(() => {
     const { Solver } = logic();
     const solver = new Solver();
