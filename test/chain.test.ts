@@ -131,17 +131,18 @@ describe('every registered engine and dtype decides the chain identically', () =
     { name: 'PHP(5,4)', load: () => findGenerator('php')!.generate({ pigeons: 5, holes: 4 }, makeRng(0), 'test') },
     { name: 'planted OV', load: () => loadInstance(join(PROJECT_ROOT, 'instances', 'ov-planted.json')) },
   ];
-  const combos = ENGINES.flatMap((e) => e.dtypes.map((dtype) => ({ engine: e.name, dtype })));
-  it.each(combos)('$engine $dtype', async ({ engine, dtype }) => {
+  // Approximate engines run at their declared exact limit.
+  const combos = ENGINES.flatMap((e) => e.dtypes.map((dtype) => ({ engine: e.name, dtype, options: e.kind === 'approximate' ? { ...e.exactLimit.options } : {} })));
+  it.each(combos)('$engine $dtype', async ({ engine, dtype, options }) => {
     // An optional engine that cannot start here (e.g. onnxruntime-node not installed) is skipped, loudly.
-    const probe = await createEngine(engine, dtype);
+    const probe = await createEngine(engine, dtype, { budget: defaultBudget(), options });
     await probe.engine.close?.();
     if (probe.fallbackReason) {
       console.warn(`skipping ${engine} ${dtype}: ${probe.fallbackReason}`);
       return;
     }
     for (const c of cases) {
-      const r = await checkInstance(c.load(), { layers: 2, heads: 2, engine, dtype });
+      const r = await checkInstance(c.load(), { layers: 2, heads: 2, engine, dtype, engineOptions: options });
       // The engine that actually ran (no silent fallback) and the answer it led to.
       expect({ case: c.name, engine: r.engine, dtype: r.dtype, fallback: r.engineFallback }).toEqual({ case: c.name, engine, dtype, fallback: undefined });
       expect({ case: c.name, agree: r.agree, robust: r.robustToOutputError }).toEqual({ case: c.name, agree: true, robust: true });

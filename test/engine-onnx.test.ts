@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attend, evaluateReference } from '../src/engine/reference.js';
 import { createEngine } from '../src/engine/registry.js';
+import { defaultBudget } from '../src/memory.js';
 import { randomTransformer } from '../src/testing/random-transformer.js';
 import { makeRng } from '../src/rng.js';
 import { createOnnxEngine, loadOrt, prepareOnnxAttention } from '../src/engine/onnx.js';
@@ -179,7 +180,7 @@ describe.skipIf(ortError !== undefined)('onnxruntime-node evaluates the exported
   });
 
   it('the registry makes it without falling back; progress is reported', async () => {
-    const choice = await createEngine('onnx', 'f32');
+    const choice = await createEngine('onnx', 'f32', { budget: defaultBudget() });
     expect(choice.fallbackReason).toBeUndefined();
     expect(choice.engine.name).toBe('onnx');
     const calls: [number, number][] = [];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateReference } from '../src/engine/reference.js';
 import { createEngine } from '../src/engine/registry.js';
+import { defaultBudget } from '../src/memory.js';
 import { TorchEngine, createTorchEngine, torchPython, torchUnavailable } from '../src/engine/torch.js';
 import { loadOutput } from '../src/formats/tensor-output.js';
 import { modelToJson, type TransformerModel } from '../src/problems/transformer.js';
@@ -103,7 +104,7 @@ describe.skipIf(missing !== undefined)('torch engine and python -m seth_torch ag
   }
 
   it('the registered engine (f64, one process) equals the reference engine', async () => {
-    const { engine, fallbackReason } = await createEngine('torch', 'f64');
+    const { engine, fallbackReason } = await createEngine('torch', 'f64', { budget: defaultBudget() });
     expect(fallbackReason).toBeUndefined();
     const model = makeModel(8, 10, 3, 2, 2);
     const r = await engine.evaluate(model);

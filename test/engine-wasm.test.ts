@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkInstance } from '../src/check/run.js';
 import { evaluateReference } from '../src/engine/reference.js';
 import { createEngine, DEFAULT_ENGINE, ENGINES } from '../src/engine/registry.js';
+import { defaultBudget } from '../src/memory.js';
 import type { DType } from '../src/engine/types.js';
 import { createWasmEngine, kernelExp, wasmBuildPaths, type WasmEngine, type WasmEngineOptions } from '../src/engine/wasm.js';
 import { loadInstance } from '../src/io/instance-file.js';
@@ -350,7 +351,7 @@ describe.skipIf(!haveBuild)('wasm engine', () => {
     try {
       expect(() => wasmBuildPaths()).not.toThrow();
       await expect(createWasmEngine('f64')).rejects.toThrow(/npm run build:wasm/);
-      const choice = await createEngine('wasm', 'f64');
+      const choice = await createEngine('wasm', 'f64', { budget: defaultBudget() });
       expect(choice.engine.name).toBe('reference');
       expect(choice.fallbackReason).toMatch(/^engine "wasm" unavailable \(.*build:wasm.*\); using the reference engine$/);
       expect(choice.fallbackReason).not.toContain('\n');

@@ -28,6 +28,10 @@ export interface CheckOptions {
   /** Extra reduction options (split, v3, …). */
   reductionOptions?: Record<string, unknown> | undefined;
   engine?: string | undefined;
+  /** The engine's options (`--engine-opt` pairs or an object), validated against its schema. */
+  engineOptions?: readonly string[] | Record<string, unknown> | undefined;
+  /** Seed of a randomised engine (default 0). */
+  engineSeed?: number | undefined;
   dtype?: DType | undefined;
   budget?: MemoryBudget | undefined;
   /**
@@ -131,7 +135,11 @@ export async function checkInstance(instance: Instance, options: CheckOptions = 
     dtype = ext.dtype;
     outputOrigin = ext.origin;
   } else {
-    const choice = await createEngine(options.engine ?? 'reference', dtype);
+    const choice = await createEngine(options.engine ?? 'reference', dtype, {
+      budget,
+      seed: options.engineSeed ?? 0,
+      ...(options.engineOptions ? { options: options.engineOptions } : {}),
+    });
     const engine: Engine = choice.engine;
     engineFallback = choice.fallbackReason;
     try {

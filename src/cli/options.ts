@@ -1,6 +1,8 @@
 import type { Argv } from 'yargs';
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
+import { DEFAULT_ENGINE, engineHelp, engineOptionHelp, findEngine, parseEngineOptions, validateEngineOptions } from '../engine/registry.js';
+import type { DType } from '../engine/types.js';
 import { defaultBudget, type MemoryBudget } from '../memory.js';
 import type { Args } from './command.js';
 
@@ -25,8 +27,29 @@ export const withOutput = (y: Argv, describe = 'output file (- for stdout)'): Ar
 
 export const withEngine = (y: Argv): Argv =>
   y
-    .option('engine', { type: 'string', describe: 'engine: reference | wasm | onnx (default: the registry default)' })
+    .option('engine', { type: 'string', default: DEFAULT_ENGINE, describe: engineHelp() })
+    .option('engine-opt', { type: 'string', array: true, default: [], describe: engineOptionHelp() })
+    .option('engine-seed', { type: 'number', default: 0, describe: 'seed of a randomised engine (0 is a valid seed)' })
     .option('dtype', { type: 'string', choices: ['f64', 'f32'], default: 'f64', describe: 'arithmetic of the engine' });
+
+/** What withEngine's options chose, checked against the registry before anything runs. */
+export interface EngineArgs {
+  engine: string;
+  dtype: DType;
+  engineOptions: string[];
+  seed: number;
+}
+
+export function engineFrom(args: Args): EngineArgs {
+  const name = typeof args.engine === 'string' ? args.engine : DEFAULT_ENGINE;
+  const entry = findEngine(name);
+  const pairs = Array.isArray(args['engine-opt']) ? args['engine-opt'].map(String) : [];
+  // Validate now, so that a bad option fails before the chain runs.
+  validateEngineOptions(entry, parseEngineOptions(entry, pairs));
+  const seed = args['engine-seed'] ?? 0;
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new UserError(`option --engine-seed: expected an integer, got ${String(seed)}`);
+  return { engine: name, dtype: args.dtype === 'f32' ? 'f32' : 'f64', engineOptions: pairs, seed };
+}
 
 export const withShape = (y: Argv): Argv =>
   y

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { defaultBudget, guardMemory } from '../memory.js';
+import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import { refuseCausal, type TransformerModel } from '../problems/transformer.js';
+import { exactAttentionCost } from './cost.js';
 import { buildOnnxAttention, buildOnnxModel, perHeadOutputName } from '../formats/onnx.js';
 import type { DType, Engine, EvalOptions, EvalResult, AttentionBatch, PreparedAttention } from './types.js';
 
@@ -72,6 +73,8 @@ export interface OnnxEngineOptions {
   threads?: number;
   /** Sessions kept warm; default 2. */
   cacheSize?: number;
+  /** The run's memory budget, checked before each session runs (default: defaultBudget()). */
+  budget?: MemoryBudget;
 }
 
 /** Bytes of the largest intermediates of one layer: S and P are [H, n, n]; Q, K, V, O are [H, n, m]. */
@@ -109,6 +112,7 @@ class OnnxEngine implements Engine {
     private readonly ort: OrtModule,
     private readonly threads: number,
     private readonly cacheSize: number,
+    private readonly budget: MemoryBudget,
   ) {}
 
   private session(model: TransformerModel, perHead: boolean): Promise<OrtSession> {
@@ -140,13 +144,13 @@ class OnnxEngine implements Engine {
 
   async evaluate(model: TransformerModel, options: EvalOptions = {}): Promise<EvalResult> {
     refuseCausal(model, `the ${this.name} engine`);
-    guardMemory(`the onnx engine on ${model.tokens} tokens × ${model.heads} heads`, onnxMemoryEstimate(model, this.dtype), defaultBudget());
+    guardMemory(`the onnx engine on ${model.tokens} tokens × ${model.heads} heads`, onnxMemoryEstimate(model, this.dtype), this.budget);
     const perHead = options.perHead === true;
     const session = await this.session(model, perHead);
     const { tokens: n, width: m, layers: L, heads: H } = model;
     const X = this.dtype === 'f32' ? Float32Array.from(model.X) : Float64Array.from(model.X);
     const out = await session.run({ X: new this.ort.Tensor(this.dtype === 'f32' ? 'float32' : 'float64', X, [n, m]) });
-    const result: EvalResult = { output: widen(out.X_L, n * m, 'X_L'), engine: this.name, dtype: this.dtype };
+    const result: EvalResult = { output: widen(out.X_L, n * m, 'X_L'), engine: this.name, dtype: this.dtype, cost: exactAttentionCost(model) };
     if (perHead) {
       result.perHead = [];
       for (let l = 0; l < L; l++) {
@@ -179,7 +183,7 @@ function widen(t: OrtTensor | undefined, length: number, name: string): Float64A
 /** Make an onnxruntime engine (rejects when onnxruntime-node is unavailable). */
 export async function createOnnxEngine(dtype: DType, options: OnnxEngineOptions = {}): Promise<Engine> {
   const ort = await loadOrt();
-  return new OnnxEngine(dtype, ort, options.threads ?? defaultThreads(), Math.max(1, options.cacheSize ?? 2));
+  return new OnnxEngine(dtype, ort, options.threads ?? defaultThreads(), Math.max(1, options.cacheSize ?? 2), options.budget ?? defaultBudget());
 }
 
 /** onnxruntime-node's version, or undefined when it is not installed. */
@@ -196,7 +200,7 @@ export async function prepareOnnxAttention(batch: AttentionBatch, dtype: DType =
   const ort = await loadOrt();
   const { tokens: n, dim: d, heads } = batch;
   const H = heads.length;
-  guardMemory(`onnx attention on ${n} tokens × ${H} heads`, onnxMemoryEstimate({ tokens: n, width: d, heads: H, layers: 0 }, dtype), defaultBudget());
+  guardMemory(`onnx attention on ${n} tokens × ${H} heads`, onnxMemoryEstimate({ tokens: n, width: d, heads: H, layers: 0 }, dtype), options.budget ?? defaultBudget());
   const session = await ort.InferenceSession.create(buildOnnxAttention({ tokens: n, dim: d, heads: H, scale: batch.scale, dtype }), {
     intraOpNumThreads: options.threads ?? defaultThreads(),
     interOpNumThreads: 1,

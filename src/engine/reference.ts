@@ -1,5 +1,6 @@
 import { kvGroupOf, kvGroupsViolation, type HeadWeights, type ReluMlp, type TransformerModel } from '../problems/transformer.js';
 import { UserError } from '../errors.js';
+import { exactAttentionCost } from './cost.js';
 import type { Engine, EvalOptions, EvalResult } from './types.js';
 
 /**
@@ -173,7 +174,7 @@ export function evaluateReference(model: TransformerModel, options: EvalOptions 
     const p = model.mlp[l];
     X = p ? applyMlp(Y, n, m, p) : Y;
   }
-  const result: EvalResult = { output: X === model.X ? Float64Array.from(X) : X, engine: 'reference', dtype: 'f64' };
+  const result: EvalResult = { output: X === model.X ? Float64Array.from(X) : X, engine: 'reference', dtype: 'f64', cost: exactAttentionCost(model) };
   if (perHead) result.perHead = perHead;
   return result;
 }
@@ -181,5 +182,6 @@ export function evaluateReference(model: TransformerModel, options: EvalOptions 
 export const referenceEngine: Engine = {
   name: 'reference',
   dtype: 'f64',
-  evaluate: (model, options) => Promise.resolve(evaluateReference(model, options)),
+  // async: an error rejects the promise rather than throwing at the call.
+  evaluate: async (model, options) => evaluateReference(model, options),
 };

@@ -1,45 +1,106 @@
+import { z } from 'zod';
 import { UserError } from '../errors.js';
+import type { MemoryBudget } from '../memory.js';
+import { describeZodError } from '../zod-error.js';
 import { referenceEngine } from './reference.js';
+import { TorchOptionsSchema } from './torch.js';
 import type { DType, Engine } from './types.js';
 
 /**
- * Engines by name. Each entry makes an engine for a dtype, or explains why it cannot (e.g. a
- * missing build), in which case the caller may fall back to the reference engine with a warning.
- * Adding an engine = one entry here.
+ * The engine seam. An engine is one file plus one entry here: the entry declares the engine's
+ * name, dtypes, help line, its options (a zod object: `--engine-opt key=value` on the command line
+ * is validated against it) and whether it is exact or an approximation. The CLI's `--engine`
+ * help and validation, `seth list` and the conformance suite (test/engines.conformance.test.ts)
+ * all read this list; nothing else names an engine.
  */
-export interface EngineEntry {
-  readonly name: string;
-  readonly dtypes: readonly DType[];
-  readonly summary: string;
-  /** Resolve to an engine, or reject with an Error explaining why it is unavailable. */
-  create(dtype: DType): Promise<Engine>;
+
+/** What every engine is made with: the one memory budget of the run and the run's seed. */
+export interface EngineContext {
+  readonly budget: MemoryBudget;
+  /** Seed of the engine's own randomness (random features, hashing); 0 is a valid seed. */
+  readonly seed: number;
 }
 
-export const ENGINES: EngineEntry[] = [
-  {
+interface EngineEntryBase<S extends z.ZodObject> {
+  readonly name: string;
+  readonly dtypes: readonly DType[];
+  /** One help line. */
+  readonly summary: string;
+  /** The engine's options; every field optional (defaults live in the schema). */
+  readonly options: S;
+  /**
+   * Resolve to an engine, or reject with an Error explaining why it is unavailable (missing build,
+   * missing optional dependency): the caller then falls back to the reference engine with a
+   * warning. A UserError (e.g. a refused memory estimate) is never a reason to fall back.
+   */
+  create(dtype: DType, options: z.output<S>, ctx: EngineContext): Promise<Engine>;
+}
+
+/** An engine computing X_L exactly (up to its dtype's rounding). */
+export interface ExactEngineEntry<S extends z.ZodObject = z.ZodObject> extends EngineEntryBase<S> {
+  readonly kind: 'exact';
+}
+
+/**
+ * An approximation of attention. `exactLimit` names the options under which the approximation
+ * becomes exact (all features, all keys, full precision, …) and the tolerance (max |Δ| relative to
+ * max(1, max|reference|)) within which it must then agree with the reference engine; the
+ * conformance suite checks exactly that.
+ */
+export interface ApproximateEngineEntry<S extends z.ZodObject = z.ZodObject> extends EngineEntryBase<S> {
+  readonly kind: 'approximate';
+  readonly exactLimit: { readonly options: z.input<S>; readonly tolerance: number };
+}
+
+export type EngineEntry<S extends z.ZodObject = z.ZodObject> = ExactEngineEntry<S> | ApproximateEngineEntry<S>;
+
+/** Declare an entry with its options' types inferred from the schema. */
+export function defineEngine<S extends z.ZodObject>(entry: EngineEntry<S>): EngineEntry<S> {
+  return entry;
+}
+
+/** Positive integer option (threads and the like). */
+const count = (what: string) => z.number().int().positive().optional().describe(what);
+
+export const ENGINES: readonly EngineEntry[] = [
+  defineEngine({
     name: 'reference',
+    kind: 'exact',
     dtypes: ['f64'],
     summary: 'float64, streaming softmax, plain TypeScript: the yardstick',
+    options: z.strictObject({}),
     create: () => Promise.resolve(referenceEngine),
-  },
-  {
+  }),
+  defineEngine({
     name: 'wasm',
+    kind: 'exact',
     dtypes: ['f64', 'f32'],
     summary: 'WebAssembly SIMD kernels (AssemblyScript), streaming softmax, worker threads on shared memory',
-    create: async (dtype) => (await import('./wasm.js')).createWasmEngine(dtype),
-  },
-  {
+    options: z.strictObject({
+      threads: count('worker threads (default: the machine\'s available parallelism)'),
+      variant: z.enum(['auto', 'relaxed', 'plain']).optional().describe('kernel build: relaxed SIMD (fused multiply-add) where available, or force one'),
+    }),
+    create: async (dtype, options, ctx) => (await import('./wasm.js')).createWasmEngine(dtype, { ...options, budget: ctx.budget }),
+  }),
+  defineEngine({
     name: 'onnx',
+    kind: 'exact',
     dtypes: ['f32', 'f64'],
     summary: 'the model exported as ONNX, run in-process by onnxruntime-node (CPU; optional dependency)',
-    create: async (dtype) => (await import('./onnx.js')).createOnnxEngine(dtype),
-  },
-  {
+    options: z.strictObject({
+      threads: count('onnxruntime intra-op threads (default: SETH_ONNX_THREADS or 2)'),
+      cacheSize: count('sessions kept warm (default 2)'),
+    }),
+    create: async (dtype, options, ctx) => (await import('./onnx.js')).createOnnxEngine(dtype, { ...options, budget: ctx.budget }),
+  }),
+  defineEngine({
     name: 'torch',
+    kind: 'exact',
     dtypes: ['f64', 'f32'],
     summary: 'PyTorch scaled_dot_product_attention in a subprocess (python/seth_torch; $SETH_PYTHON or .venv)',
-    create: async (dtype) => (await import('./torch.js')).createTorchEngine(dtype),
-  },
+    options: TorchOptionsSchema,
+    create: async (dtype, options) => (await import('./torch.js')).createTorchEngine(dtype, options),
+  }),
 ];
 
 export const DEFAULT_ENGINE = 'wasm';
@@ -48,25 +109,95 @@ export function engineNames(): string[] {
   return ENGINES.map((e) => e.name);
 }
 
+/**
+ * The entry for an engine name, or a UserError listing the known ones. This is the one place a
+ * name is resolved (prefixed names such as `exec:`/`module:` resolve here too).
+ */
+export function findEngine(name: string): EngineEntry {
+  const entry = ENGINES.find((e) => e.name === name);
+  if (!entry) throw new UserError(`unknown engine "${name}"; expected one of: ${engineNames().join(', ')}`);
+  return entry;
+}
+
+/** `--engine` help: every engine with its dtypes. */
+export function engineHelp(): string {
+  return `engine: ${ENGINES.map((e) => `${e.name} (${e.dtypes.join('/')}${e.kind === 'approximate' ? ', approximate' : ''})`).join(' | ')}; default ${DEFAULT_ENGINE}`;
+}
+
+/** `--engine-opt` help: every engine's options. */
+export function engineOptionHelp(): string {
+  const parts = ENGINES.filter((e) => Object.keys(e.options.shape).length > 0).map(
+    (e) => `${e.name}: ${Object.keys(e.options.shape).join(', ')}`,
+  );
+  return `engine option key=value (repeatable; seth list shows each engine's)${parts.length ? ` — ${parts.join('; ')}` : ''}`;
+}
+
+/**
+ * `--engine-opt key=value` pairs → the engine's options, validated against its schema. A value is
+ * read as what the option's schema accepts: a number, true/false, or else the string itself.
+ */
+export function parseEngineOptions(entry: EngineEntry, pairs: readonly string[]): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  const shape: Record<string, z.ZodType> = entry.options.shape;
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UserError(`option --engine-opt: expected key=value, got "${pair}"`);
+    const key = pair.slice(0, eq);
+    const text = pair.slice(eq + 1);
+    const field = shape[key];
+    if (!field) {
+      const known = Object.keys(shape);
+      throw new UserError(
+        `option --engine-opt: engine "${entry.name}" has no option "${key}"; ${known.length ? `it takes: ${known.join(', ')}` : 'it takes none'}`,
+      );
+    }
+    const candidates: unknown[] = [];
+    if (text.trim() !== '' && Number.isFinite(Number(text))) candidates.push(Number(text));
+    if (text === 'true' || text === 'false') candidates.push(text === 'true');
+    candidates.push(text);
+    raw[key] = candidates.find((c) => field.safeParse(c).success) ?? candidates[0];
+  }
+  return raw;
+}
+
+/** Validate options (from parseEngineOptions or from code) against the entry's schema. */
+export function validateEngineOptions<S extends z.ZodObject>(entry: EngineEntry<S>, options: unknown): z.output<S> {
+  const r = entry.options.safeParse(options);
+  if (!r.success) throw new UserError(`engine "${entry.name}": ${describeZodError(r.error, (k) => `option --engine-opt ${k}`)}`);
+  return r.data;
+}
+
 export interface EngineChoice {
   engine: Engine;
   /** Set when the requested engine was unavailable and the reference engine stands in. */
   fallbackReason?: string;
 }
 
+export interface CreateEngineOptions {
+  /** The engine's options: `--engine-opt` pairs, or an object (validated either way). */
+  options?: readonly string[] | Record<string, unknown>;
+  budget: MemoryBudget;
+  seed?: number;
+}
+
 /**
- * Make the requested engine. An unknown name or unsupported dtype is a user error; an engine that
- * cannot start (missing build, missing optional dependency) falls back to the reference engine.
+ * Make the requested engine. An unknown name, an unsupported dtype or a bad option is a user
+ * error; an engine that cannot start (missing build, missing optional dependency) falls back to
+ * the reference engine with the reason.
  */
-export async function createEngine(name: string, dtype: DType): Promise<EngineChoice> {
-  const entry = ENGINES.find((e) => e.name === name);
-  if (!entry) throw new UserError(`unknown engine "${name}"; expected one of: ${engineNames().join(', ')}`);
+export async function createEngine(name: string, dtype: DType, how: CreateEngineOptions): Promise<EngineChoice> {
+  const entry = findEngine(name);
   if (!entry.dtypes.includes(dtype)) {
     throw new UserError(`engine "${name}" does not compute in ${dtype}; it supports: ${entry.dtypes.join(', ')}`);
   }
+  const given = how.options ?? {};
+  const options = validateEngineOptions(entry, Array.isArray(given) ? parseEngineOptions(entry, given) : given);
+  const ctx: EngineContext = { budget: how.budget, seed: how.seed ?? 0 };
   try {
-    return { engine: await entry.create(dtype) };
+    return { engine: await entry.create(dtype, options, ctx) };
   } catch (e) {
-    return { engine: referenceEngine, fallbackReason: `engine "${name}" unavailable (${(e as Error).message}); using the reference engine` };
+    if (e instanceof UserError) throw e;
+    const why = e instanceof Error ? e.message : String(e);
+    return { engine: referenceEngine, fallbackReason: `engine "${name}" unavailable (${why.split('\n')[0]}); using the reference engine` };
   }
 }

@@ -15,6 +15,17 @@ export interface EvalResult {
   perHead?: Float64Array[][];
   engine: string;
   dtype: DType;
+  /**
+   * The attention arithmetic the engine performed (scores, softmax, weighted sums; projections and
+   * MLPs, which every engine does alike, are not counted). Exact attention costs 4·n²·m flops and
+   * n² exps per head (exactAttentionCost); approximations report what they actually computed.
+   */
+  cost?: EvalCost;
+}
+
+export interface EvalCost {
+  flops: number;
+  exps: number;
 }
 
 /**

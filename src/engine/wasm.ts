@@ -4,7 +4,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
+import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import { refuseCausal, type TransformerModel } from '../problems/transformer.js';
+import { exactAttentionCost } from './cost.js';
 import type { DType, Engine, EvalOptions, EvalResult, AttentionBatch, PreparedAttention } from './types.js';
 import {
   runCalls,
@@ -45,6 +47,8 @@ export interface WasmEngineOptions {
   poison?: boolean;
   /** Kernel build: 'auto' (relaxed SIMD where the runtime supports it), or force one. */
   variant?: 'auto' | KernelVariant;
+  /** The run's memory budget, checked before the working memory grows (default: defaultBudget()). */
+  budget?: MemoryBudget;
 }
 
 /** One head of a bare attention batch: Q, K, V are n×d row-major. */
@@ -369,6 +373,7 @@ export class WasmEngine implements Engine {
   private readonly keyBlock: number;
   private readonly sfx: '64' | '32';
   private closed = false;
+  private readonly budget: MemoryBudget;
 
   private constructor(
     readonly dtype: DType,
@@ -381,6 +386,7 @@ export class WasmEngine implements Engine {
     this.lanes = dtype === 'f64' ? 2 : 4;
     this.keyBlock = dtype === 'f64' ? 4 : 8;
     this.sfx = dtype === 'f64' ? '64' : '32';
+    this.budget = options.budget ?? defaultBudget();
   }
 
   /**
@@ -470,6 +476,7 @@ export class WasmEngine implements Engine {
     const scratch = arena.alloc(((this.threads + 1) * scratchBytes) / el);
     const counterCount = L * groups.length * (G + 2);
     const counters = arena.alloc(Math.ceil((4 * counterCount) / el));
+    guardMemory(`the wasm engine on ${n} tokens × width ${m} × ${L}·${H} heads`, arena.end, this.budget);
     this.pool.reserve(arena.end);
 
     // Inputs.
@@ -575,7 +582,7 @@ export class WasmEngine implements Engine {
       : undefined;
     await this.pool.dispatch(calls, counters, used, inline, onProgress);
 
-    const result: EvalResult = { output: this.readMatrix(X, n, m, dp), engine: 'wasm', dtype: this.dtype };
+    const result: EvalResult = { output: this.readMatrix(X, n, m, dp), engine: 'wasm', dtype: this.dtype, cost: exactAttentionCost(model) };
     if (PH) result.perHead = PH.map((layer) => layer.map((off) => this.readMatrix(off, n, m, dp)));
     return result;
   }
@@ -594,6 +601,7 @@ export class WasmEngine implements Engine {
     const scratchBytes = roundUp((this.local[this.kernel('attendScratchBytes')] as (dv: number) => number)(dp), 64);
     const scratch = arena.alloc(((this.threads + 1) * scratchBytes) / el);
     const counters = arena.alloc(Math.ceil((4 * 2 * heads.length) / el));
+    guardMemory(`wasm attention on ${n} tokens × ${heads.length} heads`, arena.end, this.budget);
     let loaded = -1;
     const upload = (): void => {
       this.pool.reserve(arena.end);

@@ -25,17 +25,24 @@ export interface RunResult {
 }
 
 /** The environment of every child: no memory override from the caller's shell, no colours. */
-export function childEnv(): NodeJS.ProcessEnv {
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
   delete env.SETH_MEMORY_LIMIT;
-  return env;
+  return { ...env, ...extra };
 }
 
 /** Run a child process to completion, collecting its output (async, so tests can run concurrently). */
-export function runProcess(cmd: string, args: readonly string[], opts: { input?: string | Buffer; cwd?: string } = {}): Promise<RunResult> {
+export interface RunOptions {
+  input?: string | Buffer;
+  cwd?: string;
+  /** Variables added to the child's environment (e.g. SETH_MEMORY_LIMIT). */
+  env?: Record<string, string>;
+}
+
+export function runProcess(cmd: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const t0 = performance.now();
   return new Promise((done, fail) => {
-    const child = spawn(cmd, [...args], { cwd: opts.cwd ?? ROOT, env: childEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, [...args], { cwd: opts.cwd ?? ROOT, env: childEnv(opts.env), stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -50,7 +57,7 @@ export function runProcess(cmd: string, args: readonly string[], opts: { input?:
 }
 
 /** `seth ARGS` from the project root (or `cwd`), with `input` on standard input. */
-export function seth(args: readonly string[], opts: { input?: string | Buffer; cwd?: string } = {}): Promise<RunResult> {
+export function seth(args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   return runProcess(process.execPath, [BIN, ...args], opts);
 }
 

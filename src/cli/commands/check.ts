@@ -1,6 +1,5 @@
 import type { Argv } from 'yargs';
 import { checkInstance, type CheckReport } from '../../check/run.js';
-import { DEFAULT_ENGINE } from '../../engine/registry.js';
 import type { DType } from '../../engine/types.js';
 import { loadInstance } from '../../io/instance-file.js';
 import { checkMatmulBatch, formatMatmulReport } from '../../check/matmul.js';
@@ -11,7 +10,7 @@ import { recoverSource } from '../../check/source-from-provenance.js';
 import type { TransformerModel } from '../../problems/transformer.js';
 import { print, warn, type Args, type CliCommand } from '../command.js';
 import { toFrom, viaFrom } from '../chain-choice.js';
-import { budgetFrom, reductionOptionsFrom, withEngine, withForce, withJson, withShape } from '../options.js';
+import { budgetFrom, engineFrom, reductionOptionsFrom, withEngine, withForce, withJson, withShape } from '../options.js';
 import { makeProgress } from '../progress.js';
 import { explainCheck } from '../explain.js';
 
@@ -46,6 +45,7 @@ export const checkCommand: CliCommand = {
     // A model file: check it through the source its provenance records (rebuilt, fingerprint-checked).
     const recovered = loaded.problem === 'transformer' || loaded.problem === 'attention' ? recoverSource(loaded.data, file) : undefined;
     const instance = recovered ? recovered.source : loaded;
+    const engine = engineFrom(args);
     const progress = args.json ? undefined : makeProgress('evaluating');
     const report = await checkInstance(instance, {
       layers: (recovered?.options.layers ?? args.layers) as number | undefined,
@@ -54,8 +54,10 @@ export const checkCommand: CliCommand = {
       to: toFrom(args),
       via: recovered ? recovered.via : viaFrom(args),
       expectModel: recovered && (loaded.problem === 'transformer' || loaded.problem === 'attention') ? { fingerprint: modelFingerprint(loaded.data), file } : undefined,
-      engine: String(args.engine ?? DEFAULT_ENGINE),
-      dtype: args.dtype as DType,
+      engine: engine.engine,
+      engineOptions: engine.engineOptions,
+      engineSeed: engine.seed,
+      dtype: engine.dtype,
       budget,
       onProgress: progress?.update,
       externalOutput: typeof args.output === 'string' ? externalOutputLoader(args.output, budget) : undefined,

@@ -1,14 +1,13 @@
 import type { Argv } from 'yargs';
 import { UserError } from '../../errors.js';
-import { DEFAULT_ENGINE, createEngine } from '../../engine/registry.js';
-import type { DType } from '../../engine/types.js';
+import { createEngine } from '../../engine/registry.js';
 import { loadInstance } from '../../io/instance-file.js';
 import { writeOutputAtomic } from '../../io/files.js';
 import { writeOutputNpy } from '../../formats/tensor-output.js';
 import { unflatten } from '../../problems/transformer.js';
 import { makeProvenance } from '../../provenance.js';
 import { warn, type Args, type CliCommand } from '../command.js';
-import { budgetFrom, withEngine, withForce, withOutput } from '../options.js';
+import { budgetFrom, engineFrom, withEngine, withForce, withOutput } from '../options.js';
 
 /** `seth eval FILE -o X_L.json`: evaluate a transformer or attention instance. */
 export const evalCommand: CliCommand = {
@@ -21,12 +20,14 @@ export const evalCommand: CliCommand = {
       describe: 'also write every head\'s output',
     }),
   async run(args: Args): Promise<number> {
-    const inst = loadInstance(String(args.file), { budget: budgetFrom(args) });
+    const budget = budgetFrom(args);
+    const inst = loadInstance(String(args.file), { budget });
     if (inst.problem !== 'transformer' && inst.problem !== 'attention') {
       throw new UserError(`${String(args.file)}: a ${inst.problem} instance; seth eval takes a transformer or attention instance (make one with seth reduce)`);
     }
     const model = inst.data;
-    const { engine, fallbackReason } = await createEngine(String(args.engine ?? DEFAULT_ENGINE), args.dtype as DType);
+    const e = engineFrom(args);
+    const { engine, fallbackReason } = await createEngine(e.engine, e.dtype, { options: e.engineOptions, budget, seed: e.seed });
     if (fallbackReason) warn(fallbackReason);
     try {
       const r = await engine.evaluate(model, { perHead: args['per-head'] === true });

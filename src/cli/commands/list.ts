@@ -16,7 +16,13 @@ export const listCommand: CliCommand = {
       problems: PROBLEMS.map((p) => ({ id: p.id, title: p.title, summary: p.summary, oracle: p.oracle })),
       generators: GENERATORS.map((g) => ({ id: g.id, problem: g.problem, summary: g.summary, options: Object.keys(g.cliOptions) })),
       reductions: REDUCTIONS.map((r) => ({ id: r.id, source: r.source, target: r.target, title: r.title, overhead: r.overhead })),
-      engines: ENGINES.map((e) => ({ name: e.name, dtypes: e.dtypes, summary: e.summary })),
+      engines: ENGINES.map((e) => ({
+        name: e.name,
+        kind: e.kind,
+        dtypes: e.dtypes,
+        summary: e.summary,
+        options: Object.fromEntries(Object.entries(e.options.shape).map(([k, f]) => [k, f.description ?? ''])),
+      })),
     };
     if (args.json) {
       print(JSON.stringify(data, null, 2));
@@ -31,8 +37,11 @@ export const listCommand: CliCommand = {
       const oh = Object.entries(r.overhead).map(([k, f]) => `${k} = ${f}`).join(', ');
       lines.push(`  ${r.id.padEnd(22)} ${r.source} → ${r.target}: ${r.title}`, `  ${''.padEnd(22)} overhead: ${oh}`);
     }
-    lines.push('', 'Engines (--engine):');
-    for (const e of data.engines) lines.push(`  ${e.name.padEnd(14)} [${e.dtypes.join(', ')}] ${e.summary}`);
+    lines.push('', 'Engines (--engine NAME, --engine-opt KEY=VALUE):');
+    for (const e of data.engines) {
+      lines.push(`  ${e.name.padEnd(14)} [${e.dtypes.join(', ')}]${e.kind === 'approximate' ? ' approximate' : ''} ${e.summary}`);
+      for (const [k, d] of Object.entries(e.options)) lines.push(`  ${''.padEnd(14)}   ${k}: ${d}`);
+    }
     print(lines.join('\n'));
     return Promise.resolve(0);
   },

@@ -1,0 +1,233 @@
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { exactAttentionCost } from '../src/engine/cost.js';
+import { evaluateReference } from '../src/engine/reference.js';
+import { ENGINES, createEngine, findEngine, parseEngineOptions, validateEngineOptions, type EngineEntry } from '../src/engine/registry.js';
+import type { DType, Engine } from '../src/engine/types.js';
+import { UserError } from '../src/errors.js';
+import { defaultBudget, type MemoryBudget } from '../src/memory.js';
+import type { TransformerModel } from '../src/problems/transformer.js';
+import { makeRng } from '../src/rng.js';
+import { randomTransformer } from '../src/testing/random-transformer.js';
+
+/**
+ * The engine conformance suite: every registered engine, in every dtype it declares, against the
+ * float64 reference engine on the shared random-model generator. Adding an engine to
+ * src/engine/registry.ts is enough for it to be tested here.
+ *
+ * Tolerance: max |engine − reference| ≤ tol · max(1, max|reference|), with tol = 1e-9 (f64) or
+ * 1e-4 (f32) for exact engines; an approximate engine runs at its declared exact limit, within its
+ * declared tolerance (never tighter than its dtype's).
+ */
+
+const BUDGET: MemoryBudget = defaultBudget();
+
+const dtypeTolerance: Record<DType, number> = { f64: 1e-9, f32: 1e-4 };
+
+function toleranceOf(entry: EngineEntry, dtype: DType): number {
+  return entry.kind === 'approximate' ? Math.max(entry.exactLimit.tolerance, dtypeTolerance[dtype]) : dtypeTolerance[dtype];
+}
+
+/** Options the suite runs the engine with: none for exact engines, the exact limit otherwise. */
+function optionsOf(entry: EngineEntry): Record<string, unknown> {
+  return entry.kind === 'approximate' ? { ...entry.exactLimit.options } : {};
+}
+
+function maxError(got: Float64Array, want: Float64Array): { err: number; scale: number } {
+  let err = 0;
+  let scale = 1;
+  for (let i = 0; i < want.length; i++) {
+    err = Math.max(err, Math.abs(got[i]! - want[i]!));
+    scale = Math.max(scale, Math.abs(want[i]!));
+    if (Number.isNaN(got[i]!)) err = Infinity;
+  }
+  return { err, scale };
+}
+
+function expectClose(got: Float64Array, want: Float64Array, tol: number, what: string): void {
+  expect(got.length, `${what}: length`).toBe(want.length);
+  const { err, scale } = maxError(got, want);
+  expect(err, `${what}: max error ${err} > ${tol}·${scale}`).toBeLessThanOrEqual(tol * scale);
+}
+
+interface Shape {
+  tokens: number;
+  width: number;
+  layers: number;
+  heads: number;
+  residual: boolean;
+  hidden: number;
+  seed: number;
+}
+
+const shapes: fc.Arbitrary<Shape> = fc.record({
+  tokens: fc.integer({ min: 1, max: 40 }),
+  width: fc.integer({ min: 1, max: 8 }),
+  layers: fc.integer({ min: 1, max: 3 }),
+  heads: fc.integer({ min: 1, max: 3 }),
+  residual: fc.boolean(),
+  hidden: fc.integer({ min: 0, max: 5 }),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+/** Moderate spreads keep deep random models well conditioned (no logit near 10¹⁰ after a layer). */
+function modelOf(s: Shape): TransformerModel {
+  return randomTransformer(makeRng(s.seed), {
+    tokens: s.tokens,
+    width: s.width,
+    layers: s.layers,
+    heads: s.heads,
+    residual: s.residual,
+    hidden: s.hidden,
+    scale: 1 / Math.sqrt(s.width),
+    qkSpread: 0.6,
+    valueSpread: 0.5,
+    mlpSpread: 0.5,
+  });
+}
+
+const cases = ENGINES.flatMap((entry) => entry.dtypes.map((dtype) => ({ name: entry.name, dtype, entry })));
+
+describe.each(cases)('engine $name ($dtype) conforms', ({ name, dtype, entry }) => {
+  const tol = toleranceOf(entry, dtype);
+  let made: Promise<{ engine: Engine; fallbackReason?: string }> | undefined;
+  const engine = async (): Promise<Engine | undefined> => {
+    made ??= createEngine(name, dtype, { budget: BUDGET, options: optionsOf(entry) });
+    const choice = await made;
+    if (choice.fallbackReason) {
+      // An optional engine that cannot start on this machine (e.g. onnxruntime-node not installed).
+      console.warn(`skipping ${name} ${dtype}: ${choice.fallbackReason}`);
+      return undefined;
+    }
+    return choice.engine;
+  };
+  afterAll(async () => {
+    if (made) await (await made).engine.close?.();
+  });
+
+  it('declares itself completely (name, dtypes, summary, option schema, exact limit)', () => {
+    expect(entry.name).toMatch(/^[a-z][a-z0-9-]*$/);
+    expect(entry.summary.length).toBeGreaterThan(10);
+    expect(entry.summary).not.toContain('\n');
+    expect(entry.dtypes.length).toBeGreaterThan(0);
+    // Every option is optional: the engine runs with none given.
+    expect(entry.options.safeParse({}).success).toBe(true);
+    if (entry.kind === 'approximate') {
+      expect(entry.options.safeParse(entry.exactLimit.options).success).toBe(true);
+      expect(entry.exactLimit.tolerance).toBeGreaterThan(0);
+    }
+    expect(findEngine(name)).toBe(entry);
+  });
+
+  it('agrees with the reference engine on random transformers (layers, heads, MLP, residual)', async (ctx) => {
+    const e = await engine();
+    if (!e) return ctx.skip();
+    await fc.assert(
+      fc.asyncProperty(shapes, async (s) => {
+        const model = modelOf(s);
+        const got = await e.evaluate(model);
+        const want = evaluateReference(model);
+        expectClose(got.output, want.output, tol, `${name} ${dtype} on ${JSON.stringify(s)}`);
+        expect(got.engine).toBe(name);
+        expect(got.dtype).toBe(dtype);
+        if (got.cost) {
+          expect(Number.isFinite(got.cost.flops) && got.cost.flops >= 0).toBe(true);
+          expect(Number.isFinite(got.cost.exps) && got.cost.exps >= 0).toBe(true);
+          if (entry.kind === 'exact') expect(got.cost).toEqual(exactAttentionCost(model));
+        }
+      }),
+      { numRuns: 30, seed: 9 },
+    );
+  });
+
+  it('returns every head\'s output, each agreeing with the reference', async (ctx) => {
+    const e = await engine();
+    if (!e) return ctx.skip();
+    for (const seed of [1, 2]) {
+      const model = modelOf({ tokens: 17, width: 5, layers: 2, heads: 3, residual: seed === 1, hidden: seed === 1 ? 4 : 0, seed });
+      const got = await e.evaluate(model, { perHead: true });
+      const want = evaluateReference(model, { perHead: true });
+      expect(got.perHead?.length).toBe(model.layers);
+      for (let l = 0; l < model.layers; l++) {
+        expect(got.perHead![l]!.length).toBe(model.heads);
+        for (let h = 0; h < model.heads; h++) expectClose(got.perHead![l]![h]!, want.perHead![l]![h]!, tol, `head (${l}, ${h})`);
+      }
+      expectClose(got.output, want.output, tol, 'X_L with perHead');
+    }
+  });
+
+  it('reports progress: (done, L·H) with done rising to L·H', async (ctx) => {
+    const e = await engine();
+    if (!e) return ctx.skip();
+    const model = modelOf({ tokens: 9, width: 3, layers: 3, heads: 2, residual: true, hidden: 0, seed: 3 });
+    const seen: [number, number][] = [];
+    await e.evaluate(model, { onProgress: (done, total) => seen.push([done, total]) });
+    expect(seen.length).toBeGreaterThan(0);
+    for (const [, total] of seen) expect(total).toBe(6);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]![0]).toBeGreaterThan(seen[i - 1]![0]);
+    expect(seen[seen.length - 1]![0]).toBe(6);
+  });
+
+  it('honours the memory budget it is made with: a tiny budget refuses or computes correctly; --force computes', async (ctx) => {
+    if (!(await engine())) return ctx.skip();
+    const model = modelOf({ tokens: 12, width: 4, layers: 1, heads: 2, residual: true, hidden: 0, seed: 4 });
+    const want = evaluateReference(model);
+    for (const force of [false, true]) {
+      const budget: MemoryBudget = { limitBytes: 1, force };
+      const choice = await createEngine(name, dtype, { budget, options: optionsOf(entry) });
+      try {
+        const r = await choice.engine.evaluate(model).catch((err: unknown) => err);
+        if (r instanceof Error) {
+          expect(force, `refused under --force: ${r.message}`).toBe(false);
+          expect(r).toBeInstanceOf(UserError);
+          expect(r.message).toMatch(/refusing .*--force/);
+        } else if (r && typeof r === 'object' && 'output' in r && r.output instanceof Float64Array) {
+          expectClose(r.output, want.output, tol, `budget force=${force}`);
+        } else throw new Error(`unexpected result ${String(r)}`);
+      } finally {
+        await choice.engine.close?.();
+      }
+    }
+  });
+
+  it('closes cleanly, more than once', async () => {
+    const choice = await createEngine(name, dtype, { budget: BUDGET, options: optionsOf(entry) });
+    await choice.engine.close?.();
+    await expect(choice.engine.close?.() ?? Promise.resolve()).resolves.toBeUndefined();
+  });
+
+  it('rejects bad input with a one-line UserError: unknown option, malformed pair, unsupported dtype', async () => {
+    const tryCreate = (options: readonly string[] | Record<string, unknown>, d: DType = dtype) =>
+      createEngine(name, d, { budget: BUDGET, options }).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    const unknown = await tryCreate(['no-such-option=1']);
+    expect(unknown).toBeInstanceOf(UserError);
+    expect((unknown as Error).message).toContain(`engine "${name}" has no option "no-such-option"`);
+    const object = await tryCreate({ 'no-such-option': 1 });
+    expect(object).toBeInstanceOf(UserError);
+    expect((object as Error).message).not.toContain('\n');
+    const malformed = await tryCreate(['novalue']);
+    expect((malformed as Error).message).toMatch(/expected key=value/);
+    for (const d of (['f64', 'f32'] as const).filter((x) => !entry.dtypes.includes(x))) {
+      const bad = await tryCreate({}, d);
+      expect(bad).toBeInstanceOf(UserError);
+      expect((bad as Error).message).toContain(`does not compute in ${d}`);
+    }
+  });
+});
+
+describe('engine options on the command line (--engine-opt key=value)', () => {
+  it('reads numbers, booleans and strings as the schema wants, and validates them', () => {
+    const wasm = findEngine('wasm');
+    expect(validateEngineOptions(wasm, parseEngineOptions(wasm, ['threads=3', 'variant=plain']))).toEqual({ threads: 3, variant: 'plain' });
+    expect(() => validateEngineOptions(wasm, parseEngineOptions(wasm, ['threads=0']))).toThrow(/engine "wasm": option --engine-opt threads: /);
+    expect(() => validateEngineOptions(wasm, parseEngineOptions(wasm, ['threads=many']))).toThrow(/--engine-opt threads/);
+    expect(() => validateEngineOptions(wasm, parseEngineOptions(wasm, ['variant=fast']))).toThrow(/--engine-opt variant/);
+  });
+
+  it('an unknown engine name lists the registered ones', () => {
+    expect(() => findEngine('nope')).toThrow(new RegExp(`expected one of: ${ENGINES.map((e) => e.name).join(', ')}`));
+  });
+});
