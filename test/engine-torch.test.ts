@@ -7,6 +7,7 @@ import { evaluateReference } from '../src/engine/reference.js';
 import { createEngine } from '../src/engine/registry.js';
 import { defaultBudget } from '../src/memory.js';
 import { TorchEngine, createTorchEngine, torchPython, torchUnavailable } from '../src/engine/torch.js';
+import { writeNpy, readNpy } from '../src/formats/npy.js';
 import { loadOutput } from '../src/formats/tensor-output.js';
 import { modelToJson, type TransformerModel } from '../src/problems/transformer.js';
 import { makeProvenance } from '../src/provenance.js';
@@ -140,5 +141,72 @@ describe.skipIf(missing !== undefined)('torch engine and python -m seth_torch ag
     expect(r.status).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/^seth_torch: .*not-a-model\.safetensors: not a valid safetensors file/);
+  });
+});
+
+const hasOrt = missing === undefined && spawnSync(python, ['-c', 'import onnxruntime'], { encoding: 'utf8' }).status === 0;
+
+describe.skipIf(missing !== undefined)('stock modules: seth export --format torch-mha, and the ONNX export in Python onnxruntime', () => {
+  for (const [dtype, tol] of [['f64', 1e-12], ['f32', 1e-5]] as const) {
+    it(`L unmodified nn.MultiheadAttention layers + residual reproduce X_L (${dtype})`, () => {
+      const model = makeModel(21, 8, 3, 2, 3, { kvGroups: 1 });
+      const { file } = exportModel(model, `mha-${dtype}`, 'torch-mha', ['--dtype', dtype]);
+      // The module is stock: every attention is torch.nn.MultiheadAttention (batch_first), and the
+      // file is exactly its state_dict.
+      const probe = runPython([
+        '-c',
+        [
+          'import sys, torch, seth_torch',
+          'from safetensors import safe_open',
+          'm = seth_torch.load_mha(sys.argv[1])',
+          'assert all(type(b.attn) is torch.nn.MultiheadAttention and b.attn.batch_first for b in m.blocks)',
+          'keys = set(safe_open(sys.argv[1], "pt").keys())',
+          'assert keys == set(m.state_dict()), (keys ^ set(m.state_dict()))',
+          'print(m.blocks[0].attn.embed_dim, m.blocks[0].attn.num_heads)',
+        ].join('\n'),
+        file,
+      ]);
+      expect(probe.status, probe.stderr).toBe(0);
+      expect(probe.stdout.trim()).toBe('9 3');
+      const out = join(dir, `mha-${dtype}.npy`);
+      const r = runPython(['-m', 'seth_torch', file, '-o', out, '--device', 'cpu', '--dtype', dtype]);
+      expect(r.status, r.stderr).toBe(0);
+      const o = loadOutput(out, model);
+      expect([o.fingerprint, o.provenance, o.computedBy?.op]).toEqual(['matched', 'matched', 'torch.nn.MultiheadAttention']);
+      expect(maxRelErr(o.output, evaluateReference(model).output)).toBeLessThan(tol);
+    });
+  }
+
+  it('a causal model: the stock module with a causal mask', () => {
+    const model = makeModel(22, 7, 3, 2, 2, { causal: true });
+    const { file } = exportModel(model, 'mha-causal', 'torch-mha');
+    const out = join(dir, 'mha-causal.npy');
+    const r = runPython(['-m', 'seth_torch', file, '-o', out, '--device', 'cpu', '--dtype', 'f64']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(maxRelErr(loadOutput(out, model).output, evaluateReference(model).output)).toBeLessThan(1e-12);
+  });
+
+  it.runIf(hasOrt || inCi)('the ONNX export (f64 and f32) in Python onnxruntime equals the reference engine', () => {
+    const model = makeModel(23, 8, 4, 2, 2);
+    const ref = evaluateReference(model).output;
+    const x = join(dir, 'onnx-X.npy');
+    writeNpy(x, { shape: [model.tokens, model.width], data: model.X });
+    for (const [dtype, tol] of [['f64', 1e-12], ['f32', 1e-5]] as const) {
+      const { file } = exportModel(model, `ort-${dtype}`, 'onnx', ['--dtype', dtype]);
+      const out = join(dir, `ort-${dtype}.npy`);
+      const r = runPython([
+        '-c',
+        [
+          'import sys, numpy as np, onnxruntime as ort',
+          's = ort.InferenceSession(sys.argv[1], providers=["CPUExecutionProvider"])',
+          'x = np.load(sys.argv[2]).astype(np.float64 if sys.argv[4] == "f64" else np.float32)',
+          'np.save(sys.argv[3], s.run(["X_L"], {"X": x})[0].astype(np.float64))',
+        ].join('\n'),
+        file, x, out, dtype,
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      const got = readNpy(out).data;
+      expect(maxRelErr(Float64Array.from(got), ref), dtype).toBeLessThan(tol);
+    }
   });
 });

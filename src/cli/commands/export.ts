@@ -7,6 +7,7 @@ import { ONNX_IR_VERSION, ONNX_OPSET, buildOnnxModel } from '../../formats/onnx.
 import { writeNpy } from '../../formats/npy.js';
 import { SUM_OF_HEADS_FORM, TRANSFORMER_FORMAT, modelConfig, transformerMetadata, transformerTensors, writeSafetensors } from '../../formats/safetensors.js';
 import { modelFingerprint } from '../../formats/tensor-output.js';
+import { torchMhaElements, torchMhaMetadata, torchMhaTensors } from '../../formats/torch-mha.js';
 import { isStdio, writeOutputAtomic } from '../../io/files.js';
 import { loadInstance } from '../../io/instance-file.js';
 import { guardMemory } from '../../memory.js';
@@ -25,13 +26,16 @@ import { budgetFrom, parseArgs, withForce } from '../options.js';
  *    with metadata format, form, config, scale, annotations, fingerprint, provenance. Default f64.
  *  - npy: PATH is a folder receiving one `<tensor>.npy` per tensor and `manifest.json` (the same
  *    metadata, and the file of each tensor). Default f64.
+ *  - torch-mha: safetensors holding the state_dict of L stock torch.nn.MultiheadAttention layers
+ *    (embed dim H·m; src/formats/torch-mha.ts), loaded by `seth_torch.load_mha`. Default f64.
  *
- * The multi-head form is always the sum of heads (W_O folded into W_V). Data is streamed to disk.
+ * Except for torch-mha, the multi-head form is the sum of heads (W_O folded into W_V). Data is
+ * streamed to disk.
  */
 
 const ExportArgs = z.object({
   file: z.string(),
-  format: z.enum(['onnx', 'safetensors', 'npy']),
+  format: z.enum(['onnx', 'safetensors', 'npy', 'torch-mha']),
   o: z.string().min(1, 'give the output path with -o'),
   dtype: z.enum(['f32', 'f64']).optional(),
   heads: z.enum(['batched', 'separate']).default('batched'),
@@ -47,7 +51,7 @@ export const exportCommand: CliCommand = {
     withForce(
       y
         .positional('file', { type: 'string', describe: 'a transformer or attention instance (JSON; - for stdin)' })
-        .option('format', { type: 'string', choices: ['onnx', 'safetensors', 'npy'], demandOption: true, describe: 'what to write' })
+        .option('format', { type: 'string', choices: ['onnx', 'safetensors', 'npy', 'torch-mha'], demandOption: true, describe: 'what to write' })
         .option('o', {
           alias: 'output',
           type: 'string',
@@ -93,6 +97,13 @@ export const exportCommand: CliCommand = {
       case 'safetensors': {
         writeSafetensors(a.o, transformerTensors(model, dtype), transformerMetadata(model, metadata));
         report(a.o, `safetensors (${dtype}), ${formatBytes(tensorBytes)} of tensors; form: ${SUM_OF_HEADS_FORM}`);
+        return 0;
+      }
+      case 'torch-mha': {
+        const bytes = elt * torchMhaElements(model);
+        guardMemory('building the torch-mha state_dict', torchMhaElements(model) * 8, budget);
+        writeSafetensors(a.o, torchMhaTensors(model, dtype), torchMhaMetadata(model, metadata));
+        report(a.o, `torch-mha safetensors (${dtype}), ${formatBytes(bytes)}: ${model.layers} × nn.MultiheadAttention(embed ${model.heads * model.width}, ${model.heads} heads, batch_first) + residual; load with seth_torch.load_mha`);
         return 0;
       }
       case 'npy': {
