@@ -9,6 +9,8 @@ import type { Answer } from '../problems/answer.js';
 import type { Instance, ProblemId } from '../problems/instance.js';
 import { problemSpec, type ModelOutput } from '../problems/registry.js';
 import { maxAbsEntry, type TransformerModel } from '../problems/transformer.js';
+import type { TensorAttentionInstance } from '../problems/tensor-attention.js';
+import { evaluateTensorAttention } from '../engine/tensor-reference.js';
 import { modelFingerprint } from '../formats/tensor-output.js';
 import { runBackward, runForward, type ChainStep } from '../reduction/chain.js';
 import { chainName, resolveChain } from '../reduction/path.js';
@@ -71,7 +73,7 @@ export interface CheckReport {
   witnessVerified: boolean | null;
   params: { tokens: number; width: number; layers: number; heads: number; maxAbsEntry: number; beta: number | null; causal: boolean; kvGroups: number | null };
   steps: StepReport[];
-  regime: { widthOverLog2Tokens: number; maxEntryOverLog2Tokens: number; note: string };
+  regime: { widthOverLog2Tokens: number; maxEntryOverLog2Tokens: number; note: string; maxEntryOverCbrtLog2Tokens?: number | undefined };
   statistic: number;
   threshold: number;
   margin: number;
@@ -88,7 +90,7 @@ export interface CheckReport {
 export function chooseChain(from: ProblemId, options: Pick<CheckOptions, 'to' | 'via'>, reductions: readonly AnyReduction[] = REDUCTIONS): AnyReduction[] {
   const to = options.to ?? 'transformer';
   if (problemSpec(to).decision) {
-    throw new UserError(`the checker needs a chain ending in a model to evaluate (transformer or attention), not ${to}`);
+    throw new UserError(`the checker needs a chain ending in a model to evaluate (transformer, attention or tensor-attention), not ${to}`);
   }
   return resolveChain(reductions, from, to, options.via ?? []);
 }
@@ -111,6 +113,7 @@ export async function checkInstance(instance: Instance, options: CheckOptions = 
 
   const steps = runForward(chain, instance.data, raw, budget);
   const last = steps[steps.length - 1]!;
+  if (last.reduction.target === 'tensor-attention') return checkTensorChain(instance, options, chain, steps, budget, t0);
   const model = last.target as TransformerModel;
   if (options.expectModel && modelFingerprint(model) !== options.expectModel.fingerprint) {
     throw new UserError(
@@ -204,6 +207,78 @@ export async function checkInstance(instance: Instance, options: CheckOptions = 
       headEvaluations: probe.stats.calls,
       scoredPairs: probe.stats.scoredPairs,
       fractionOfForwardPairs: probe.stats.scoredPairs / forwardPairs,
+    },
+    timingsMs: { forward: t1 - t0, evaluate: t2 - t1, decode: t3 - t2, oracle: t4 - t3, total: t4 - t0 },
+  };
+}
+
+/**
+ * A chain ending in third-order attention: the output comes from the tensor-attention reference
+ * evaluation (n³ work, refused past its limit unless --force), decoded and judged as for a model.
+ */
+async function checkTensorChain(
+  instance: Instance,
+  options: CheckOptions,
+  chain: readonly AnyReduction[],
+  steps: ChainStep[],
+  budget: MemoryBudget,
+  t0: number,
+): Promise<CheckReport> {
+  const spec = problemSpec(instance.problem);
+  const last = steps[steps.length - 1]!;
+  const target = last.target as TensorAttentionInstance;
+  if (options.externalOutput || options.expectModel) throw new UserError('a tensor-attention output is computed by its own reference evaluation; --output and model files do not apply');
+  // Tensor attention has one evaluation, its float64 reference (--engine selects transformer engines).
+  const t1 = now();
+  const output = evaluateTensorAttention(target, budget.force);
+  const t2 = now();
+  const probe = makeHeadProbe();
+  const sols = runBackward(steps, { output, engine: 'tensor-reference', dtype: 'f64' } satisfies ModelOutput, { budget, probe });
+  const decoded = sols[0]!;
+  const answer = spec.answer(decoded)!;
+  const decision = decide(last, output);
+  const n = target.queries + target.keys1 + target.keys2;
+  const tolerance = 1 / (10 * n);
+  const robust = robustTo(last, output, tolerance, decision.positive);
+  const t3 = now();
+  let oracle: Answer | null = null;
+  if (!options.skipOracle) oracle = spec.answer(await spec.solve(instance.data, { engine: referenceEngine }))!;
+  const t4 = now();
+  const positive = answer === 'SAT' || answer === 'YES';
+  const maxEntry = last.measured.maxAbsEntry ?? 0;
+  const log2n = Math.log2(Math.max(2, n));
+  const beta = typeof target.annotations.beta === 'number' ? target.annotations.beta : null;
+  return {
+    problem: instance.problem,
+    sourceSizes: spec.sizes(instance.data),
+    chain: chain.map((r) => r.id),
+    answer,
+    oracle,
+    oracleName: spec.oracle,
+    agree: oracle === null ? null : oracle === answer,
+    witness: spec.witnessOf(decoded),
+    witnessVerified: positive ? spec.verify(instance.data, decoded) : null,
+    params: { tokens: n, width: target.width, layers: 1, heads: 1, maxAbsEntry: maxEntry, beta, causal: false, kvGroups: null },
+    steps: steps.map(stepReport),
+    regime: {
+      widthOverLog2Tokens: target.width / log2n,
+      maxEntryOverLog2Tokens: maxEntry / log2n,
+      maxEntryOverCbrtLog2Tokens: maxEntry / Math.cbrt(log2n),
+      note: 'Alman–Song regime: width O(log n), entries Θ(∛log n) (below o(∛log n) fast approximations exist)',
+    },
+    statistic: decision.statistic,
+    threshold: decision.threshold,
+    margin: Math.abs(decision.statistic - decision.threshold),
+    tolerance,
+    robustToOutputError: robust,
+    engine: 'tensor-reference',
+    dtype: 'f64',
+    outputOrigin: 'computed by the tensor-attention reference evaluation (f64)',
+    recovery: {
+      rounds: probe.stats.rounds,
+      headEvaluations: probe.stats.calls,
+      scoredPairs: probe.stats.scoredPairs,
+      fractionOfForwardPairs: probe.stats.scoredPairs / (target.queries * target.keys1 * target.keys2),
     },
     timingsMs: { forward: t1 - t0, evaluate: t2 - t1, decode: t3 - t2, oracle: t4 - t3, total: t4 - t0 },
   };

@@ -59,6 +59,7 @@ export const withShape = (y: Argv): Argv =>
     .option('v3', { type: 'number', describe: 'k-SAT → 3-OV: |V3| directly (default ⌊log₂(L·H)⌋)' })
     .option('beta', { type: 'number', describe: 'orthogonality heads: β instead of 2⌈log₂(40nLH)⌉ (below it the answer may be wrong)' })
     .option('balance', { type: 'boolean', describe: 'orthogonality heads: √β in both W_Q and W_K (max entry Θ(√β))' })
+    .option('k', { type: 'number', describe: 'k-SAT → k-OV: number of groups k ≥ 2 (default 3)' })
     .option('kv-groups', { type: 'number', describe: '3-OV → transformer: declare grouped-query attention with this many K/V groups (1 = multi-query)' });
 
 export function budgetFrom(args: Args): MemoryBudget {
@@ -83,5 +84,9 @@ export function reductionOptionsFrom(args: Args): Record<string, unknown> {
     out.beta = args.beta;
   }
   if (args.balance === true) out.balance = true;
+  if (args.k !== undefined) {
+    if (typeof args.k !== 'number' || !Number.isInteger(args.k) || args.k < 2) throw new UserError(`option --k: expected an integer k ≥ 2, got ${String(args.k)}`);
+    out.k = args.k;
+  }
   return out;
 }

@@ -1,5 +1,8 @@
 import type { z } from 'zod';
 import type { Engine } from '../engine/types.js';
+import type { MemoryBudget } from '../memory.js';
+import { evaluateTensorAttention } from '../engine/tensor-reference.js';
+import { KOV_BRUTE_ORACLE, solveKovBrute } from '../oracles/kov-brute.js';
 import { MINISAT_ORACLE, solveWithMinisat } from '../oracles/minisat.js';
 import { OV_BRUTE_ORACLE, solveOvBrute } from '../oracles/ov-brute.js';
 import { THREE_OV_BRUTE_ORACLE, solveThreeOvBrute } from '../oracles/three-ov-brute.js';
@@ -28,6 +31,15 @@ import {
   type MatmulBatchJson,
   type MatmulProducts,
 } from './matmul-batch.js';
+import { KovJsonSchema, kovFromJson, kovSizes, kovToJson, verifyKovWitness, type KovInstance, type KovJson, type KovSolution } from './kov.js';
+import {
+  TensorAttentionJsonSchema,
+  tensorAttentionFromJson,
+  tensorAttentionSizes,
+  tensorAttentionToJson,
+  type TensorAttentionInstance,
+  type TensorAttentionJson,
+} from './tensor-attention.js';
 import { OvJsonSchema, ovFromJson, ovToJson, type OvJson, verifyOvWitness, type OvInstance, type OvSolution } from './ov.js';
 import { ThreeOvJsonSchema, threeOvFromJson, threeOvToJson, type ThreeOvJson, verifyThreeOvWitness, type ThreeOvInstance, type ThreeOvSolution } from './three-ov.js';
 import {
@@ -49,6 +61,8 @@ export interface ModelOutput {
 
 export interface SolveContext {
   engine: Engine;
+  /** Where given, `force` lifts refusals of large work (tensor attention's n³ evaluation). */
+  budget?: MemoryBudget | undefined;
 }
 
 /**
@@ -139,6 +153,40 @@ const threeOv = define<ThreeOvInstance, ThreeOvSolution>({
   fromJson: (j) => threeOvFromJson(j as ThreeOvJson),
 });
 
+const kov = define<KovInstance, KovSolution>({
+  id: 'kov',
+  title: 'k-Orthogonal Vectors',
+  summary: 'S_1, …, S_k ⊆ {0,1}^d (k ≥ 2): one vector from each with no coordinate where all are 1? Witness: one index per set.',
+  decision: true,
+  oracle: KOV_BRUTE_ORACLE,
+  jsonSchema: KovJsonSchema,
+  sizes: kovSizes,
+  estimateBytes: (s) => 4 * Math.ceil(Math.max(1, s.dim ?? 1) / 32) * (s.totalVectors ?? 0),
+  solve: (o) => Promise.resolve(solveKovBrute(o)),
+  verify: (o, s) => (s.answer === 'NO' ? s.witness === undefined : s.witness !== undefined && verifyKovWitness(o, s.witness)),
+  answer: (s) => s.answer,
+  witnessOf: (s) => s.witness ?? null,
+  toJson: kovToJson,
+  fromJson: (j) => kovFromJson(j as KovJson),
+});
+
+const tensorAttention = define<TensorAttentionInstance, ModelOutput>({
+  id: 'tensor-attention',
+  title: 'Tensor (third-order) attention',
+  summary: 'D⁻¹·exp(s·Q(K1 ⊘ K2)ᵀ)·(V1 ⊘ V2): each query scores every pair of keys (Alman–Song, arXiv 2310.04064).',
+  decision: false,
+  oracle: 'the tensor-attention reference evaluation (float64, n³ work)',
+  jsonSchema: TensorAttentionJsonSchema,
+  sizes: tensorAttentionSizes,
+  estimateBytes: (s) => 8 * ((s.queries ?? 0) * 2 + 2 * ((s.keys1 ?? 0) + (s.keys2 ?? 0))) * (s.width ?? 0),
+  solve: (t, ctx) => Promise.resolve({ output: evaluateTensorAttention(t, ctx.budget?.force === true), engine: 'tensor-reference', dtype: 'f64' }),
+  verify: (t, s) => s.output.length === t.queries * t.width,
+  answer: () => undefined,
+  witnessOf: () => null,
+  toJson: tensorAttentionToJson,
+  fromJson: (j) => tensorAttentionFromJson(j as TensorAttentionJson),
+});
+
 function modelSpec(id: 'transformer' | 'attention', title: string, summary: string): AnyProblemSpec {
   return define<TransformerModel, ModelOutput>({
     id,
@@ -187,8 +235,10 @@ export const PROBLEMS: readonly AnyProblemSpec[] = [
   ksat,
   ov,
   threeOv,
+  kov,
   modelSpec('attention', 'Multi-head attention', 'Σ_h softmax(s·XW_Q(XW_K)ᵀ)·XW_V on tokens X: one layer, no residual.'),
   modelSpec('transformer', 'Transformer (L layers, H heads)', 'X_ℓ = MLP(X_{ℓ−1} + Σ_h Att_h(X_{ℓ−1})), output X_L (model.md §1).'),
+  tensorAttention,
   matmulBatch,
 ];
 

@@ -71,6 +71,8 @@ export const chainOptionsArbitrary: fc.Arbitrary<Record<string, unknown>> = fc.r
     split: fc.integer({ min: 0, max: 6 }),
     // Multi-query declaration (divides any head count); reductions without the option ignore it.
     kvGroups: fc.constant(1),
+    // Groups of k-SAT → k-OV.
+    k: fc.integer({ min: 2, max: 4 }),
   },
   { requiredKeys: [] },
 );

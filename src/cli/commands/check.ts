@@ -24,7 +24,7 @@ export const checkCommand: CliCommand = {
   describe: 'decide an instance through a transformer and check the answer against an independent oracle',
   builder: (y: Argv): Argv =>
     withForce(withShape(withEngine(withJson(y))))
-      .option('to', { type: 'string', default: 'transformer', describe: 'model the chain ends in: transformer | attention' })
+      .option('to', { type: 'string', default: 'transformer', describe: 'model the chain ends in: transformer | attention | tensor-attention' })
       .option('via', { type: 'string', describe: 'explicit chain: comma-separated reduction ids' })
       .option('explain', { type: 'boolean', default: false, describe: 'explain each step of the chain as it runs' })
       .option('output', {
@@ -110,18 +110,26 @@ const ok = (b: boolean | null): string => (b === null ? '–' : b ? '✓' : '✗
 
 export function formatReport(file: string, r: CheckReport): string {
   const p = r.params;
+  const last = r.steps[r.steps.length - 1]!;
+  const tensor = last.to === 'tensor-attention';
   const witness = Array.isArray(r.witness) ? r.witness.join(' ') : r.witness === null ? '—' : JSON.stringify(r.witness);
   const rows: [string, string][] = [
     ['instance', `${file} (${r.problem}: ${Object.entries(r.sourceSizes).map(([k, v]) => `${k} = ${v}`).join(', ')})`],
     ['chain', r.chain.join(' → ')],
-    ['model', `tokens ${p.tokens} · width ${p.width} · layers ${p.layers} · heads ${p.heads} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}${p.causal ? ' · causal' : ''}${p.kvGroups !== null ? ` · ${p.kvGroups} K/V group(s)` : ''}`],
+    tensor
+      ? ['model', `tensor attention: ${last.measured.queries} queries × ${last.measured.keys1}·${last.measured.keys2} key pairs · width ${p.width} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}`]
+      : ['model', `tokens ${p.tokens} · width ${p.width} · layers ${p.layers} · heads ${p.heads} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}${p.causal ? ' · causal' : ''}${p.kvGroups !== null ? ` · ${p.kvGroups} K/V group(s)` : ''}`],
     ...r.steps.map((s): [string, string] => [
       `sizes ${s.reduction}`,
       Object.keys(s.declared)
         .map((k) => `${k} = ${s.formulas[k]} = ${fmtNum(s.declared[k]!)} ${s.measured[k] === s.declared[k] ? '✓' : `✗ (measured ${s.measured[k]})`}`)
         .join('; '),
     ]),
-    ['regime', `width/log₂n = ${r.regime.widthOverLog2Tokens.toFixed(2)}, max|entry|/log₂n = ${r.regime.maxEntryOverLog2Tokens.toFixed(2)}`],
+    [
+      'regime',
+      `width/log₂n = ${r.regime.widthOverLog2Tokens.toFixed(2)}, max|entry|/log₂n = ${r.regime.maxEntryOverLog2Tokens.toFixed(2)}` +
+        (r.regime.maxEntryOverCbrtLog2Tokens !== undefined ? `, max|entry|/∛log₂n = ${r.regime.maxEntryOverCbrtLog2Tokens.toFixed(2)} (n = ${p.tokens} tokens in all)` : ''),
+    ],
     ['output', `${r.outputOrigin}, ${fmtMs(r.timingsMs.evaluate)}`],
     ['decision', `statistic ${r.statistic.toFixed(6)} vs threshold ${r.threshold} → margin ${r.margin.toFixed(4)}`],
     ['robust', `${ok(r.robustToOutputError)} decision unchanged with every output entry moved by ±1/(10·${p.tokens}) = ±${r.tolerance.toExponential(2)}`],
