@@ -84,8 +84,9 @@ describe('torch engine: availability', () => {
     const e = new TorchEngine('f32', { device: 'cpu', processes: 3, tf32: false, precision: 'bf16', threads: 1 }, 'python3');
     expect(e.commandArgs('m.safetensors', 'x.npy')).toEqual([
       '-m', 'torch.distributed.run', '--standalone', '--nproc-per-node', '3',
-      '-m', 'seth_torch', 'm.safetensors', '-o', 'x.npy', '--device', 'cpu', '--dtype', 'bf16', '--quiet', '--threads', '1',
+      '-m', 'seth_torch', 'm.safetensors', '-o', 'x.npy', '--device', 'cpu', '--dtype', 'bf16', '--score-memory', '256', '--threads', '1', '--quiet',
     ]);
+    expect(e.evalArgs('m', 'x', 'h')).toEqual(['m', '-o', 'x', '--device', 'cpu', '--dtype', 'bf16', '--score-memory', '256', '--threads', '1', '--heads-output', 'h']);
   });
 });
 
@@ -114,6 +115,7 @@ describe.skipIf(missing !== undefined)('torch engine and python -m seth_torch ag
     // The model variants: causal masking and heads sharing K/V projections.
     const variant = makeModel(10, 10, 3, 2, 4, { causal: true, kvGroups: 2 });
     expect(maxRelErr((await engine.evaluate(variant)).output, evaluateReference(variant).output)).toBeLessThan(1e-12);
+    await engine.close?.();
   });
 
   it('sharded over 2 and 3 CPU processes (torch.distributed, gloo): the same X_L as the reference engine', { timeout: 600_000 }, async () => {

@@ -30,6 +30,7 @@ def parser():
     p.add_argument("--rows-per-chunk", type=int, default=None, metavar="C", help="query rows per SDPA call (overrides --score-memory)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads per process (torch.set_num_threads)")
     p.add_argument("--backend", choices=["gloo", "nccl"], default=None, help="torch.distributed backend (default: nccl on CUDA, gloo on CPU)")
+    p.add_argument("--heads-output", default=None, metavar="PATH", help="also write every head's output, [layers, heads, n, m] .npy (one process only)")
     p.add_argument("--quiet", action="store_true", help="no summary line on stdout")
     p.add_argument("--version", action="version", version=f"seth_torch {__version__}")
     return p
@@ -57,7 +58,8 @@ def device_name(torch, device: str) -> str:
     return f"cpu ({platform.machine()}, {torch.get_num_threads()} threads)"
 
 
-def run(argv=None) -> int:
+def run(argv=None, progress=None) -> int:
+    """One evaluation; `progress(done, total)` is called after each layer (heads done, L·H)."""
     args = parser().parse_args(argv)
     from .comm import Distributed, Single, world_from_env
     from .env import require_torch
@@ -85,6 +87,8 @@ def run(argv=None) -> int:
 
     t0 = time.perf_counter()
     if _is_mha(args.model):
+        if args.heads_output is not None:
+            raise UserError(f"{args.model}: --heads-output needs the safetensors export (a torch-mha file runs whole modules)")
         if world > 1:
             raise UserError(f"{args.model}: a torch-mha export runs in one process; shard the safetensors export instead")
         return _run_mha(torch, args, device, dtype, t0)
@@ -96,7 +100,10 @@ def run(argv=None) -> int:
         try:
             from .engine import evaluate
 
-            X = evaluate(f, torch, device=device, dtype=dtype, comm=comm, score_bytes=int(args.score_memory * 2**20), rows_per_chunk=args.rows_per_chunk)
+            X, heads = evaluate(
+                f, torch, device=device, dtype=dtype, comm=comm, score_bytes=int(args.score_memory * 2**20),
+                rows_per_chunk=args.rows_per_chunk, progress=progress, per_head=args.heads_output is not None,
+            )
             if device.startswith("cuda"):
                 torch.cuda.synchronize()
             seconds = time.perf_counter() - t0
@@ -117,6 +124,8 @@ def run(argv=None) -> int:
                     "model": _input_record(args.model),
                 }
                 side = _write(args.output, X, torch, args.dtype, f.metadata.get("fingerprint"), f.instance_provenance(), computed_by)
+                if heads is not None:
+                    _write_heads(args.heads_output, heads, torch, args.dtype)
                 if not args.quiet:
                     print(f"wrote {args.output} ({cfg.tokens}x{cfg.width}, {args.dtype} on {device}, {comm.world} process(es), {seconds:.3f} s) and {side}")
         finally:
@@ -135,6 +144,15 @@ def _write(path, X, torch, dtype_name, fingerprint, provenance, computed_by):
 
     host = X.detach().to("cpu", dtype=torch.float64 if dtype_name == "f64" else torch.float32).numpy()
     return write_output(path, host, fingerprint=fingerprint, provenance=provenance, computed_by=computed_by)
+
+
+def _write_heads(path, heads, torch, dtype_name):
+    import numpy as np
+
+    from .output import atomic_write
+
+    host = heads.detach().to("cpu", dtype=torch.float64 if dtype_name == "f64" else torch.float32).numpy()
+    atomic_write(path, lambda fh: np.save(fh, np.ascontiguousarray(host), allow_pickle=False))
 
 
 def _is_mha(path) -> bool:
@@ -176,6 +194,11 @@ def _run_mha(torch, args, device, dtype, t0):
 
 
 def main(argv=None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args == ["--serve"]:
+        from .serve import serve
+
+        return serve()
     try:
         return run(argv)
     except (UserError, ComputeError) as e:

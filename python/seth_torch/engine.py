@@ -41,8 +41,9 @@ def _first_bad(torch, O, rows, layer, heads):
     raise ComputeError(f"non-finite attention output at layer {layer}, head {heads[bad[0]]}, row {rows[bad[1]]} (column {bad[2]}); the computation overflowed in this dtype")
 
 
-def evaluate(f, torch, *, device, dtype, comm, score_bytes=256 * 2**20, rows_per_chunk=None, progress=None):
-    """Return X_L [n, m] on `device` in `dtype` (every rank holds it). `f` is a TransformerFile."""
+def evaluate(f, torch, *, device, dtype, comm, score_bytes=256 * 2**20, rows_per_chunk=None, progress=None, per_head=False):
+    """Return (X_L [n, m], per-head outputs [L, H, n, m] or None) on `device` in `dtype`; every rank
+    holds X_L. `f` is a TransformerFile. Per-head outputs need one process (they are not gathered)."""
     import torch.nn.functional as F
 
     cfg = f.config
@@ -52,6 +53,9 @@ def evaluate(f, torch, *, device, dtype, comm, score_bytes=256 * 2**20, rows_per
     def load(key):
         return f.tensor(key).to(device=device, dtype=dtype)
 
+    if per_head and comm.world > 1:
+        raise UserError("per-head outputs are computed by one process; run without a launcher")
+    heads_out = torch.empty((L, H, n, m), dtype=dtype, device=device) if per_head else None
     with torch.no_grad():
         X = load("X")
         for l in range(L):
@@ -80,6 +84,8 @@ def evaluate(f, torch, *, device, dtype, comm, score_bytes=256 * 2**20, rows_per
                     if not bool(torch.isfinite(O).all()):
                         _first_bad(torch, O, range(a, b), l, hs)
                     A[a - r0 : b - r0] = O.sum(dim=0)
+                    if heads_out is not None:
+                        heads_out[l, :, a:b] = O
                     del Q, O
                 del WQ, K, V
             if part.kind == "heads":
@@ -99,5 +105,5 @@ def evaluate(f, torch, *, device, dtype, comm, score_bytes=256 * 2**20, rows_per
                 raise ComputeError(f"non-finite value in the output of layer {l}, row {row} (after the sum of heads{', residual' if cfg.residual else ''}{' and MLP' if cfg.mlp == 'relu' else ''})")
             X = Y
             if progress:
-                progress(l + 1, L)
-    return X
+                progress((l + 1) * H, L * H)
+    return X, heads_out

@@ -24,7 +24,8 @@ def file_sha256(path: str) -> str:
     return "sha256:" + h.hexdigest()
 
 
-def _atomic(path: str, write):
+def atomic_write(path: str, write):
+    """Write through a temporary file in the same folder, renamed over `path` when complete."""
     tmp = f"{path}.tmp-{os.getpid()}"
     try:
         with open(tmp, "wb") as fh:
@@ -43,7 +44,7 @@ def write_output(path: str, array: np.ndarray, *, fingerprint, provenance, compu
     if array.dtype not in (np.float32, np.float64):
         raise ValueError(f"X_L must be float32 or float64, got {array.dtype}")
     data = np.ascontiguousarray(array, dtype=array.dtype.newbyteorder("<"))
-    _atomic(path, lambda fh: np.save(fh, data, allow_pickle=False))
+    atomic_write(path, lambda fh: np.save(fh, data, allow_pickle=False))
     sidecar = {
         "format": OUTPUT_FORMAT,
         "tensor": "X_L",
@@ -56,5 +57,5 @@ def write_output(path: str, array: np.ndarray, *, fingerprint, provenance, compu
     sidecar["computed_by"] = computed_by
     side = f"{path}.json"
     text = json.dumps(sidecar, indent=1) + "\n"
-    _atomic(side, lambda fh: fh.write(text.encode("utf-8")))
+    atomic_write(side, lambda fh: fh.write(text.encode("utf-8")))
     return side

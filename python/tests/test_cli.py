@@ -140,3 +140,33 @@ def test_version_parsing():
     from seth_torch.env import parse_version
 
     assert parse_version("2.13.0+cpu") == (2, 13) and parse_version("1.13.1") == (1, 13) and parse_version("x") is None
+
+
+def test_serve_answers_one_request_per_line_with_progress(tmp):
+    import io
+
+    from seth_torch.serve import serve
+
+    m = random_model(8, L=2, H=2)
+    path = write_model(tmp / "s.safetensors", m)
+    out, heads = tmp / "s.npy", tmp / "s-heads.npy"
+    lines = [
+        json.dumps({"argv": [path, "-o", str(out), "--device", "cpu", "--dtype", "f64", "--heads-output", str(heads)]}),
+        json.dumps({"argv": [str(tmp / "absent.safetensors"), "-o", str(out)]}),
+        "not json",
+    ]
+    reply = io.StringIO()
+    assert serve(io.StringIO("\n".join(lines) + "\n"), reply) == 0
+    got = [json.loads(l) for l in reply.getvalue().splitlines()]
+    assert got[:3] == [{"progress": [2, 4]}, {"progress": [4, 4]}, {"code": 0}]
+    assert got[3]["code"] == 2 and "no such file" in got[3]["error"]
+    assert got[4]["code"] == 2 and got[4]["error"].startswith("serve: bad request")
+    assert max_rel_err(np.load(out), reference(m)) <= 1e-12
+    H = np.load(heads)
+    assert H.shape == (2, 2, 7, 4)
+    # Each layer's heads, summed, are that layer's attention alone (no residual, no MLP) on its input.
+    one_layer = dict(m, L=1, mlp=None, residual=False)
+    assert max_rel_err(H[0].sum(axis=0), reference(dict(one_layer, heads=m["heads"][:1]))) <= 1e-12
+    p = m["mlp"][0]
+    X1 = np.maximum((m["X"] + H[0].sum(axis=0)) @ p["W1"] + p["b1"], 0) @ p["W2"] + p["b2"]
+    assert max_rel_err(H[1].sum(axis=0), reference(dict(one_layer, X=X1, heads=m["heads"][1:]))) <= 1e-12

@@ -99,7 +99,7 @@ export const ENGINES: readonly EngineEntry[] = [
     dtypes: ['f64', 'f32'],
     summary: 'PyTorch scaled_dot_product_attention in a subprocess (python/seth_torch; $SETH_PYTHON or .venv)',
     options: TorchOptionsSchema,
-    create: async (dtype, options) => (await import('./torch.js')).createTorchEngine(dtype, options),
+    create: async (dtype, options, ctx) => (await import('./torch.js')).createTorchEngine(dtype, options, ctx.budget),
   }),
 ];
 
