@@ -16,4 +16,6 @@ export default function setup(): void {
   if (!existsSync(wasm) || (existsSync(source) && statSync(source).mtimeMs > statSync(wasm).mtimeMs)) {
     execFileSync(process.execPath, [join(root, 'scripts', 'build-wasm.mjs')], { cwd: root, stdio: 'inherit' });
   }
+  // The native engine's addon: npm install builds it; the script rebuilds only when a source is newer.
+  execFileSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], { cwd: root, stdio: 'inherit' });
 }

@@ -34,6 +34,8 @@ interface EngineEntryBase<S extends z.ZodObject> {
    * warning. A UserError (e.g. a refused memory estimate) is never a reason to fall back.
    */
   create(dtype: DType, options: z.output<S>, ctx: EngineContext): Promise<Engine>;
+  /** The engine that stands in (with its default options) when this one cannot start; default: reference. */
+  readonly fallback?: string;
 }
 
 /** An engine computing X_L exactly (up to its dtype's rounding). */
@@ -83,6 +85,18 @@ export const ENGINES: readonly EngineEntry[] = [
     create: async (dtype, options, ctx) => (await import('./wasm.js')).createWasmEngine(dtype, { ...options, budget: ctx.budget }),
   }),
   defineEngine({
+    name: 'native',
+    kind: 'exact',
+    dtypes: ['f64', 'f32'],
+    summary: 'C++ addon: fused streaming-softmax attention, AVX2/AVX-512 + FMA, native threads (built at npm install)',
+    options: z.strictObject({
+      threads: count("native threads (default: the machine's available parallelism)"),
+      isa: z.enum(['auto', 'avx2', 'avx512']).optional().describe('instruction set: auto (AVX-512F where the CPU has it, else AVX2), or force one'),
+    }),
+    create: async (dtype, options, ctx) => (await import('./native/engine.js')).createNativeEngine(dtype, { ...options, budget: ctx.budget }),
+    fallback: 'wasm',
+  }),
+  defineEngine({
     name: 'onnx',
     kind: 'exact',
     dtypes: ['f32', 'f64'],
@@ -103,7 +117,7 @@ export const ENGINES: readonly EngineEntry[] = [
   }),
 ];
 
-export const DEFAULT_ENGINE = 'wasm';
+export const DEFAULT_ENGINE = 'native';
 
 export function engineNames(): string[] {
   return ENGINES.map((e) => e.name);
@@ -169,7 +183,7 @@ export function validateEngineOptions<S extends z.ZodObject>(entry: EngineEntry<
 
 export interface EngineChoice {
   engine: Engine;
-  /** Set when the requested engine was unavailable and the reference engine stands in. */
+  /** Set when the requested engine was unavailable and its stand-in (or the reference engine) computes instead. */
   fallbackReason?: string;
 }
 
@@ -197,7 +211,12 @@ export async function createEngine(name: string, dtype: DType, how: CreateEngine
     return { engine: await entry.create(dtype, options, ctx) };
   } catch (e) {
     if (e instanceof UserError) throw e;
-    const why = e instanceof Error ? e.message : String(e);
-    return { engine: referenceEngine, fallbackReason: `engine "${name}" unavailable (${why.split('\n')[0]}); using the reference engine` };
+    const why = `engine "${name}" unavailable (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`;
+    const stand = ENGINES.find((x) => x.name === entry.fallback && x.dtypes.includes(dtype));
+    if (stand) {
+      const chosen = await createEngine(stand.name, dtype, { budget: how.budget, seed: ctx.seed });
+      return { engine: chosen.engine, fallbackReason: chosen.fallbackReason ? `${why}; ${chosen.fallbackReason}` : `${why}; using the ${stand.name} engine` };
+    }
+    return { engine: referenceEngine, fallbackReason: `${why}; using the reference engine` };
   }
 }
