@@ -432,12 +432,13 @@ export function attendScratchBytes64(dv: i32): i32 {
  * Out[i] (=|+=) softmax(scale·Q[i]·Kᵀ)·V for query rows r0 ≤ i < r1.
  * Q: row stride ldq, dk columns (even). Kp: keys packed by packKeys64 (nk keys). V: nk rows,
  * stride ldv, dv columns (even). Out: stride ldo. scratch: attendScratchBytes64(dv) bytes.
- * nk ≥ 1. Query rows go in groups of GROUP (sub-blocks of 4 rows), so that each tile of keys
+ * nk ≥ 1. causal ≠ 0: row i sees keys j ≤ i only (queries and keys at the same positions).
+ * Query rows go in groups of GROUP (sub-blocks of 4 rows), so that each tile of keys
  * and values is fetched into cache once per group.
  */
 export function attend64(
   Q: usize, ldq: i32, Kp: usize, V: usize, ldv: i32, nk: i32, dk: i32, dv: i32,
-  r0: i32, r1: i32, scale: f64, Out: usize, ldo: i32, accumulate: i32, scratch: usize,
+  r0: i32, r1: i32, scale: f64, Out: usize, ldo: i32, accumulate: i32, scratch: usize, causal: i32,
 ): void {
   const lds = (<usize>TILE) << 3;
   const S = scratch; // GROUP rows × TILE scores
@@ -452,7 +453,9 @@ export function attend64(
       store<f64>(at64(mPtr, q), -Infinity);
       store<f64>(at64(lPtr, q), 0.0);
     }
-    for (let j0 = 0; j0 < nk; j0 += TILE) {
+    // Causal: the group's last row sees keys up to itself, so later tiles are skipped whole.
+    const kEnd = causal ? min(nk, min(i0 + GROUP, r1)) : nk;
+    for (let j0 = 0; j0 < kEnd; j0 += TILE) {
       const cnt = min(TILE, nk - j0);
       const blocks = (cnt + 3) >> 2;
       const kBase = at64(Kp, j0 * dk);
@@ -469,6 +472,11 @@ export function attend64(
         }
         for (let q = sb * 4; q < sb * 4 + 4; q++) {
           const row = at64(S, q * TILE);
+          if (causal) {
+            // Keys after query i0 + q score −∞ (weight 0). Key 0 is always seen, so the running
+            // maximum is finite from the first tile on and a fully masked tile changes nothing.
+            for (let t = max(0, i0 + q + 1 - j0); t < cnt; t++) store<f64>(at64(row, t), -Infinity);
+          }
           const mOld = load<f64>(at64(mPtr, q));
           const mNew = max(mOld, rowMax64(row, cnt));
           const sum = rowExp64(row, cnt, mNew);
@@ -727,7 +735,7 @@ export function attendScratchBytes32(dv: i32): i32 {
 /** As attend64 in float32: dk, dv multiples of 4, keys packed by packKeys32. */
 export function attend32(
   Q: usize, ldq: i32, Kp: usize, V: usize, ldv: i32, nk: i32, dk: i32, dv: i32,
-  r0: i32, r1: i32, scale: f32, Out: usize, ldo: i32, accumulate: i32, scratch: usize,
+  r0: i32, r1: i32, scale: f32, Out: usize, ldo: i32, accumulate: i32, scratch: usize, causal: i32,
 ): void {
   const lds = (<usize>TILE) << 2;
   const S = scratch;
@@ -742,7 +750,9 @@ export function attend32(
       store<f32>(at32(mPtr, q), -Infinity);
       store<f32>(at32(lPtr, q), 0.0);
     }
-    for (let j0 = 0; j0 < nk; j0 += TILE) {
+    // Causal: the group's last row sees keys up to itself, so later tiles are skipped whole.
+    const kEnd = causal ? min(nk, min(i0 + GROUP, r1)) : nk;
+    for (let j0 = 0; j0 < kEnd; j0 += TILE) {
       const cnt = min(TILE, nk - j0);
       const blocks = (cnt + 7) >> 3;
       const kBase = at32(Kp, j0 * dk);
@@ -759,6 +769,11 @@ export function attend32(
         }
         for (let q = sb * 4; q < sb * 4 + 4; q++) {
           const row = at32(S, q * TILE);
+          if (causal) {
+            // Keys after query i0 + q score −∞ (weight 0). Key 0 is always seen, so the running
+            // maximum is finite from the first tile on and a fully masked tile changes nothing.
+            for (let t = max(0, i0 + q + 1 - j0); t < cnt; t++) store<f32>(at32(row, t), -Infinity);
+          }
           const mOld = load<f32>(at32(mPtr, q));
           const mNew = max(mOld, rowMax32(row, cnt));
           const sum = rowExp32(row, cnt, mNew);

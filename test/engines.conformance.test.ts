@@ -140,6 +140,35 @@ describe.each(cases)('engine $name ($dtype) conforms', ({ name, dtype, entry }) 
     );
   });
 
+  it('honours causal masking and grouped-query K/V (kvGroups), or refuses a causal model with a one-line UserError', async (ctx) => {
+    const e = await engine();
+    if (!e) return ctx.skip();
+    await fc.assert(
+      fc.asyncProperty(shapes, fc.boolean(), fc.constantFrom(1, 2, 3), async (s, causal, groups) => {
+        // heads = a multiple of the group count, so that kvGroups divides it.
+        const heads = groups * (1 + (s.heads % 2));
+        const model = randomTransformer(makeRng(s.seed), {
+          tokens: s.tokens, width: s.width, layers: s.layers, heads, residual: s.residual, hidden: s.hidden,
+          scale: 1 / Math.sqrt(s.width), qkSpread: 0.6, valueSpread: 0.5, mlpSpread: 0.5,
+          kvGroups: groups, ...(causal ? { causal } : {}),
+        });
+        const want = evaluateReference(model);
+        const got = await e.evaluate(model).catch((err: unknown) => err);
+        if (got instanceof Error) {
+          // Refusing is allowed for causal models only, and only as a one-line user error.
+          expect(causal, `${name} refused a non-causal GQA model: ${got.message}`).toBe(true);
+          expect(got).toBeInstanceOf(UserError);
+          expect(got.message).toMatch(/causal/);
+          expect(got.message).not.toContain('\n');
+          return;
+        }
+        if (!(got && typeof got === 'object' && 'output' in got && got.output instanceof Float64Array)) throw new Error('no output');
+        expectClose(got.output, want.output, tol, `${name} ${dtype} causal=${causal} kvGroups=${groups} on ${JSON.stringify(s)}`);
+      }),
+      { numRuns: 20, seed: 12 },
+    );
+  });
+
   it('returns every head\'s output, each agreeing with the reference', async (ctx) => {
     const e = await engine();
     if (!e) return ctx.skip();

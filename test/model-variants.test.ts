@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateReference } from '../src/engine/reference.js';
 import { modelFingerprint } from '../src/formats/tensor-output.js';
-import { buildOnnxModel } from '../src/formats/onnx.js';
+import { buildOnnxModelProto } from '../src/formats/onnx.js';
 import { modelFromSafetensors, readSafetensors, transformerMetadata, transformerTensors, writeSafetensors } from '../src/formats/safetensors.js';
 import { parseInstance, serializeInstance } from '../src/io/instance-file.js';
 import { kvGroupOf, modelToJson, type TransformerModel } from '../src/problems/transformer.js';
@@ -95,8 +95,16 @@ describe('causal / kvGroups in safetensors and ONNX', () => {
     expect(() => modelFromSafetensors(readSafetensors(p), p)).toThrow(/bad\.safetensors: kvGroups = 1: layer 0 head 1 has a W_K different/);
   });
 
-  it('the ONNX export refuses a causal model with one line', () => {
-    expect(() => buildOnnxModel(variant(true, undefined))).toThrow(/the ONNX export does not implement causal masking/);
-    expect(buildOnnxModel(variant(false, 1)).length).toBeGreaterThan(0);
+  it('the ONNX export masks a causal model (an additive −∞ mask above the diagonal) and names both declarations', () => {
+    const proto = buildOnnxModelProto(variant(true, 2));
+    const mask = proto.graph!.initializer!.find((t) => t.name === 'causal_mask')!;
+    expect(mask.dims!.map(Number)).toEqual([5, 5]);
+    const f = new Float32Array(new Uint8Array(mask.rawData!).slice().buffer);
+    expect(f[0 * 5 + 1]).toBe(-Infinity);
+    expect(f[1 * 5 + 0]).toBe(0);
+    expect(f[4 * 5 + 4]).toBe(0);
+    expect(proto.graph!.node!.filter((nd) => nd.input!.includes('causal_mask'))).toHaveLength(2);
+    expect(proto.graph!.docString).toMatch(/causal, kvGroups 2/);
+    expect(buildOnnxModelProto(variant(false, undefined)).graph!.initializer!.some((t) => t.name === 'causal_mask')).toBe(false);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
-import { refuseCausal, type TransformerModel } from '../problems/transformer.js';
+import type { TransformerModel } from '../problems/transformer.js';
 import { exactAttentionCost } from './cost.js';
 import { buildOnnxAttention, buildOnnxModel, perHeadOutputName } from '../formats/onnx.js';
 import type { DType, Engine, EvalOptions, EvalResult, AttentionBatch, PreparedAttention } from './types.js';
@@ -91,7 +91,7 @@ function defaultThreads(): number {
 
 function sessionKey(model: TransformerModel, dtype: DType, perHead: boolean): string {
   const h = createHash('sha1');
-  h.update(JSON.stringify([dtype, perHead, model.kind, model.tokens, model.width, model.layers, model.heads, model.scale, model.residual]));
+  h.update(JSON.stringify([dtype, perHead, model.kind, model.tokens, model.width, model.layers, model.heads, model.scale, model.residual, model.causal === true]));
   const add = (a: Float64Array): void => {
     h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   };
@@ -143,7 +143,6 @@ class OnnxEngine implements Engine {
   }
 
   async evaluate(model: TransformerModel, options: EvalOptions = {}): Promise<EvalResult> {
-    refuseCausal(model, `the ${this.name} engine`);
     guardMemory(`the onnx engine on ${model.tokens} tokens × ${model.heads} heads`, onnxMemoryEstimate(model, this.dtype), this.budget);
     const perHead = options.perHead === true;
     const session = await this.session(model, perHead);

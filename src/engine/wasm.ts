@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
-import { refuseCausal, type TransformerModel } from '../problems/transformer.js';
+import type { TransformerModel } from '../problems/transformer.js';
 import { exactAttentionCost } from './cost.js';
 import type { DType, Engine, EvalOptions, EvalResult, AttentionBatch, PreparedAttention } from './types.js';
 import {
@@ -440,7 +440,6 @@ export class WasmEngine implements Engine {
   }
 
   evaluate(model: TransformerModel, options: EvalOptions = {}): Promise<EvalResult> {
-    refuseCausal(model, `the ${this.name} engine`);
     return this.exclusive(() => this.evaluateModel(model, options));
   }
 
@@ -548,7 +547,7 @@ export class WasmEngine implements Engine {
             [
               {
                 fn: this.kernel('attend'),
-                args: [QKV + 3 * j * dp * el, qkvCols, Kp[j]!, QKV + (3 * j + 2) * dp * el, qkvCols, n, dp, dp, r0Arg, r1Arg, model.scale, out, dp, 0, scratchArg],
+                args: [QKV + 3 * j * dp * el, qkvCols, Kp[j]!, QKV + (3 * j + 2) * dp * el, qkvCols, n, dp, dp, r0Arg, r1Arg, model.scale, out, dp, 0, scratchArg, model.causal ? 1 : 0],
               },
             ],
             l * H + h,
@@ -628,7 +627,7 @@ export class WasmEngine implements Engine {
         total: n,
         chunk: CHUNK,
         counter: counters + 4 * used++,
-        calls: [{ fn: this.kernel('attend'), args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0Arg, r1Arg, batch.scale, b.O, dp, 0, [scratch, 0, 0, scratchBytes]] }],
+        calls: [{ fn: this.kernel('attend'), args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0Arg, r1Arg, batch.scale, b.O, dp, 0, [scratch, 0, 0, scratchBytes], 0] }],
       });
     }
     // The memory is shared with evaluations: if one ran in between, run() uploads the batch again.

@@ -1,5 +1,5 @@
 import onnxProto from 'onnx-proto';
-import { refuseCausal, type TransformerModel } from '../problems/transformer.js';
+import type { TransformerModel } from '../problems/transformer.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { memorySink } from '../io/files.js';
 import { bytesPerElement, writeElementsLE, type NpyData } from './npy.js';
@@ -16,6 +16,7 @@ import { bytesPerElement, writeElementsLE, type NpyData } from './npy.js';
  *   per layer ℓ, heads batched (default; W stacked as [H, m, m]):
  *     Q = MatMul(X, W_Q)   K = MatMul(X, W_K)   V = MatMul(X, W_V)              [H, n, m]
  *     S = Mul(MatMul(Q, Transpose(K, perm=[0,2,1])), scale)                      [H, n, n]
+ *     S = Add(S, causal_mask)   only for a causal model: 0 where j ≤ i, −∞ above   [n, n]
  *     O = MatMul(Softmax(S, axis=-1), V)                                         [H, n, m]
  *     A = ReduceSum(O, axes=[0], keepdims=0)          (the sum of the heads)      [n, m]
  *         (Reshape to [n, m] when H = 1)
@@ -25,7 +26,8 @@ import { bytesPerElement, writeElementsLE, type NpyData } from './npy.js';
  *
  * Multi-head form: sum of heads, i.e. the concat-then-W_O form with W_O folded into W_V (stated
  * in the model's doc string and metadata_props `form`). ONNX Softmax subtracts the row maximum
- * in onnxruntime's kernels, as our reference does.
+ * in onnxruntime's kernels, as our reference does. Grouped-query models (kvGroups) are exported
+ * with every head's W_K, W_V (equal within a group), so any runtime computes them correctly.
  */
 
 const { onnx } = onnxProto;
@@ -74,7 +76,6 @@ export function buildOnnxModel(model: TransformerModel, options: OnnxExportOptio
 
 /** The ModelProto message itself (for inspection and tests). */
 export function buildOnnxModelProto(model: TransformerModel, options: OnnxExportOptions = {}): InstanceType<typeof onnx.ModelProto> {
-  refuseCausal(model, 'the ONNX export');
   const dtype = options.dtype ?? 'f32';
   const layout = options.heads ?? 'batched';
   const elemType = dtype === 'f32' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.DOUBLE;
@@ -116,6 +117,13 @@ export function buildOnnxModelProto(model: TransformerModel, options: OnnxExport
   tensor('scale', [], Float64Array.of(model.scale), dtype);
   if (layout === 'batched' && H > 1) tensor('head_axis', [1], Float64Array.of(0), 'i64');
   if (layout === 'batched' && H === 1) tensor('token_shape', [2], Float64Array.of(n, m), 'i64');
+  const causal = model.causal === true;
+  if (causal) {
+    const mask = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) mask[i * n + j] = -Infinity;
+    tensor('causal_mask', [n, n], mask, dtype);
+  }
+  const masked = (S: string, name: string): string => (causal ? node('Add', [S, 'causal_mask'], name) : S);
 
   let X = 'X';
   for (let l = 0; l < L; l++) {
@@ -134,7 +142,7 @@ export function buildOnnxModelProto(model: TransformerModel, options: OnnxExport
       const V = node('MatMul', [X, `${p}.W_V`], `${p}.V`);
       const Kt = node('Transpose', [K], `${p}.Kt`, [intsAttr('perm', [0, 2, 1])]);
       const S = node('MatMul', [Q, Kt], `${p}.S`);
-      const Ss = node('Mul', [S, 'scale'], `${p}.S_scaled`);
+      const Ss = masked(node('Mul', [S, 'scale'], `${p}.S_scaled`), `${p}.S_masked`);
       const P = node('Softmax', [Ss], `${p}.P`, [intAttr('axis', -1)]);
       const O = node('MatMul', [P, V], perHeadOutputName(l));
       if (options.perHeadOutputs) extraOutputs.push(valueInfo(O, [H, n, m]));
@@ -152,7 +160,7 @@ export function buildOnnxModelProto(model: TransformerModel, options: OnnxExport
         const V = node('MatMul', [X, `${q}.W_V`], `${q}.V`);
         const Kt = node('Transpose', [K], `${q}.Kt`, [intsAttr('perm', [1, 0])]);
         const S = node('MatMul', [Q, Kt], `${q}.S`);
-        const Ss = node('Mul', [S, 'scale'], `${q}.S_scaled`);
+        const Ss = masked(node('Mul', [S, 'scale'], `${q}.S_scaled`), `${q}.S_masked`);
         const P = node('Softmax', [Ss], `${q}.P`, [intAttr('axis', -1)]);
         const O = node('MatMul', [P, V], perHeadOutputName(l, t));
         if (options.perHeadOutputs) extraOutputs.push(valueInfo(O, [n, m]));
@@ -186,7 +194,7 @@ export function buildOnnxModelProto(model: TransformerModel, options: OnnxExport
     input: [valueInfo('X', [n, m])],
     output: [valueInfo('X_L', [n, m]), ...extraOutputs],
     docString:
-      `${model.kind}: ${L} layer(s), ${H} head(s), ${n} tokens, width ${m}, scale ${model.scale}, residual ${model.residual}; ` +
+      `${model.kind}: ${L} layer(s), ${H} head(s), ${n} tokens, width ${m}, scale ${model.scale}, residual ${model.residual}${causal ? ', causal' : ''}${model.kvGroups !== undefined ? `, kvGroups ${model.kvGroups}` : ''}; ` +
       `form: ${ONNX_FORM}; heads ${layout}; ${dtype === 'f32' ? 'float32' : 'float64'}`,
   });
   return onnx.ModelProto.create({
