@@ -30,6 +30,8 @@ def parser():
     p.add_argument("--rows-per-chunk", type=int, default=None, metavar="C", help="query rows per SDPA call (overrides --score-memory)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads per process (torch.set_num_threads)")
     p.add_argument("--backend", choices=["gloo", "nccl"], default=None, help="torch.distributed backend (default: nccl on CUDA, gloo on CPU)")
+    p.add_argument("--pad-head-dim", type=int, default=None, metavar="K", help="zero-pad the head width to a multiple of K for SDPA (default: 8 on CUDA, where the fused kernels need it; 1 on CPU)")
+    p.add_argument("--repeat", type=int, default=1, metavar="R", help="evaluate R times and record each compute time (timing runs; the output is the last)")
     p.add_argument("--heads-output", default=None, metavar="PATH", help="also write every head's output, [layers, heads, n, m] .npy (one process only)")
     p.add_argument("--quiet", action="store_true", help="no summary line on stdout")
     p.add_argument("--version", action="version", version=f"seth_torch {__version__}")
@@ -73,6 +75,10 @@ def run(argv=None, progress=None) -> int:
         torch.set_num_threads(args.threads)
     if args.rows_per_chunk is not None and args.rows_per_chunk < 1:
         raise UserError(f"--rows-per-chunk {args.rows_per_chunk}: expected a positive integer")
+    if args.repeat < 1:
+        raise UserError(f"--repeat {args.repeat}: expected a positive integer")
+    if args.pad_head_dim is not None and args.pad_head_dim < 1:
+        raise UserError(f"--pad-head-dim {args.pad_head_dim}: expected a positive integer")
     if not args.score_memory > 0:
         raise UserError(f"--score-memory {args.score_memory}: expected a positive number of MiB")
     device = pick_device(torch, args.device, local_rank)
@@ -98,14 +104,19 @@ def run(argv=None, progress=None) -> int:
             backend = args.backend or ("nccl" if device.startswith("cuda") else "gloo")
             comm = Distributed(torch, backend)
         try:
-            from .engine import evaluate
+            from .engine import evaluate, padded_width
 
-            X, heads = evaluate(
-                f, torch, device=device, dtype=dtype, comm=comm, score_bytes=int(args.score_memory * 2**20),
-                rows_per_chunk=args.rows_per_chunk, progress=progress, per_head=args.heads_output is not None,
-            )
-            if device.startswith("cuda"):
-                torch.cuda.synchronize()
+            pad = args.pad_head_dim or (8 if device.startswith("cuda") else 1)
+            compute = []
+            for _ in range(args.repeat):
+                c0 = time.perf_counter()
+                X, heads = evaluate(
+                    f, torch, device=device, dtype=dtype, comm=comm, score_bytes=int(args.score_memory * 2**20),
+                    rows_per_chunk=args.rows_per_chunk, progress=progress, per_head=args.heads_output is not None, pad_to=pad,
+                )
+                if device.startswith("cuda"):
+                    torch.cuda.synchronize()
+                compute.append(time.perf_counter() - c0)
             seconds = time.perf_counter() - t0
             if comm.rank == 0:
                 cfg = f.config
@@ -120,6 +131,12 @@ def run(argv=None, progress=None) -> int:
                     "processes": comm.world,
                     "backend": comm.backend,
                     "seconds": round(seconds, 6),
+                    # Each evaluation from reading the weights to X_L on this rank (synchronized on
+                    # CUDA); attention flops 4·n²·m per head, the workbench's count (also for causal).
+                    "compute_seconds": [round(c, 6) for c in compute],
+                    "attention_flops": 4 * cfg.tokens**2 * cfg.width * cfg.layers * cfg.heads,
+                    "attention_tflops_best": round(4 * cfg.tokens**2 * cfg.width * cfg.layers * cfg.heads / min(compute) / 1e12, 3),
+                    "head_width_padded_to": padded_width(cfg.width, pad),
                     "command": " ".join(["python -m seth_torch", *(argv if argv is not None else sys.argv[1:])]),
                     "model": _input_record(args.model),
                 }

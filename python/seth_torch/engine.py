@@ -41,9 +41,18 @@ def _first_bad(torch, O, rows, layer, heads):
     raise ComputeError(f"non-finite attention output at layer {layer}, head {heads[bad[0]]}, row {rows[bad[1]]} (column {bad[2]}); the computation overflowed in this dtype")
 
 
-def evaluate(f, torch, *, device, dtype, comm, score_bytes=256 * 2**20, rows_per_chunk=None, progress=None, per_head=False):
+def padded_width(m: int, multiple: int) -> int:
+    return -(-m // multiple) * multiple
+
+
+def evaluate(f, torch, *, device, dtype, comm, score_bytes=256 * 2**20, rows_per_chunk=None, progress=None, per_head=False, pad_to=1):
     """Return (X_L [n, m], per-head outputs [L, H, n, m] or None) on `device` in `dtype`; every rank
-    holds X_L. `f` is a TransformerFile. Per-head outputs need one process (they are not gathered)."""
+    holds X_L. `f` is a TransformerFile. Per-head outputs need one process (they are not gathered).
+
+    `pad_to`: the head width SDPA sees is m rounded up to a multiple of it, by zero columns appended
+    to W_Q, W_K, W_V (zero query/key columns add exact zeros to every score; zero value columns give
+    zero output columns, dropped). PyTorch's fused CUDA kernels (flash, memory-efficient) need a head
+    width that is a multiple of 8; without it SDPA falls back to its math kernel."""
     import torch.nn.functional as F
 
     cfg = f.config
@@ -63,9 +72,15 @@ def evaluate(f, torch, *, device, dtype, comm, score_bytes=256 * 2**20, rows_per
             hs = list(part.heads)
             A = None
             if hs and len(part.rows) > 0:
-                WQ = torch.stack([load(head_name(l, h, "W_Q")) for h in hs])  # [h, m, m]
-                WK = torch.stack([load(head_name(l, h, "W_K")) for h in hs])
-                WV = torch.stack([load(head_name(l, h, "W_V")) for h in hs])
+                mp = padded_width(m, pad_to)
+
+                def stacked(w):  # [h, m, mp]: the heads' matrices, zero columns beyond m
+                    out = torch.zeros((len(hs), m, mp), dtype=dtype, device=device)
+                    for i, h in enumerate(hs):
+                        out[i, :, :m] = load(head_name(l, h, w))
+                    return out
+
+                WQ, WK, WV = stacked("W_Q"), stacked("W_K"), stacked("W_V")
                 K = torch.matmul(X, WK)  # [h, n, m]
                 V = torch.matmul(X, WV)
                 del WK, WV
@@ -83,6 +98,7 @@ def evaluate(f, torch, *, device, dtype, comm, score_bytes=256 * 2**20, rows_per
                         O = F.scaled_dot_product_attention(Q, K, V, attn_mask=None, dropout_p=0.0, is_causal=False, scale=cfg.scale)
                     if not bool(torch.isfinite(O).all()):
                         _first_bad(torch, O, range(a, b), l, hs)
+                    O = O[..., :m]
                     A[a - r0 : b - r0] = O.sum(dim=0)
                     if heads_out is not None:
                         heads_out[l, :, a:b] = O

@@ -170,3 +170,13 @@ def test_serve_answers_one_request_per_line_with_progress(tmp):
     p = m["mlp"][0]
     X1 = np.maximum((m["X"] + H[0].sum(axis=0)) @ p["W1"] + p["b1"], 0) @ p["W2"] + p["b2"]
     assert max_rel_err(H[1].sum(axis=0), reference(dict(one_layer, X=X1, heads=m["heads"][1:]))) <= 1e-12
+
+
+def test_padded_head_width_and_repeats_change_nothing(tmp, run):
+    m = random_model(9, m=5, causal=True)
+    plain, _ = evaluated(tmp, m, run, name="plain")
+    padded, side = evaluated(tmp, m, run, "--pad-head-dim", "8", "--repeat", "2", name="padded")
+    assert max_rel_err(padded, plain) <= 1e-13 and max_rel_err(padded, reference(m)) <= 1e-12
+    cb = side["computed_by"]
+    assert cb["head_width_padded_to"] == 8 and len(cb["compute_seconds"]) == 2
+    assert cb["attention_flops"] == 4 * 7**2 * 5 * 2 * 3 and cb["attention_tflops_best"] >= 0
