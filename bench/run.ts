@@ -14,7 +14,7 @@ import { availableParallelism, cpus, totalmem } from 'node:os';
 import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { threeOvToTransformer } from '../reductions/3ov-to-transformer.js';
-import { checkInstance } from '../src/check/run.js';
+import { checkDecision } from '../src/check/run.js';
 import { attend } from '../src/engine/reference.js';
 import { createWasmEngine, type WasmEngine } from '../src/engine/wasm.js';
 import type { AttentionBatch, AttentionHead, PreparedAttention } from '../src/engine/types.js';
@@ -401,7 +401,7 @@ async function benchChain(args: Args): Promise<ChainResult | null> {
   const res: ChainResult = { files: files.length, decided: 0, sat: 0, agree: 0, witnessVerified: 0, totalSeconds: 0, stageSeconds: stage, engine: '', dtype: 'f64', layers: 2, heads: 2 };
   const t0 = performance.now();
   for (const f of files) {
-    const r = await checkInstance(loadInstance(join(dir, f)), { layers: 2, heads: 2, engine: 'wasm', dtype: 'f64' });
+    const r = await checkDecision(loadInstance(join(dir, f)), { layers: 2, heads: 2, engine: 'wasm', dtype: 'f64' });
     res.engine = r.engine;
     res.decided++;
     if (r.answer === 'SAT') res.sat++;

@@ -63,6 +63,7 @@ import {
   type MatmulBatch,
   type MatmulProducts,
 } from '../src/problems/matmul-batch.js';
+import { guardMemory } from '../src/memory.js';
 import type { HeadWeights, TransformerModel } from '../src/problems/transformer.js';
 import { defineReduction, type Reduction } from '../src/reduction/types.js';
 
@@ -181,6 +182,13 @@ export function recoverProducts<T>(
   return { products, ops };
 }
 
+/** Rough bytes of the tape: per head about 6·n·m + 4·n² + 3·m² entries, values and gradients. */
+function tapeBytes(count: number, N: number, rationalMode: boolean): number {
+  const n = N + 1;
+  const entries = count * (6 * n * N + 4 * n * n + 3 * N * N) + 4 * n * N;
+  return 2 * entries * (rationalMode ? 160 : 16);
+}
+
 export const matmulBatchReduction: Reduction<
   MatmulBatch,
   TransformerModel,
@@ -242,9 +250,14 @@ export const matmulBatchReduction: Reduction<
       meta: { layers: L, heads: H, size: N, exact: b.numberType === 'rational' ? exactPairs(b) : null, exactInstance: isExactInstance(b) },
     };
   },
-  solveTarget(target, meta, opts) {
+  solveTarget(target, meta, opts, ctx) {
     const arithmetic = opts.numberType ?? (meta.exactInstance ? 'rational' : 'float64');
     const N = meta.size;
+    guardMemory(
+      `differentiating the ${meta.layers}-layer ${meta.heads}-head transformer of ${meta.layers * meta.heads} pairs of ${N}×${N} matrices (${arithmetic})`,
+      tapeBytes(meta.layers * meta.heads, N, arithmetic === 'rational'),
+      ctx.budget,
+    );
     const gradQ = <T>(dW: { Q: T[] }[][]): T[][] => dW.flatMap((layer) => layer.map((w) => w.Q));
     if (arithmetic === 'rational') {
       // Rational instances: the exact entries (the model holds rounded doubles); otherwise the

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkInstance } from '../src/check/run.js';
+import { checkDecision } from '../src/check/run.js';
 import { evaluateReference } from '../src/engine/reference.js';
 import { createEngine, DEFAULT_ENGINE, ENGINES } from '../src/engine/registry.js';
 import { defaultBudget } from '../src/memory.js';
@@ -398,7 +398,7 @@ describe.skipIf(!haveBuild)('the SETH chain decides identically with every engin
       const inst = loadInstance(join(dir, f));
       const reports = [];
       for (const [engine, dtype] of [['reference', 'f64'], ['wasm', 'f64'], ['wasm', 'f32']] as const) {
-        const r = await checkInstance(inst, { layers: 2, heads: 2, engine, dtype });
+        const r = await checkDecision(inst, { layers: 2, heads: 2, engine, dtype });
         expect(r.engine).toBe(engine);
         expect(r.dtype).toBe(dtype);
         expect(r.engineFallback).toBeUndefined();

@@ -9,7 +9,8 @@ import {
 import { REDUCTIONS } from '../reductions/index.js';
 import { RATIONAL, rational, rationalToNumber, type Rational } from '../src/autodiff/scalar.js';
 import { modelGradientRational, paramsFromModel, transformerGradient } from '../src/autodiff/transformer-grad.js';
-import { checkMatmulBatch, formatMatmulReport } from '../src/check/matmul.js';
+import { formatMatmulReport } from '../src/check/matmul.js';
+import { checkMatmulBatch } from '../src/check/run.js';
 import { evaluateReference } from '../src/engine/reference.js';
 import { UserError } from '../src/errors.js';
 import { findGenerator, GENERATORS } from '../src/generators/index.js';
@@ -167,7 +168,7 @@ describe('matmul-batch: exact recovery of every product from one gradient', () =
     const inst = gen(2, 3, 1);
     const opts = { layers: 1, heads: 2 };
     const { target, meta } = matmulBatchReduction.forward(inst, opts);
-    const sol = await matmulBatchReduction.solveTarget!(target, meta, opts);
+    const sol = await matmulBatchReduction.solveTarget!(target, meta, opts, { budget: { limitBytes: 1e9, force: false } });
     if (sol.arithmetic !== 'rational') throw new Error('expected rational');
     sol.gradQ[1]![4] = RATIONAL.add(sol.gradQ[1]![4]!, rational(1, 4));
     const rec = matmulBatchReduction.backward({ source: inst, target, meta, options: opts, solution: sol }, {
@@ -265,7 +266,7 @@ describe('bad inputs get clear errors naming the field', () => {
     const inst = gen(6, 2, 0);
     await expect(checkMatmulBatch(inst, { layers: 2, heads: 2 })).rejects.toThrow(/--layers: layers × heads must equal count .*layers = 2, heads = 2 gives 4, but count = 6/);
     await expect(checkMatmulBatch(inst, { heads: 4 })).rejects.toThrow(/--heads: heads = 4 does not divide count = 6/);
-    await expect(checkMatmulBatch(inst, { layers: 0 })).rejects.toThrow(/--layers must be a positive integer/);
+    await expect(checkMatmulBatch(inst, { layers: 0 })).rejects.toThrow(/matmul-batch-to-transformer: option --layers: /);
     await expect(checkMatmulBatch(inst, { layers: 3 })).resolves.toMatchObject({ layers: 3, heads: 2, agree: true });
   });
 

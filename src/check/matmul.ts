@@ -1,27 +1,19 @@
-import {
-  matmulBatchReduction,
-  type MatmulGradientSolution,
-  type MatmulRecovery,
-} from '../../reductions/matmul-batch-to-transformer.js';
+import type { MatmulGradientSolution, MatmulRecovery } from '../../reductions/matmul-batch-to-transformer.js';
 import { formatRational } from '../autodiff/scalar.js';
 import type { OpStats } from '../autodiff/tape.js';
-import { makeHeadProbe } from '../engine/probe.js';
-import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
-import {
-  compareProducts,
-  directMultiplicationOps,
-  directProducts,
-  isExactInstance,
-  resolveLayout,
-  validateMatmulBatch,
-  type MatmulBatch,
-} from '../problems/matmul-batch.js';
+import type { MemoryBudget } from '../memory.js';
+import { compareProducts, directMultiplicationOps, directProducts, matmulBatchSizes, type MatmulBatch } from '../problems/matmul-batch.js';
+import type { TransformerModel } from '../problems/transformer.js';
+import type { Provenance } from '../provenance.js';
+import { formatOrigin, formatStepSizes, type StepReport } from './steps.js';
 
 /**
- * `seth check` on a matmul-batch instance (the large-embedding regime, model.md §4): build the
- * transformer of reductions/matmul-batch-to-transformer.ts, run the generic differentiator's
- * forward and backward passes, recover every A_t·B_t from ∂f/∂W_Q^t plus the O(N²) correction,
- * and compare with direct multiplication (exactly, in rational mode).
+ * The products report of `seth check` on a matmul-batch instance (the large-embedding regime,
+ * model.md §4). The checker (run.ts) runs the chain like every other: it builds the transformer of
+ * reductions/matmul-batch-to-transformer.ts (declared sizes planned, guarded and measured, target
+ * stamped with provenance), solves it with the generic differentiator (forward and backward
+ * passes), and maps the gradient back to every A_t·B_t plus the O(N²) correction. This file
+ * compares them with direct multiplication (exactly, in rational mode) and reports.
  *
  * The numbers that carry the theorem: backwardOps / forwardOps (Baur–Strassen: a constant; here
  * about 2, and at most 5 for every shape), and the accounting "L·H products of size N from one
@@ -41,7 +33,13 @@ export interface MatmulCheckOptions {
 export const BAUR_STRASSEN_RATIO_LIMIT = 5;
 
 export interface MatmulCheckReport {
+  kind: 'products';
   problem: 'matmul-batch';
+  /** Reduction ids of the chain, the steps' declared and measured sizes, the source's provenance. */
+  chain: string[];
+  steps: StepReport[];
+  source: { provenance: Provenance | null };
+  sourceSizes: Record<string, number>;
   /** Every recovered product equals direct multiplication (exactly in rational mode). */
   agree: boolean;
   /** The comparison was exact rational equality (and held). */
@@ -83,46 +81,62 @@ export interface MatmulCheckReport {
   accounting: string;
 }
 
-/** Rough bytes of the tape: per head about 6·n·m + 4·n² + 3·m² entries, values and gradients. */
-function tapeBytes(count: number, N: number, rationalMode: boolean): number {
-  const n = N + 1;
-  const entries = count * (6 * n * N + 4 * n * n + 3 * N * N) + 4 * n * N;
-  return 2 * entries * (rationalMode ? 160 : 16);
+export type ProductsReport = MatmulCheckReport;
+
+/** What the checker hands over once the chain has run, been solved and mapped back. */
+export interface SolvedProducts {
+  batch: MatmulBatch;
+  chain: string[];
+  steps: StepReport[];
+  source: { provenance: Provenance | null };
+  /** The reduction's target solution and backward result (types erased by the chain runner). */
+  solution: unknown;
+  recovered: unknown;
+  target: unknown;
+  rtol: number | undefined;
+  /** performance.now() at the start, after solving, after mapping back. */
+  t0: number;
+  t1: number;
+  t2: number;
 }
 
-export async function checkMatmulBatch(instance: MatmulBatch, options: MatmulCheckOptions = {}): Promise<MatmulCheckReport> {
-  const t0 = performance.now();
-  validateMatmulBatch(instance);
-  const { layers, heads } = resolveLayout(instance.count, options, instance);
-  const arithmetic = options.numberType ?? (isExactInstance(instance) ? 'rational' : 'float64');
-  const budget = options.budget ?? defaultBudget();
-  guardMemory(
-    `differentiating the ${layers}-layer ${heads}-head transformer of ${instance.count} pairs of ${instance.size}×${instance.size} matrices (${arithmetic})`,
-    tapeBytes(instance.count, instance.size, arithmetic === 'rational'),
-    budget,
-  );
-  const opts = { layers, heads, numberType: arithmetic };
-  const r = matmulBatchReduction;
-  const { target, meta } = r.forward(instance, opts);
-  const solution: MatmulGradientSolution = await r.solveTarget!(target, meta, opts);
-  const t1 = performance.now();
-  const recovered: MatmulRecovery = r.backward(
-    { source: instance, target, meta, options: opts, solution },
-    { budget, probe: makeHeadProbe() },
-  );
-  const t2 = performance.now();
+// The chain runner erases types; these guards restore them (the reduction made these values).
+function isGradientSolution(x: unknown): x is MatmulGradientSolution {
+  return typeof x === 'object' && x !== null && 'gradQ' in x && 'forwardOps' in x && 'backwardOps' in x;
+}
+function isRecovery(x: unknown): x is MatmulRecovery {
+  return typeof x === 'object' && x !== null && 'products' in x && 'recoveryOps' in x;
+}
+function isModel(x: unknown): x is TransformerModel {
+  return typeof x === 'object' && x !== null && 'tokens' in x && 'width' in x && 'weights' in x;
+}
+
+export function productsReport(p: SolvedProducts): MatmulCheckReport {
+  const { batch: instance, solution, recovered, target } = p;
+  if (!isGradientSolution(solution) || !isRecovery(recovered) || !isModel(target)) {
+    throw new Error('internal: the matmul chain returned something other than a gradient, products and a model');
+  }
+  const t2 = p.t2;
   // Time direct multiplication on its own, then compare (the comparison recomputes it).
+  const arithmetic = solution.arithmetic;
   directProducts(instance, arithmetic);
   const t3 = performance.now();
-  const rtol = options.rtol ?? 1e-8;
+  const rtol = p.rtol ?? 1e-8;
   const cmp = compareProducts(instance, recovered, rtol);
   const t4 = performance.now();
 
   const N = instance.size;
+  const layers = target.layers;
+  const heads = target.heads;
   const opRatio = solution.backwardOps / solution.forwardOps;
   const f = solution.arithmetic === 'rational' ? formatRational(solution.f) : String(solution.f);
   return {
+    kind: 'products',
     problem: 'matmul-batch',
+    chain: p.chain,
+    steps: p.steps,
+    source: p.source,
+    sourceSizes: matmulBatchSizes(instance),
     agree: cmp.agree,
     exact: cmp.exact && cmp.agree,
     arithmetic,
@@ -150,9 +164,9 @@ export async function checkMatmulBatch(instance: MatmulBatch, options: MatmulChe
     timings: {
       forwardMs: solution.forwardMs,
       backwardMs: solution.backwardMs,
-      recoverMs: t2 - t1,
+      recoverMs: t2 - p.t1,
       directMs: t3 - t2,
-      totalMs: t4 - t0,
+      totalMs: t4 - p.t0,
     },
     accounting:
       `${instance.count} = L·H = ${layers}·${heads} product${instance.count === 1 ? '' : 's'} of ${N}×${N} matrices recovered from one gradient of one ` +
@@ -175,6 +189,9 @@ function fmtMs(x: number): string {
 export function formatMatmulReport(r: MatmulCheckReport): string {
   const rows: [string, string][] = [
     ['problem', `matmul-batch: ${r.count} pair${r.count === 1 ? '' : 's'} of ${r.size}×${r.size} matrices`],
+    ['source', formatOrigin(r.source.provenance)],
+    ['chain', r.chain.join(' → ')],
+    ...r.steps.map((st): [string, string] => [`sizes ${st.reduction}`, formatStepSizes(st)]),
     ['transformer', `${r.tokens} tokens, width ${r.width}, ${r.layers} layer(s) × ${r.heads} head(s), W_Q = 0, W_K = B_t, W_V = A_tᵀ`],
     ['arithmetic', r.arithmetic === 'rational' ? 'exact rationals (BigInt); every exp is exp(0) = 1' : 'float64'],
     ['f = <C, X_L>', r.f],

@@ -13,6 +13,10 @@ import type { TensorAttentionInstance } from '../problems/tensor-attention.js';
 import { evaluateTensorAttention } from '../engine/tensor-reference.js';
 import { modelFingerprint } from '../formats/tensor-output.js';
 import { runBackward, runForward, type ChainStep } from '../reduction/chain.js';
+import type { Provenance } from '../provenance.js';
+import { productsReport, type MatmulCheckOptions, type ProductsReport } from './matmul.js';
+import type { MatmulBatch } from '../problems/matmul-batch.js';
+import { stepReport, type StepReport } from './steps.js';
 import { chainName, resolveChain } from '../reduction/path.js';
 import type { AnyReduction, Decision } from '../reduction/types.js';
 
@@ -49,20 +53,28 @@ export interface CheckOptions {
   expectModel?: { fingerprint: string; file: string } | undefined;
   /** Skip the oracle (for benchmarks of huge instances); agree is then null. */
   skipOracle?: boolean | undefined;
+  /** Products chains in float64: |recovered − direct| ≤ rtol·max(1, N·max|A|·max|B|) (default 1e-8). */
+  rtol?: number | undefined;
 }
 
-export interface StepReport {
-  reduction: string;
-  from: ProblemId;
-  to: ProblemId;
-  formulas: Record<string, string>;
-  declared: Record<string, number>;
-  measured: Record<string, number>;
-  matches: boolean;
+
+/**
+ * What `seth check` reports, for every chain: a decision (SAT/UNSAT, YES/NO decoded from X_L and
+ * compared with the oracle) or products (a chain whose last reduction solves its own target, e.g.
+ * matrix products from the transformer's gradient). Both carry the chain, each step's declared
+ * and measured sizes, and the source's provenance.
+ */
+export type CheckReport = DecisionReport | ProductsReport;
+
+/** Where the source instance came from (its provenance, when it has one). */
+export interface SourceOrigin {
+  provenance: Provenance | null;
 }
 
-export interface CheckReport {
+export interface DecisionReport {
+  kind: 'decision';
   problem: ProblemId;
+  source: SourceOrigin;
   sourceSizes: Record<string, number>;
   chain: string[];
   answer: Answer;
@@ -97,23 +109,37 @@ export function chooseChain(from: ProblemId, options: Pick<CheckOptions, 'to' | 
 
 const now = (): number => performance.now();
 
+function chainSolvingItself(from: ProblemId, options: Pick<CheckOptions, 'to' | 'via'>): AnyReduction[] {
+  try {
+    return chooseChain(from, options);
+  } catch (e) {
+    if (e instanceof UserError) return [];
+    throw e;
+  }
+}
+
 export async function checkInstance(instance: Instance, options: CheckOptions = {}): Promise<CheckReport> {
   const t0 = now();
   const spec = problemSpec(instance.problem);
-  if (!spec.decision) {
+  const budget = options.budget ?? defaultBudget();
+  // A problem without an answer of its own (a model) is checked only through a chain whose last
+  // reduction solves its target itself (the products of a matmul batch).
+  const chain = spec.decision ? chooseChain(instance.problem, options) : chainSolvingItself(instance.problem, options);
+  const solvesItself = chain.length > 0 && chain[chain.length - 1]!.solveTarget !== undefined;
+  if (!spec.decision && !solvesItself) {
     throw new UserError(
       `a ${instance.problem} instance has no answer of its own to check: check the instance it was made from (see its provenance, seth info), or evaluate it with seth eval`,
     );
   }
-  const budget = options.budget ?? defaultBudget();
-  const chain = chooseChain(instance.problem, options);
   const raw: Record<string, unknown> = { ...(options.reductionOptions ?? {}) };
   if (options.layers !== undefined) raw.layers = options.layers;
   if (options.heads !== undefined) raw.heads = options.heads;
 
   const steps = runForward(chain, instance.data, raw, budget);
   const last = steps[steps.length - 1]!;
-  if (last.reduction.target === 'tensor-attention') return checkTensorChain(instance, options, chain, steps, budget, t0);
+  const source: SourceOrigin = { provenance: instance.data.provenance ?? null };
+  if (solvesItself) return checkSolvedTarget(instance, steps, source, budget, options, t0);
+  if (last.reduction.target === 'tensor-attention') return checkTensorChain(instance, options, chain, steps, source, budget, t0);
   const model = last.target as TransformerModel;
   if (options.expectModel && modelFingerprint(model) !== options.expectModel.fingerprint) {
     throw new UserError(
@@ -177,7 +203,9 @@ export async function checkInstance(instance: Instance, options: CheckOptions = 
   const log2n = Math.log2(Math.max(2, model.tokens));
   const forwardPairs = model.layers * model.heads * model.tokens * model.tokens;
   return {
+    kind: 'decision',
     problem: instance.problem,
+    source,
     sourceSizes: spec.sizes(instance.data),
     chain: chain.map((r) => r.id),
     answer,
@@ -221,9 +249,10 @@ async function checkTensorChain(
   options: CheckOptions,
   chain: readonly AnyReduction[],
   steps: ChainStep[],
+  source: SourceOrigin,
   budget: MemoryBudget,
   t0: number,
-): Promise<CheckReport> {
+): Promise<DecisionReport> {
   const spec = problemSpec(instance.problem);
   const last = steps[steps.length - 1]!;
   const target = last.target as TensorAttentionInstance;
@@ -249,7 +278,9 @@ async function checkTensorChain(
   const log2n = Math.log2(Math.max(2, n));
   const beta = typeof target.annotations.beta === 'number' ? target.annotations.beta : null;
   return {
+    kind: 'decision',
     problem: instance.problem,
+    source,
     sourceSizes: spec.sizes(instance.data),
     chain: chain.map((r) => r.id),
     answer,
@@ -284,6 +315,45 @@ async function checkTensorChain(
   };
 }
 
+/** checkInstance for a source whose chain ends in a decision (k-SAT, OV, 3-OV …), from code. */
+export async function checkDecision(instance: Instance, options: CheckOptions = {}): Promise<DecisionReport> {
+  const r = await checkInstance(instance, options);
+  if (r.kind !== 'decision') throw new UserError(`a ${instance.problem} instance is checked by its products, not by a decision`);
+  return r;
+}
+
+/** `seth check` on a matmul batch, from code: the products report of its chain. */
+export async function checkMatmulBatch(batch: MatmulBatch, options: MatmulCheckOptions = {}): Promise<ProductsReport> {
+  const r = await checkInstance(
+    { problem: 'matmul-batch', data: batch },
+    { layers: options.layers, heads: options.heads, budget: options.budget, rtol: options.rtol, reductionOptions: options.numberType ? { numberType: options.numberType } : {} },
+  );
+  if (r.kind !== 'products') throw new Error('internal: a matmul batch gave a decision report');
+  return r;
+}
+
+/**
+ * A chain whose last reduction solves its own target (solveTarget: e.g. the transformer's
+ * gradient) instead of an engine evaluating it: solve, map back through every step, compare with
+ * the source problem's own solver.
+ */
+async function checkSolvedTarget(
+  instance: Instance,
+  steps: ChainStep[],
+  source: SourceOrigin,
+  budget: MemoryBudget,
+  options: CheckOptions,
+  t0: number,
+): Promise<ProductsReport> {
+  if (instance.problem !== 'matmul-batch') throw new Error(`internal: no products report for ${instance.problem}`);
+  const last = steps[steps.length - 1]!;
+  const solution = await last.reduction.solveTarget!(last.target, last.meta, last.options, { budget });
+  const t1 = now();
+  const recovered = runBackward(steps, solution, { budget, probe: makeHeadProbe() })[0];
+  const t2 = now();
+  return productsReport({ batch: instance.data, steps: steps.map(stepReport), chain: steps.map((s) => s.reduction.id), source, solution, recovered, target: last.target, rtol: options.rtol, t0, t1, t2 });
+}
+
 function decide(step: ChainStep, output: Float64Array): Decision {
   const r = step.reduction;
   if (!r.decision) throw new Error(`${r.id} targets a model but declares no decision statistic`);
@@ -300,17 +370,5 @@ export function robustTo(step: ChainStep, output: Float64Array, eps: number, pos
   return decide(step, shifted(-eps)).positive === positive && decide(step, shifted(eps)).positive === positive;
 }
 
-function stepReport(s: ChainStep): StepReport {
-  const matches = Object.entries(s.declared).every(([k, v]) => s.measured[k] === v);
-  return {
-    reduction: s.reduction.id,
-    from: s.reduction.source,
-    to: s.reduction.target,
-    formulas: { ...s.reduction.overhead },
-    declared: s.declared,
-    measured: Object.fromEntries(Object.keys(s.declared).map((k) => [k, s.measured[k]!])),
-    matches,
-  };
-}
 
 export { chainName };

@@ -6,8 +6,12 @@ import type { AnyReduction } from '../reduction/types.js';
 import type { Args } from './command.js';
 
 /** `--via a,b` as a list of reduction ids. */
+export function viaOf(via: string | undefined): string[] {
+  return via !== undefined && via.length > 0 ? via.split(',').map((s) => s.trim()) : [];
+}
+
 export function viaFrom(args: Args): string[] {
-  return typeof args.via === 'string' && args.via.length > 0 ? args.via.split(',').map((s) => s.trim()) : [];
+  return viaOf(typeof args.via === 'string' ? args.via : undefined);
 }
 
 /** `--to` as a problem id (default transformer). */

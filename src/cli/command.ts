@@ -1,12 +1,16 @@
-import type { Argv } from 'yargs';
-import { oneLineMessage } from '../errors.js';
+import type { Argv, Options, PositionalOptions } from 'yargs';
+import { z } from 'zod';
+import { UserError } from '../errors.js';
+import { asOption, describeZodError } from '../zod-error.js';
 
-/** Parsed arguments as yargs hands them over; each command validates what it reads (zod). */
+/** Parsed arguments as yargs hands them over (before a command's schema has read them). */
 export type Args = Record<string, unknown> & { _: (string | number)[] };
 
 /**
  * One CLI command per file in src/cli/commands/. `run` returns the exit code:
  * 0 success, 1 a check failed, 2 bad input (throwing UserError also gives 2).
+ * Commands are written with defineCommand (typed arguments from one declaration); this is the
+ * form main.ts registers.
  */
 export interface CliCommand {
   readonly command: string;
@@ -17,9 +21,117 @@ export interface CliCommand {
   readonly subcommands?: readonly CliCommand[];
 }
 
+/**
+ * A command's arguments are one zod object: each field's schema gives type, default and
+ * constraints, and its metadata (`cliArg`) how the command line spells it. From that one
+ * declaration come the yargs options and --help (type, choices, repeatable, default shown) and the
+ * typed value `run` receives.
+ */
+export interface CliArgMeta {
+  /** A positional argument (`check <file>`) rather than an option. */
+  positional?: boolean;
+  alias?: string | string[];
+  /** Left out of --help. */
+  hidden?: boolean;
+}
+
+/** Describe a field for the command line: its help text, and how it is spelled. */
+export function cliArg<T extends z.ZodType>(schema: T, describe: string, cli: CliArgMeta = {}): T {
+  return schema.meta({ description: describe, cli });
+}
+
+function metaOf(schema: z.ZodType): CliArgMeta {
+  const m = schema.meta()?.cli;
+  if (typeof m !== 'object' || m === null) return {};
+  const out: CliArgMeta = {};
+  if ('positional' in m && m.positional === true) out.positional = true;
+  if ('hidden' in m && m.hidden === true) out.hidden = true;
+  if ('alias' in m && (typeof m.alias === 'string' || Array.isArray(m.alias))) out.alias = typeof m.alias === 'string' ? m.alias : m.alias.map(String);
+  return out;
+}
+
+/** What yargs needs to know about a schema: its base type, choices, whether repeatable. */
+function yargsShape(schema: z.ZodType): { type: 'string' | 'number' | 'boolean'; choices?: string[]; array?: boolean; defaultValue?: unknown } {
+  let s: z.core.$ZodType = schema;
+  let defaultValue: unknown;
+  for (;;) {
+    if (s instanceof z.ZodDefault) {
+      defaultValue ??= s.def.defaultValue;
+      s = s.def.innerType;
+    } else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.def.innerType;
+    else if (s instanceof z.ZodPipe) s = s.def.in;
+    else break;
+  }
+  const base = (t: z.core.$ZodType): { type: 'string' | 'number' | 'boolean'; choices?: string[] } => {
+    if (t instanceof z.ZodNumber) return { type: 'number' };
+    if (t instanceof z.ZodBoolean) return { type: 'boolean' };
+    if (t instanceof z.ZodEnum) return { type: 'string', choices: t.options.map(String) };
+    return { type: 'string' };
+  };
+  if (s instanceof z.ZodArray) return { ...base(s.def.element), array: true, defaultValue };
+  return { ...base(s), defaultValue };
+}
+
+/** Register the fields of an argument object with yargs. */
+export function declareArgs(y: Argv, args: z.ZodObject): Argv {
+  let out = y;
+  for (const [name, schema] of Object.entries(args.shape)) {
+    const shape = yargsShape(schema);
+    const meta = metaOf(schema);
+    const common = {
+      describe: schema.description ?? '',
+      type: shape.type,
+      ...(shape.choices ? { choices: shape.choices } : {}),
+      ...(meta.alias !== undefined ? { alias: meta.alias } : {}),
+    };
+    if (meta.positional) {
+      const p: PositionalOptions = common;
+      out = out.positional(name, p);
+    } else {
+      const o: Options = {
+        ...common,
+        ...(shape.array ? { array: true } : {}),
+        ...(shape.defaultValue !== undefined ? { default: shape.defaultValue } : {}),
+        ...(meta.hidden ? { hidden: true } : {}),
+      };
+      out = out.option(name, o);
+    }
+  }
+  return out;
+}
+
+/** Validate parsed CLI arguments with zod; errors name the option (`option --layers: …`). */
+export function parseArgs<S extends z.ZodType>(schema: S, args: Args): z.output<S> {
+  const r = schema.safeParse(args);
+  if (!r.success) throw new UserError(describeZodError(r.error, asOption));
+  return r.data;
+}
+
+export interface CommandSpec<S extends z.ZodObject> {
+  readonly command: string;
+  readonly describe: string;
+  /** The arguments, declared once (fields described with cliArg). */
+  readonly args: S;
+  /** Extra yargs configuration (examples, checks between options). */
+  readonly configure?: (y: Argv) => Argv;
+  run(args: z.output<S>): Promise<number>;
+  readonly subcommands?: readonly CliCommand[];
+}
+
+/** A command with typed arguments from one declaration. */
+export function defineCommand<S extends z.ZodObject>(spec: CommandSpec<S>): CliCommand {
+  return {
+    command: spec.command,
+    describe: spec.describe,
+    builder: (y) => (spec.configure ? spec.configure(declareArgs(y, spec.args)) : declareArgs(y, spec.args)),
+    run: (raw) => spec.run(parseArgs(spec.args, raw)),
+    ...(spec.subcommands ? { subcommands: spec.subcommands } : {}),
+  };
+}
+
 /** Human output goes to stdout; progress and warnings to stderr so that pipes stay clean. */
 export function warn(message: string): void {
-  process.stderr.write(`seth: warning: ${oneLineMessage(message)}\n`);
+  process.stderr.write(`seth: warning: ${message}\n`);
 }
 
 export function print(text: string): void {

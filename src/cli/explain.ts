@@ -1,7 +1,7 @@
-import type { CheckReport } from '../check/run.js';
+import type { DecisionReport } from '../check/run.js';
 
 /** The narrative `npm start` prints: what each step of the chain did, with this run's numbers. */
-export function explainCheck(file: string, r: CheckReport): string {
+export function explainCheck(file: string, r: DecisionReport): string {
   const p = r.params;
   const s = r.sourceSizes;
   const lines: string[] = [

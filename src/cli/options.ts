@@ -1,21 +1,12 @@
 import type { Argv } from 'yargs';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { DEFAULT_ENGINE, engineHelp, engineOptionHelp, findEngine, parseEngineOptions, validateEngineOptions } from '../engine/registry.js';
 import type { DType } from '../engine/types.js';
 import { defaultBudget, type MemoryBudget } from '../memory.js';
-import type { Args } from './command.js';
+import { cliArg, type Args } from './command.js';
 
-/** Validate parsed CLI arguments with zod; errors name the option. */
-export function parseArgs<T>(schema: z.ZodType<T>, args: Args): T {
-  const r = schema.safeParse(args);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const opt = issue?.path.map(String).join('.') ?? '';
-    throw new UserError(`option --${opt}: ${issue?.message ?? 'invalid'}`);
-  }
-  return r.data;
-}
+export { parseArgs } from './command.js';
 
 export const withForce = (y: Argv): Argv =>
   y.option('force', { type: 'boolean', default: false, describe: 'proceed even when the memory estimate exceeds the budget' });
@@ -89,4 +80,64 @@ export function reductionOptionsFrom(args: Args): Record<string, unknown> {
     out.k = args.k;
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Argument groups shared by commands (fields of a command's declared argument object)
+// ---------------------------------------------------------------------------------------------
+
+export const forceArgs = {
+  force: cliArg(z.boolean().default(false), 'proceed even when the memory estimate exceeds the budget'),
+};
+
+export const jsonArgs = {
+  json: cliArg(z.boolean().default(false), 'machine-readable JSON output'),
+};
+
+export const engineArgs = {
+  engine: cliArg(z.string().default(DEFAULT_ENGINE), engineHelp()),
+  'engine-opt': cliArg(z.array(z.string()).default([]), engineOptionHelp()),
+  'engine-seed': cliArg(z.number().int().default(0), 'seed of a randomised engine (0 is a valid seed)'),
+  dtype: cliArg(z.enum(['f64', 'f32']).default('f64'), 'arithmetic of the engine'),
+};
+
+/** The engine a command's arguments name, checked against the registry before anything runs. */
+export function engineOf(a: { engine: string; 'engine-opt': string[]; 'engine-seed': number; dtype: DType }): EngineArgs {
+  const entry = findEngine(a.engine);
+  validateEngineOptions(entry, parseEngineOptions(entry, a['engine-opt']));
+  return { engine: a.engine, dtype: a.dtype, engineOptions: a['engine-opt'], seed: a['engine-seed'] };
+}
+
+const count = (min: number) => z.number().int(min === 1 ? 'expected a positive integer' : 'expected a non-negative integer').min(min, min === 1 ? 'expected a positive integer' : 'expected a non-negative integer');
+
+/** Options every reduction of a chain reads (each takes the ones it declares). */
+export const chainArgs = {
+  layers: cliArg(count(1).optional(), 'layers L of the transformer (L·H heads carry the vectors of C)', { alias: 'L' }),
+  heads: cliArg(count(1).optional(), 'heads H per layer', { alias: 'H' }),
+  split: cliArg(count(0).optional(), 'k-SAT splits: |V1| (default balanced)'),
+  v3: cliArg(count(0).optional(), 'k-SAT → 3-OV: |V3| directly (default ⌊log₂(L·H)⌋)'),
+  beta: cliArg(z.number().positive().optional(), 'orthogonality heads: β instead of 2⌈log₂(40nLH)⌉ (below it the answer may be wrong)'),
+  balance: cliArg(z.boolean().optional(), 'orthogonality heads: √β in both W_Q and W_K (max entry Θ(√β))'),
+  k: cliArg(z.number().int().min(2, 'expected an integer k ≥ 2').optional(), 'k-SAT → k-OV: number of groups k ≥ 2 (default 3)'),
+  'kv-groups': cliArg(count(1).optional(), '3-OV → transformer: declare grouped-query attention with this many K/V groups (1 = multi-query)'),
+};
+
+type ChainArgs = { [K in keyof typeof chainArgs]?: z.output<(typeof chainArgs)[K]> };
+
+/** The chain options given on the command line, under the names the reductions read. */
+export function chainOptionsOf(a: ChainArgs): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (a.layers !== undefined) out.layers = a.layers;
+  if (a.heads !== undefined) out.heads = a.heads;
+  if (a.split !== undefined) out.split = a.split;
+  if (a.v3 !== undefined) out.v3 = a.v3;
+  if (a.beta !== undefined) out.beta = a.beta;
+  if (a.balance === true) out.balance = true;
+  if (a.k !== undefined) out.k = a.k;
+  if (a['kv-groups'] !== undefined) out.kvGroups = a['kv-groups'];
+  return out;
+}
+
+export function budgetOf(a: { force: boolean }): MemoryBudget {
+  return defaultBudget(a.force);
 }

@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { asOption, describeZodError } from '../zod-error.js';
 import { guardMemory, type MemoryBudget } from '../memory.js';
 import { problemSpec } from '../problems/registry.js';
 import { makeProvenance, type Provenance } from '../provenance.js';
@@ -19,10 +20,7 @@ export interface ChainStep {
 
 export function parseReductionOptions(r: AnyReduction, raw: Record<string, unknown>): unknown {
   const parsed = r.optionsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`${r.id}: option --${issue?.path.join('.') ?? '?'}: ${issue?.message ?? 'invalid'}`);
-  }
+  if (!parsed.success) throw new UserError(`${r.id}: ${describeZodError(parsed.error, asOption)}`);
   return parsed.data;
 }
 

@@ -23,6 +23,11 @@ export interface HeadProbe {
   round(): void;
 }
 
+/** What solveTarget may allocate against: the run's one memory budget. */
+export interface SolveTargetContext {
+  budget: MemoryBudget;
+}
+
 export interface ReductionContext {
   /** Forward maps refuse (via the framework) work that would not fit. */
   budget: MemoryBudget;
@@ -73,7 +78,7 @@ export interface Reduction<S, T, SSol, TSol, O, M> {
    * How to obtain the target solution that `backward` needs, when it is not the target problem's
    * own solver (e.g. the large-embedding reduction needs the gradient, not X_L).
    */
-  solveTarget?(target: T, meta: M, options: O): Promise<TSol>;
+  solveTarget?(target: T, meta: M, options: O, ctx: SolveTargetContext): Promise<TSol>;
   backward(input: BackwardInput<S, T, M, TSol, O>, ctx: ReductionContext): SSol;
   /**
    * For reductions into a computation (transformer, attention): the decisive statistic, read from

@@ -40,7 +40,7 @@ export async function closedLoop(r: AnyReduction, source: unknown, rawOptions: R
   const sourceSpec = problemSpec(r.source);
   const targetSpec = problemSpec(r.target);
   const targetSolution = r.solveTarget
-    ? await r.solveTarget(step.target, step.meta, step.options)
+    ? await r.solveTarget(step.target, step.meta, step.options, { budget: defaultBudget() })
     : await targetSpec.solve(step.target, { engine: referenceEngine });
   const decoded = r.backward(
     { source, target: step.target, meta: step.meta, options: step.options, solution: targetSolution },

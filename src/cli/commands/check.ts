@@ -1,78 +1,86 @@
-import type { Argv } from 'yargs';
-import { checkInstance, type CheckReport } from '../../check/run.js';
+import { z } from 'zod';
+import { formatMatmulReport } from '../../check/matmul.js';
+import { checkInstance, type CheckReport, type DecisionReport } from '../../check/run.js';
+import { recoverSource, type RecoveredSource } from '../../check/source-from-provenance.js';
+import { formatOrigin, formatStepSizes } from '../../check/steps.js';
 import type { DType } from '../../engine/types.js';
-import { loadInstance } from '../../io/instance-file.js';
-import { checkMatmulBatch, formatMatmulReport } from '../../check/matmul.js';
-import type { MatmulBatch } from '../../problems/matmul-batch.js';
-import type { MemoryBudget } from '../../memory.js';
 import { loadOutput, modelFingerprint } from '../../formats/tensor-output.js';
-import { recoverSource } from '../../check/source-from-provenance.js';
+import { loadInstance } from '../../io/instance-file.js';
+import type { MemoryBudget } from '../../memory.js';
+import { PROBLEM_IDS } from '../../problems/instance.js';
 import type { TransformerModel } from '../../problems/transformer.js';
-import { print, warn, type Args, type CliCommand } from '../command.js';
-import { toFrom, viaFrom } from '../chain-choice.js';
-import { budgetFrom, engineFrom, reductionOptionsFrom, withEngine, withForce, withJson, withShape } from '../options.js';
-import { makeProgress } from '../progress.js';
+import { viaOf } from '../chain-choice.js';
+import { cliArg, defineCommand, print, warn } from '../command.js';
 import { explainCheck } from '../explain.js';
+import { budgetOf, chainArgs, chainOptionsOf, engineArgs, engineOf, forceArgs, jsonArgs } from '../options.js';
+import { makeProgress } from '../progress.js';
+
+const CheckArgs = z.object({
+  file: cliArg(z.string(), 'the instance: a source (DIMACS or JSON), a model file (source rebuilt from provenance) or a matmul batch (- for stdin)', { positional: true }),
+  ...jsonArgs,
+  ...engineArgs,
+  ...chainArgs,
+  ...forceArgs,
+  to: cliArg(z.enum(PROBLEM_IDS).default('transformer'), 'model the chain ends in: transformer | attention | tensor-attention'),
+  via: cliArg(z.string().optional(), 'explicit chain: comma-separated reduction ids'),
+  explain: cliArg(z.boolean().default(false), 'explain each step of the chain as it runs'),
+  output: cliArg(z.string().optional(), 'decode this X_L (.npy, .safetensors or seth eval JSON) computed elsewhere instead of evaluating'),
+  arithmetic: cliArg(z.enum(['auto', 'rational', 'float64']).default('auto'), 'matmul-batch: exact rationals (integer/rational inputs) or float64'),
+});
+export type CheckArgs = z.output<typeof CheckArgs>;
 
 /**
- * `seth check FILE [--layers L --heads H] [--json]`: run the chain to a transformer, evaluate it,
- * decode from X_L alone, compare with the independent oracle. Exit 0 if they agree (and a positive
- * answer's witness verifies), 1 if not, 2 on bad input.
+ * `seth check FILE [--layers L --heads H] [--json]`: run the chain, evaluate (or solve) its target,
+ * decode, compare with the independent oracle. Exit 0 if they agree (and a positive answer's
+ * witness verifies), 1 if not, 2 on bad input. Every chain, matmul batches included, goes through
+ * the one checker (src/check/run.ts) and reports its steps' declared and measured sizes.
  */
-export const checkCommand: CliCommand = {
+export const checkCommand = defineCommand({
   command: 'check <file>',
   describe: 'decide an instance through a transformer and check the answer against an independent oracle',
-  builder: (y: Argv): Argv =>
-    withForce(withShape(withEngine(withJson(y))))
-      .option('to', { type: 'string', default: 'transformer', describe: 'model the chain ends in: transformer | attention | tensor-attention' })
-      .option('via', { type: 'string', describe: 'explicit chain: comma-separated reduction ids' })
-      .option('explain', { type: 'boolean', default: false, describe: 'explain each step of the chain as it runs' })
-      .option('output', {
-        type: 'string',
-        describe: 'decode this X_L (.npy, .safetensors or seth eval JSON) computed elsewhere instead of evaluating',
-      })
-      .option('arithmetic', {
-        type: 'string',
-        choices: ['auto', 'rational', 'float64'],
-        default: 'auto',
-        describe: 'matmul-batch: exact rationals (integer/rational inputs) or float64',
-      }),
-  async run(args: Args): Promise<number> {
-    const file = String(args.file);
-    const budget = budgetFrom(args);
-    const loaded = loadInstance(file, { budget });
-    if (loaded.problem === 'matmul-batch') return checkMatmul(loaded.data, args, budget);
-    // A model file: check it through the source its provenance records (rebuilt, fingerprint-checked).
-    const recovered = loaded.problem === 'transformer' || loaded.problem === 'attention' ? recoverSource(loaded.data, file) : undefined;
-    const instance = recovered ? recovered.source : loaded;
-    const engine = engineFrom(args);
-    const progress = args.json ? undefined : makeProgress('evaluating');
-    const report = await checkInstance(instance, {
-      layers: (recovered?.options.layers ?? args.layers) as number | undefined,
-      heads: (recovered?.options.heads ?? args.heads) as number | undefined,
-      reductionOptions: recovered ? recovered.options : reductionOptionsFrom(args),
-      to: toFrom(args),
-      via: recovered ? recovered.via : viaFrom(args),
-      expectModel: recovered && (loaded.problem === 'transformer' || loaded.problem === 'attention') ? { fingerprint: modelFingerprint(loaded.data), file } : undefined,
-      engine: engine.engine,
-      engineOptions: engine.engineOptions,
-      engineSeed: engine.seed,
-      dtype: engine.dtype,
-      budget,
-      onProgress: progress?.update,
-      externalOutput: typeof args.output === 'string' ? externalOutputLoader(args.output, budget) : undefined,
-    });
-    progress?.finish();
-    if (report.engineFallback) warn(report.engineFallback);
-    if (args.json) print(JSON.stringify(report));
+  args: CheckArgs,
+  async run(a): Promise<number> {
+    const { report, recovered } = await checkFile(a);
+    if (report.kind === 'decision' && report.engineFallback) warn(report.engineFallback);
+    if (a.json) print(JSON.stringify(report));
     else {
-      if (recovered) print(`source     rebuilt from the model's provenance: ${recovered.origin}; the chain reproduces ${file} exactly (same fingerprint)`);
-      if (args.explain) print(explainCheck(file, report));
-      print(formatReport(file, report));
+      if (recovered) print(`source     rebuilt from the model's provenance: ${recovered.origin}; the chain reproduces ${a.file} exactly (same fingerprint)`);
+      if (a.explain && report.kind === 'decision') print(explainCheck(a.file, report));
+      print(report.kind === 'decision' ? formatReport(a.file, report) : formatMatmulReport(report));
     }
     return exitCodeOf(report);
   },
-};
+});
+
+/**
+ * Check one file with parsed `seth check` arguments: load it (a model file is checked through the
+ * source its provenance records, rebuilt and fingerprint-checked), run the one checker.
+ */
+export async function checkFile(a: CheckArgs): Promise<{ report: CheckReport; recovered: RecoveredSource | undefined }> {
+  const budget = budgetOf(a);
+  const loaded = loadInstance(a.file, { budget });
+  const recovered = loaded.problem === 'transformer' || loaded.problem === 'attention' ? recoverSource(loaded.data, a.file) : undefined;
+  const instance = recovered ? recovered.source : loaded;
+  const engine = engineOf(a);
+  const chainOptions = recovered ? recovered.options : chainOptionsOf(a);
+  if (a.arithmetic !== 'auto') chainOptions.numberType = a.arithmetic;
+  const progress = a.json ? undefined : makeProgress('evaluating');
+  const report = await checkInstance(instance, {
+    reductionOptions: chainOptions,
+    to: a.to,
+    via: recovered ? recovered.via : viaOf(a.via),
+    expectModel: recovered && (loaded.problem === 'transformer' || loaded.problem === 'attention') ? { fingerprint: modelFingerprint(loaded.data), file: a.file } : undefined,
+    engine: engine.engine,
+    engineOptions: engine.engineOptions,
+    engineSeed: engine.seed,
+    dtype: engine.dtype,
+    budget,
+    onProgress: progress?.update,
+    externalOutput: a.output !== undefined ? externalOutputLoader(a.output, budget) : undefined,
+  });
+  progress?.finish();
+  return { report, recovered };
+}
 
 /** Read X_L from a file and check it against the model the chain built (shape, values, provenance). */
 function externalOutputLoader(path: string, budget: MemoryBudget) {
@@ -88,43 +96,27 @@ function externalOutputLoader(path: string, budget: MemoryBudget) {
   };
 }
 
-/** Large-embedding regime: products recovered from the transformer's gradient (model.md §4). */
-async function checkMatmul(batch: MatmulBatch, args: Args, budget: MemoryBudget): Promise<number> {
-  const arithmetic = args.arithmetic === 'rational' || args.arithmetic === 'float64' ? args.arithmetic : undefined;
-  const report = await checkMatmulBatch(batch, {
-    layers: args.layers as number | undefined,
-    heads: args.heads as number | undefined,
-    numberType: arithmetic,
-    budget,
-  });
-  print(args.json ? JSON.stringify(report) : formatMatmulReport(report));
-  return report.agree && report.ratioWithinLimit ? 0 : 1;
-}
-
 export function exitCodeOf(r: CheckReport): number {
+  if (r.kind === 'products') return r.agree && r.ratioWithinLimit ? 0 : 1;
   const positive = r.answer === 'SAT' || r.answer === 'YES';
   return r.agree !== false && (!positive || r.witnessVerified === true) ? 0 : 1;
 }
 
 const ok = (b: boolean | null): string => (b === null ? '–' : b ? '✓' : '✗');
 
-export function formatReport(file: string, r: CheckReport): string {
+export function formatReport(file: string, r: DecisionReport): string {
   const p = r.params;
   const last = r.steps[r.steps.length - 1]!;
   const tensor = last.to === 'tensor-attention';
   const witness = Array.isArray(r.witness) ? r.witness.join(' ') : r.witness === null ? '—' : JSON.stringify(r.witness);
   const rows: [string, string][] = [
     ['instance', `${file} (${r.problem}: ${Object.entries(r.sourceSizes).map(([k, v]) => `${k} = ${v}`).join(', ')})`],
+    ['source', formatOrigin(r.source.provenance)],
     ['chain', r.chain.join(' → ')],
     tensor
       ? ['model', `tensor attention: ${last.measured.queries} queries × ${last.measured.keys1}·${last.measured.keys2} key pairs · width ${p.width} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}`]
       : ['model', `tokens ${p.tokens} · width ${p.width} · layers ${p.layers} · heads ${p.heads} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}${p.causal ? ' · causal' : ''}${p.kvGroups !== null ? ` · ${p.kvGroups} K/V group(s)` : ''}`],
-    ...r.steps.map((s): [string, string] => [
-      `sizes ${s.reduction}`,
-      Object.keys(s.declared)
-        .map((k) => `${k} = ${s.formulas[k]} = ${fmtNum(s.declared[k]!)} ${s.measured[k] === s.declared[k] ? '✓' : `✗ (measured ${s.measured[k]})`}`)
-        .join('; '),
-    ]),
+    ...r.steps.map((s): [string, string] => [`sizes ${s.reduction}`, formatStepSizes(s)]),
     [
       'regime',
       `width/log₂n = ${r.regime.widthOverLog2Tokens.toFixed(2)}, max|entry|/log₂n = ${r.regime.maxEntryOverLog2Tokens.toFixed(2)}` +

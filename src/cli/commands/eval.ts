@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import { z } from 'zod';
 import { UserError } from '../../errors.js';
 import { createEngine } from '../../engine/registry.js';
 import { loadInstance } from '../../io/instance-file.js';
@@ -6,34 +6,37 @@ import { writeOutputAtomic } from '../../io/files.js';
 import { writeOutputNpy } from '../../formats/tensor-output.js';
 import { unflatten } from '../../problems/transformer.js';
 import { makeProvenance } from '../../provenance.js';
-import { warn, type Args, type CliCommand } from '../command.js';
-import { budgetFrom, engineFrom, withEngine, withForce, withOutput } from '../options.js';
+import { cliArg, defineCommand, warn } from '../command.js';
+import { budgetOf, engineArgs, engineOf, forceArgs } from '../options.js';
+
+const EvalArgs = z.object({
+  file: cliArg(z.string(), 'a transformer or attention instance (JSON; - for stdin)', { positional: true }),
+  ...engineArgs,
+  ...forceArgs,
+  o: cliArg(z.string().default('-'), 'output file for X_L: .npy (with a .npy.json sidecar) or JSON; - for stdout', { alias: 'output' }),
+  'per-head': cliArg(z.boolean().default(false), "also write every head's output"),
+});
 
 /** `seth eval FILE -o X_L.json`: evaluate a transformer or attention instance. */
-export const evalCommand: CliCommand = {
+export const evalCommand = defineCommand({
   command: 'eval <file>',
   describe: 'evaluate a transformer/attention instance and write X_L (JSON, or .npy by extension)',
-  builder: (y: Argv): Argv =>
-    withForce(withEngine(withOutput(y, 'output file for X_L: .npy (with a .npy.json sidecar) or JSON; - for stdout'))).option('per-head', {
-      type: 'boolean',
-      default: false,
-      describe: 'also write every head\'s output',
-    }),
-  async run(args: Args): Promise<number> {
-    const budget = budgetFrom(args);
-    const inst = loadInstance(String(args.file), { budget });
+  args: EvalArgs,
+  async run(a): Promise<number> {
+    const budget = budgetOf(a);
+    const inst = loadInstance(a.file, { budget });
     if (inst.problem !== 'transformer' && inst.problem !== 'attention') {
-      throw new UserError(`${String(args.file)}: a ${inst.problem} instance; seth eval takes a transformer or attention instance (make one with seth reduce)`);
+      throw new UserError(`${a.file}: a ${inst.problem} instance; seth eval takes a transformer or attention instance (make one with seth reduce)`);
     }
     const model = inst.data;
-    const e = engineFrom(args);
+    const e = engineOf(a);
     const { engine, fallbackReason } = await createEngine(e.engine, e.dtype, { options: e.engineOptions, budget, seed: e.seed });
     if (fallbackReason) warn(fallbackReason);
     try {
-      const r = await engine.evaluate(model, { perHead: args['per-head'] === true });
+      const r = await engine.evaluate(model, { perHead: a['per-head'] });
       const prov = makeProvenance('eval', model.provenance?.seed ?? null, { engine: r.engine, dtype: r.dtype });
       if (model.provenance) prov.from = model.provenance;
-      const outPath = String(args.o);
+      const outPath = a.o;
       if (outPath.toLowerCase().endsWith('.npy')) {
         // .npy for tools that read tensors; the sidecar X_L.npy.json carries fingerprint and provenance.
         writeOutputNpy(outPath, r.output, model, { dtype: r.dtype, computedBy: { ...prov } });
@@ -55,4 +58,4 @@ export const evalCommand: CliCommand = {
     }
     return 0;
   },
-};
+});
