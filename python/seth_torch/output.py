@@ -3,8 +3,9 @@
 Sidecar (what `seth check --output` compares with the instance):
   format "seth-workbench output v1", tensor "X_L", dtype (of the .npy data: f32 or f64), shape,
   instance_fingerprint (copied from the export's metadata), instance_provenance (the export's
-  provenance records the instance's under "from"), computed_by (tool, versions, device, dtype of
-  the arithmetic, processes, command line, the model file's size and sha256).
+  provenance records the instance's under "from"), data_sha256 and data_bytes (of the .npy file
+  written, so that a stale pair is detected), computed_by (tool, versions, device, dtype of the
+  arithmetic, processes, timings, command line, the model file's size and sha256).
 """
 
 import hashlib
@@ -50,6 +51,9 @@ def write_output(path: str, array: np.ndarray, *, fingerprint, provenance, compu
         "tensor": "X_L",
         "dtype": "f32" if data.dtype == np.float32 else "f64",
         "shape": list(data.shape),
+        # The data file this sidecar describes: a sidecar left beside another .npy is detectable.
+        "data_sha256": file_sha256(path),
+        "data_bytes": os.path.getsize(path),
     }
     if fingerprint is not None:
         sidecar["instance_fingerprint"] = fingerprint

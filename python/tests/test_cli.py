@@ -41,6 +41,10 @@ def test_f64_equals_the_numpy_forward_pass_and_the_sidecar_names_the_instance(tm
     assert (side["tensor"], side["dtype"], side["shape"]) == ("X_L", "f64", [7, 4])
     assert side["instance_fingerprint"] == "sha256:" + "ab" * 32
     assert side["instance_provenance"] == PROVENANCE
+    import hashlib
+
+    raw = (tmp / "m-f64.npy").read_bytes()
+    assert (side["data_sha256"], side["data_bytes"]) == ("sha256:" + hashlib.sha256(raw).hexdigest(), len(raw))
     cb = side["computed_by"]
     assert cb["tool"] == "seth_torch" and cb["op"] == "torch.nn.functional.scaled_dot_product_attention"
     assert (cb["dtype"], cb["processes"], cb["backend"]) == ("f64", 1, None)
