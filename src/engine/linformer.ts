@@ -11,12 +11,16 @@ import type { Engine } from './types.js';
  *
  * which costs O(n·k·m). Linformer learns E and F; without training, the paper's analysis (and its
  * JL argument) uses random projections, which is what runs here: E and F have i.i.d. N(0, 1/k)
- * entries, drawn per head from the seeded stream. For k ≥ n no projection is needed and E = F = I
- * is used: that is the exact limit. Not defined for causal models (every projected row mixes all
+ * entries, drawn per head from the seeded stream. `projection: mean` uses instead the pooling the
+ * paper also discusses: row r of E = F averages the r-th of k contiguous segments of positions
+ * (segment sizes differ by at most one), which approximates attention when the weights within a
+ * segment are nearly equal. For k ≥ n no projection is needed and E = F = I is used: that is the
+ * exact limit. Not defined for causal models (every projected row mixes all
  * positions).
  */
 export const LinformerOptions = z.strictObject({
   k: z.number().int().min(1).default(64).describe('rows the keys and values are projected to'),
+  projection: z.enum(['gaussian', 'mean']).default('gaussian').describe('E = F: seeded Gaussian N(0, 1/k), or the means of k contiguous segments'),
 });
 export type LinformerOptions = z.infer<typeof LinformerOptions>;
 
@@ -31,6 +35,17 @@ export function linformerAttention(o: LinformerOptions): HeadAttention {
       const sd = 1 / Math.sqrt(o.k);
       const project = (A: Float64Array): Float64Array => {
         const P = new Float64Array(rows * m);
+        if (o.projection === 'mean') {
+          const counts = new Float64Array(rows);
+          for (let t = 0; t < n; t++) {
+            const r = Math.floor((t * rows) / n);
+            counts[r]++;
+            for (let c = 0; c < m; c++) P[r * m + c] += A[t * m + c]!;
+          }
+          for (let r = 0; r < rows; r++) for (let c = 0; c < m; c++) P[r * m + c] /= counts[r]!;
+          cost.flops += n * m + rows * m;
+          return P;
+        }
         for (let r = 0; r < rows; r++) {
           for (let t = 0; t < n; t++) {
             const e = sd * gaussian(rng);

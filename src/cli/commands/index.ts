@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.js';
+import { arenaCommand } from './arena.js';
 import { checkCommand } from './check.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
@@ -24,4 +25,5 @@ export const COMMANDS: CliCommand[] = [
   checkCommand,
   exportCommand,
   testReductionCommand,
+  arenaCommand,
 ];
