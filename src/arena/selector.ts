@@ -19,7 +19,7 @@ export interface SelectorConfig {
   seed: number;
 }
 
-export const SELECTOR_DEFAULT: SelectorConfig = { size: 32, dim: 6, density: 0.5, betas: [0.5, 1, 2, 4, 8, 16, 'bound'], seed: 0 };
+export const SELECTOR_DEFAULT: SelectorConfig = { size: 32, dim: 10, density: 0.5, betas: [0.5, 1, 2, 4, 8, 16, 'bound'], seed: 0 };
 
 export interface SelectorRow {
   beta: number;
