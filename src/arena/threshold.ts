@@ -28,7 +28,7 @@ export interface ThresholdConfig {
 }
 
 export const THRESHOLD_DEFAULT: ThresholdConfig = {
-  sizes: [64, 512, 2048],
+  sizes: [32, 128, 512],
   dim: 3,
   betas: [0.25, 0.5, 1, 2, 4, 8, 16, 'bound'],
   seeds: [0, 1],

@@ -83,7 +83,7 @@ export interface DecisionReport {
   agree: boolean | null;
   witness: unknown;
   witnessVerified: boolean | null;
-  params: { tokens: number; width: number; layers: number; heads: number; maxAbsEntry: number; beta: number | null; causal: boolean; kvGroups: number | null };
+  params: { tokens: number; width: number; layers: number; heads: number; maxAbsEntry: number; beta: number | null; causal: boolean; kvGroups: number | null; betaBelowBound?: string | undefined };
   steps: StepReport[];
   regime: { widthOverLog2Tokens: number; maxEntryOverLog2Tokens: number; note: string; maxEntryOverCbrtLog2Tokens?: number | undefined };
   statistic: number;
@@ -214,7 +214,7 @@ export async function checkInstance(instance: Instance, options: CheckOptions = 
     agree: oracle === null ? null : oracle === answer,
     witness: spec.witnessOf(decoded),
     witnessVerified,
-    params: { tokens: model.tokens, width: model.width, layers: model.layers, heads: model.heads, maxAbsEntry: maxEntry, beta, causal: model.causal === true, kvGroups: model.kvGroups ?? null },
+    params: { tokens: model.tokens, width: model.width, layers: model.layers, heads: model.heads, maxAbsEntry: maxEntry, beta, causal: model.causal === true, kvGroups: model.kvGroups ?? null, ...(typeof model.annotations.betaBelowBound === 'string' ? { betaBelowBound: model.annotations.betaBelowBound } : {}) },
     steps: steps.map(stepReport),
     regime: {
       widthOverLog2Tokens: model.width / log2n,

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { UserError } from '../errors.js';
 import { headwiseEngine, type Cost, type HeadAttention, type EngineCtx } from './headwise.js';
 import type { Engine } from './types.js';
 
@@ -13,7 +12,7 @@ import type { Engine } from './types.js';
  * sm = row softmax, and M⁺ approximated by the paper's iteration
  *   Z₀ = Mᵀ/(‖M‖₁‖M‖∞),  Z ← ¼ Z (13I − MZ (15I − MZ (7I − MZ)))
  * (`iterations` times; the paper uses 6). Cost O(n·k·m + k³) per iteration count. `pinv: exact`
- * replaces the iteration by an LU solve M·X = B·V with partial pivoting (2k³/3 + 2k²m flops).
+ * replaces the iteration by a rank-revealing elimination solving M·X = B·V (2k³/3 + 2k²m flops).
  * Segments: token t belongs to segment ⌊t·k/n⌋ (sizes differ by at most one).
  * Exact limit: k = n (segments of one token: F = M = B = the attention matrix P, and P·P⁺·P = P)
  * with enough iterations (about 20 on small random heads; on an ill-conditioned M many more
@@ -22,7 +21,7 @@ import type { Engine } from './types.js';
 export const NystromOptions = z.strictObject({
   landmarks: z.number().int().min(1).default(32).describe('number of landmarks k'),
   iterations: z.number().int().min(0).default(6).describe('iterations of the pseudo-inverse'),
-  pinv: z.enum(['iterative', 'exact']).default('iterative').describe('M⁺ by the paper\'s iteration, or exactly (LU solve; M must be invertible)'),
+  pinv: z.enum(['iterative', 'exact']).default('iterative').describe('M⁺ by the paper\'s iteration, or exactly (rank-revealing elimination)'),
 });
 export type NystromOptions = z.infer<typeof NystromOptions>;
 
@@ -101,34 +100,48 @@ export function iterativePinv(M: Float64Array, k: number, iterations: number, co
   return Z;
 }
 
-/** X = M⁻¹·R for M (k×k), R (k×c), by Gaussian elimination with partial pivoting. */
+/**
+ * A solution X of M·X = R for M (k×k), R (k×c), by Gaussian elimination with partial pivoting that
+ * skips columns whose best pivot is below 1e-12·max|M| (their unknowns are set to 0). For an
+ * invertible M this is M⁻¹R; for a singular M with R in its range (k = n: R = B·V = M·V) it is a
+ * solution, and M·X = R is what F·M⁺·(B·V) needs when F = M.
+ */
 export function luSolve(M: Float64Array, k: number, R: Float64Array, c: number, cost: Cost): Float64Array {
   const A = Float64Array.from(M);
   const X = Float64Array.from(R);
-  for (let p = 0; p < k; p++) {
-    let piv = p;
-    for (let i = p + 1; i < k; i++) if (Math.abs(A[i * k + p]!) > Math.abs(A[piv * k + p]!)) piv = i;
-    if (A[piv * k + p] === 0) throw new UserError(`nystrom: the landmark matrix M is singular (rank < ${k}); use --engine-opt pinv=iterative`);
-    if (piv !== p) {
-      for (let j = 0; j < k; j++) [A[p * k + j], A[piv * k + j]] = [A[piv * k + j]!, A[p * k + j]!];
-      for (let j = 0; j < c; j++) [X[p * c + j], X[piv * c + j]] = [X[piv * c + j]!, X[p * c + j]!];
+  let big = 0;
+  for (const v of A) big = Math.max(big, Math.abs(v));
+  const tiny = 1e-12 * big;
+  const pivotCol: number[] = [];
+  let row = 0;
+  for (let p = 0; p < k && row < k; p++) {
+    let piv = row;
+    for (let i = row + 1; i < k; i++) if (Math.abs(A[i * k + p]!) > Math.abs(A[piv * k + p]!)) piv = i;
+    if (!(Math.abs(A[piv * k + p]!) > tiny)) continue;
+    if (piv !== row) {
+      for (let j = 0; j < k; j++) [A[row * k + j], A[piv * k + j]] = [A[piv * k + j]!, A[row * k + j]!];
+      for (let j = 0; j < c; j++) [X[row * c + j], X[piv * c + j]] = [X[piv * c + j]!, X[row * c + j]!];
     }
-    for (let i = p + 1; i < k; i++) {
-      const f = A[i * k + p]! / A[p * k + p]!;
+    for (let i = row + 1; i < k; i++) {
+      const f = A[i * k + p]! / A[row * k + p]!;
       if (f === 0) continue;
-      for (let j = p; j < k; j++) A[i * k + j] -= f * A[p * k + j]!;
-      for (let j = 0; j < c; j++) X[i * c + j] -= f * X[p * c + j]!;
+      for (let j = p; j < k; j++) A[i * k + j] -= f * A[row * k + j]!;
+      for (let j = 0; j < c; j++) X[i * c + j] -= f * X[row * c + j]!;
     }
+    pivotCol.push(p);
+    row++;
   }
-  for (let p = k - 1; p >= 0; p--) {
+  const Y = new Float64Array(k * c);
+  for (let r = pivotCol.length - 1; r >= 0; r--) {
+    const p = pivotCol[r]!;
     for (let j = 0; j < c; j++) {
-      let s = X[p * c + j]!;
-      for (let t = p + 1; t < k; t++) s -= A[p * k + t]! * X[t * c + j]!;
-      X[p * c + j] = s / A[p * k + p]!;
+      let s = X[r * c + j]!;
+      for (let t = p + 1; t < k; t++) s -= A[r * k + t]! * Y[t * c + j]!;
+      Y[p * c + j] = s / A[r * k + p]!;
     }
   }
   cost.flops += (2 * k * k * k) / 3 + 2 * k * k * c;
-  return X;
+  return Y;
 }
 
 /** Means of k contiguous segments of the rows of A (n×m). */

@@ -74,15 +74,15 @@ export function degreeFor(h: number, error: number): number {
   return 10000;
 }
 
-/** Chebyshev coefficients c_0..c_g of the degree-g interpolant of e^{h·t} at the g+1 Chebyshev points. */
-export function chebyshevExpSeries(h: number, g: number): Float64Array {
+/** Chebyshev coefficients c_0..c_g of the degree-g interpolant of e^{h·t − shift} at the g+1 Chebyshev points. */
+export function chebyshevExpSeries(h: number, g: number, shift = 0): Float64Array {
   const N = g + 1;
   const cheb = new Float64Array(N);
   for (let j = 0; j < N; j++) {
     let s = 0;
     for (let k = 0; k < N; k++) {
       const theta = (Math.PI * (k + 0.5)) / N;
-      s += Math.exp(h * Math.cos(theta)) * Math.cos(j * theta);
+      s += Math.exp(h * Math.cos(theta) - shift) * Math.cos(j * theta);
     }
     cheb[j] = ((j === 0 ? 1 : 2) / N) * s;
   }
@@ -251,7 +251,7 @@ function denseHead(hIn: Parameters<HeadAttention>[0], o: PolyOptions, cost: Cost
   const h = hi > lo ? (hi - lo) / 2 : 1;
   const c0 = (hi + lo) / 2;
   const g = o.degree ?? degreeFor(h, o.error ?? 1 / (20 * n));
-  const cheb = chebyshevExpSeries(h, g);
+  const cheb = chebyshevExpSeries(h, g, h); // e^{h(t−1)} ≤ 1: no overflow at any range
   const out = new Float64Array(n * m);
   const num = new Float64Array(m);
   let pairs = 0;

@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { UserError } from '../errors.js';
 import type { MemoryBudget } from '../memory.js';
 import { describeZodError } from '../zod-error.js';
+import { createLinformerEngine, LinformerOptions } from './linformer.js';
+import { createLowprecEngine, LowprecOptions } from './lowprec.js';
+import { createLshEngine, LshOptions } from './lsh.js';
+import { createNystromEngine, NystromOptions } from './nystrom.js';
+import { createPerformerEngine, PerformerOptions } from './performer.js';
+import { createPolyEngine, PolyOptions } from './poly.js';
+import { createTopkEngine, TopkOptions } from './topk.js';
+import { createWindowEngine, WindowOptions } from './window.js';
 import { referenceEngine } from './reference.js';
 import { TorchOptionsSchema } from './torch.js';
 import type { DType, Engine } from './types.js';
@@ -115,6 +123,80 @@ export const ENGINES: readonly EngineEntry[] = [
     options: TorchOptionsSchema,
     create: async (dtype, options, ctx) => (await import('./torch.js')).createTorchEngine(dtype, options, ctx.budget),
   }),
+  defineEngine({
+    name: 'poly',
+    kind: 'approximate',
+    dtypes: ['f64'],
+    summary: 'Alman–Song polynomial method: exp ≈ degree-g Chebyshev polynomial, factorised through monomial features (rank C(m′+1+g, g))',
+    options: PolyOptions,
+    exactLimit: { options: { mode: 'dense', degree: 200 }, tolerance: 1e-9 },
+    create: (_dtype, options, ctx) => Promise.resolve(createPolyEngine(options, ctx)),
+  }),
+  defineEngine({
+    name: 'performer',
+    kind: 'approximate',
+    dtypes: ['f64'],
+    summary: 'Performer FAVOR+: positive orthogonal random features for the softmax kernel (r features)',
+    options: PerformerOptions,
+    // Unbiased, exact only as r → ∞ (error ∝ 1/√r, measured in test/engine-approx.test.ts): here
+    // 4096 features must bring every output within 0.25·max(1, max|X_L|) of the reference.
+    exactLimit: { options: { features: 4096 }, tolerance: 0.25 },
+    create: (_dtype, options, ctx) => Promise.resolve(createPerformerEngine(options, ctx)),
+  }),
+  defineEngine({
+    name: 'nystrom',
+    kind: 'approximate',
+    dtypes: ['f64'],
+    summary: 'Nyströmformer: segment-mean landmarks, iterative pseudo-inverse (k landmarks)',
+    options: NystromOptions,
+    exactLimit: { options: { landmarks: 1_000_000, pinv: 'exact' }, tolerance: 1e-6 },
+    create: (_dtype, options, ctx) => Promise.resolve(createNystromEngine(options, ctx)),
+  }),
+  defineEngine({
+    name: 'linformer',
+    kind: 'approximate',
+    dtypes: ['f64'],
+    summary: 'Linformer: keys and values projected along the sequence to k rows (seeded Gaussian or mean pooling)',
+    options: LinformerOptions,
+    exactLimit: { options: { k: 1_000_000 }, tolerance: 1e-10 },
+    create: (_dtype, options, ctx) => Promise.resolve(createLinformerEngine(options, ctx)),
+  }),
+  defineEngine({
+    name: 'lsh',
+    kind: 'approximate',
+    dtypes: ['f64'],
+    summary: 'angular-LSH bucketed attention (Reformer/HyperAttention): exact in sorted blocks + sampled residual keys',
+    options: LshOptions,
+    exactLimit: { options: { block: 1_000_000 }, tolerance: 1e-10 },
+    create: (_dtype, options, ctx) => Promise.resolve(createLshEngine(options, ctx)),
+  }),
+  defineEngine({
+    name: 'topk',
+    kind: 'approximate',
+    dtypes: ['f64'],
+    summary: 'top-k attention: exact scores, softmax over the k largest per query',
+    options: TopkOptions,
+    exactLimit: { options: { k: 1_000_000 }, tolerance: 1e-10 },
+    create: (_dtype, options, ctx) => Promise.resolve(createTopkEngine(options, ctx)),
+  }),
+  defineEngine({
+    name: 'window',
+    kind: 'approximate',
+    dtypes: ['f64'],
+    summary: 'local attention: each query sees the keys within distance w',
+    options: WindowOptions,
+    exactLimit: { options: { w: 1_000_000 }, tolerance: 1e-10 },
+    create: (_dtype, options, ctx) => Promise.resolve(createWindowEngine(options, ctx)),
+  }),
+  defineEngine({
+    name: 'lowprec',
+    kind: 'approximate',
+    dtypes: ['f64'],
+    summary: 'exact attention in emulated fp16 / bf16 / fp8 E4M3 / E5M2 arithmetic (bit-exact rounding)',
+    options: LowprecOptions,
+    exactLimit: { options: { format: 'f64' }, tolerance: 1e-10 },
+    create: (_dtype, options) => Promise.resolve(createLowprecEngine(options)),
+  }),
 ];
 
 export const DEFAULT_ENGINE = 'native';
@@ -128,14 +210,33 @@ export function engineNames(): string[] {
  * name is resolved (prefixed names such as `exec:`/`module:` resolve here too).
  */
 export function findEngine(name: string): EngineEntry {
+  const prefixed = prefixedEngine(name);
+  if (prefixed) return prefixed;
   const entry = ENGINES.find((e) => e.name === name);
   if (!entry) throw new UserError(`unknown engine "${name}"; expected one of: ${engineNames().join(', ')}`);
   return entry;
 }
 
+/**
+ * Bring-your-own engines, named by a prefix: `exec:COMMAND` (a program: src/engine/exec.ts) and
+ * `module:PATH` (an ES module: src/engine/module.ts). They take no --engine-opt; their exactness is
+ * for the arena (or seth check) to measure.
+ */
+function prefixedEngine(name: string): EngineEntry | undefined {
+  const make = (summary: string, create: EngineEntry['create']): EngineEntry =>
+    defineEngine({ name, kind: 'exact', dtypes: ['f64'], summary, options: z.strictObject({}), create });
+  if (name.startsWith('exec:')) {
+    return make('a program run on the model as safetensors, writing X_L as .npy', async (_d, _o, ctx) => (await import('./exec.js')).createExecEngine(name.slice(5), ctx));
+  }
+  if (name.startsWith('module:')) {
+    return make('an ES module exporting evaluate(model, { seed })', async (_d, _o, ctx) => (await import('./module.js')).createModuleEngine(name.slice(7), ctx));
+  }
+  return undefined;
+}
+
 /** `--engine` help: every engine with its dtypes. */
 export function engineHelp(): string {
-  return `engine: ${ENGINES.map((e) => `${e.name} (${e.dtypes.join('/')}${e.kind === 'approximate' ? ', approximate' : ''})`).join(' | ')}; default ${DEFAULT_ENGINE}`;
+  return `engine: ${ENGINES.map((e) => `${e.name} (${e.dtypes.join('/')}${e.kind === 'approximate' ? ', approximate' : ''})`).join(' | ')} | exec:COMMAND | module:PATH; default ${DEFAULT_ENGINE}`;
 }
 
 /** `--engine-opt` help: every engine's options. */
