@@ -4,6 +4,7 @@ import { checkCommand } from './check.js';
 import { evalCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { genCommand } from './gen.js';
+import { graphCommand } from './graph.js';
 import { infoCommand } from './info.js';
 import { listCommand } from './list.js';
 import { pathCommand } from './path.js';
@@ -20,6 +21,7 @@ export const COMMANDS: CliCommand[] = [
   listCommand,
   schemaCommand,
   pathCommand,
+  graphCommand,
   reduceCommand,
   evalCommand,
   checkCommand,
