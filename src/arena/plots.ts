@@ -85,7 +85,7 @@ export function thresholdSpec(points: readonly ThresholdPoint[], title: string):
     if (p.exactCorrect) r.right++;
     rate.set(k, r);
   }
-  const rates = [...rate.values()].map((r) => ({ n: `n = ${r.n}`, x: r.x, rate: r.right / r.total, atBound: r.beta >= points.find((p) => p.tokens === r.n)!.betaBound }));
+  const rates = [...rate.values()].map((r) => ({ n: `n = ${r.n}`, x: r.x, rate: r.right / r.total }));
   const poly = points.map((p) => ({
     n: `n = ${p.tokens}`,
     x: p.x,
