@@ -8,6 +8,7 @@
  *
  * Timings are medians of R (default 7, at least 5) runs after one warm-up. Never a unit test.
  */
+import { REDUCTIONS } from '../reductions/index.js';
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -401,7 +402,7 @@ async function benchChain(args: Args): Promise<ChainResult | null> {
   const res: ChainResult = { files: files.length, decided: 0, sat: 0, agree: 0, witnessVerified: 0, totalSeconds: 0, stageSeconds: stage, engine: '', dtype: 'f64', layers: 2, heads: 2 };
   const t0 = performance.now();
   for (const f of files) {
-    const r = await checkDecision(loadInstance(join(dir, f)), { layers: 2, heads: 2, engine: 'wasm', dtype: 'f64' });
+    const r = await checkDecision(loadInstance(join(dir, f)), { reductions: REDUCTIONS, layers: 2, heads: 2, engine: 'wasm', dtype: 'f64' });
     res.engine = r.engine;
     res.decided++;
     if (r.answer === 'SAT') res.sat++;

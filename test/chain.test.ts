@@ -1,3 +1,4 @@
+import { REDUCTIONS } from '../reductions/index.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -29,7 +30,7 @@ describe('SATLIB uf20-91 through the transformer (L·H = 4)', () => {
     it(`decides batch ${b + 1}/4 SAT with verified witnesses`, async () => {
       for (const f of batch) {
         const inst = loadInstance(join(SATLIB, 'uf20-91', f));
-        const r = await checkDecision(inst, { layers: 2, heads: 2, engine: ENGINE });
+        const r = await checkDecision(inst, { reductions: REDUCTIONS,  layers: 2, heads: 2, engine: ENGINE });
         expect({ f, answer: r.answer, agree: r.agree, verified: r.witnessVerified }).toEqual({ f, answer: 'SAT', agree: true, verified: true });
         // The witness is checked once more here, against the formula, independently of the checker.
         expect(evaluateCnf(inst.data as never, literalsToAssignment(20, r.witness as number[])).satisfied).toBe(true);
@@ -44,7 +45,7 @@ describe('PHP(5,4): 20 variables, UNSAT through the transformer', () => {
   it('decodes UNSAT and agrees with MiniSat', async () => {
     const g = findGenerator('php')!;
     const inst = g.generate({ pigeons: 5, holes: 4 }, makeRng(0), 'test');
-    const r = await checkDecision(inst, { layers: 2, heads: 2, engine: ENGINE });
+    const r = await checkDecision(inst, { reductions: REDUCTIONS,  layers: 2, heads: 2, engine: ENGINE });
     expect(r.answer).toBe('UNSAT');
     expect(r.oracle).toBe('UNSAT');
     expect(r.agree).toBe(true);
@@ -59,7 +60,7 @@ describe('decision margin and robustness on random instances', () => {
   it('k-SAT through 3-OV: margin ≥ 0.4, robust to ±1/(10n), agrees, witness verifies', async () => {
     await fc.assert(
       fc.asyncProperty(cnfArbitrary({ maxVars: 8, maxClauses: 20, maxWidth: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), async (cnf, L, H) => {
-        const r = await checkDecision({ problem: 'ksat', data: cnf }, { layers: L, heads: H });
+        const r = await checkDecision({ problem: 'ksat', data: cnf }, { reductions: REDUCTIONS, layers: L, heads: H });
         expect(r.agree).toBe(true);
         expect(r.margin).toBeGreaterThanOrEqual(0.4);
         expect(r.robustToOutputError).toBe(true);
@@ -72,7 +73,7 @@ describe('decision margin and robustness on random instances', () => {
   it('OV through one attention head and through 3-OV', async () => {
     await fc.assert(
       fc.asyncProperty(ovArbitrary({ maxSize: 8, maxDim: 8 }), fc.constantFrom('attention' as const, 'transformer' as const), async (o, to) => {
-        const r = await checkDecision({ problem: 'ov', data: o }, { to });
+        const r = await checkDecision({ problem: 'ov', data: o }, { reductions: REDUCTIONS, to });
         expect(r.agree).toBe(true);
         expect(r.margin).toBeGreaterThanOrEqual(0.4);
         expect(r.robustToOutputError).toBe(true);
@@ -84,7 +85,7 @@ describe('decision margin and robustness on random instances', () => {
   it('3-OV with padding heads (L·H > |C|)', async () => {
     await fc.assert(
       fc.asyncProperty(threeOvArbitrary({ maxSize: 6, maxC: 3, maxDim: 6 }), async (o) => {
-        const r = await checkDecision({ problem: '3ov', data: o }, { layers: 2, heads: 2 });
+        const r = await checkDecision({ problem: '3ov', data: o }, { reductions: REDUCTIONS, layers: 2, heads: 2 });
         expect(r.agree).toBe(true);
         expect(r.margin).toBeGreaterThanOrEqual(0.4);
         if (r.answer === 'YES') expect(r.witnessVerified).toBe(true);
@@ -98,7 +99,7 @@ describe('witness recovery uses O(log) extra single-row evaluations', () => {
   it('stays within log₂(LH) + log₂|B| + 1 rounds', async () => {
     const g = findGenerator('ksat')!;
     const inst = g.generate({ vars: 14, clauses: 40, k: 3, planted: true }, makeRng(3), 'test');
-    const r = await checkDecision(inst, { layers: 2, heads: 4 });
+    const r = await checkDecision(inst, { reductions: REDUCTIONS,  layers: 2, heads: 4 });
     expect(r.answer).toBe('SAT');
     const sizeB = r.steps[0]!.declared.sizeB!;
     expect(r.recovery.rounds).toBeLessThanOrEqual(Math.ceil(Math.log2(8)) + Math.ceil(Math.log2(sizeB)) + 1);
@@ -110,7 +111,7 @@ describe('refusing work that would not fit in memory', () => {
   it('k-SAT with 60 variables is refused before any allocation, with the estimate and --force', async () => {
     const cnf = cnfFromClauses(60, [[1, 2, 3], [-59, 60], [30, -31]]);
     const t = Date.now();
-    const err = await checkDecision({ problem: 'ksat', data: cnf }, { layers: 2, heads: 2, budget: defaultBudget(false) }).catch((e: unknown) => e);
+    const err = await checkDecision({ problem: 'ksat', data: cnf }, { reductions: REDUCTIONS, layers: 2, heads: 2, budget: defaultBudget(false) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/refusing .*about .*(TiB|PiB|GiB).*--force/);
     expect(Date.now() - t).toBeLessThan(2000);
@@ -121,7 +122,7 @@ describe('refusing work that would not fit in memory', () => {
     const { REDUCTIONS } = await import('../reductions/index.js');
     const chain = REDUCTIONS.filter((r) => r.id === 'ksat-to-3ov' || r.id === '3ov-to-transformer');
     const steps = runForward(chain, cnf, {}, defaultBudget());
-    await expect(checkDecision({ problem: 'transformer', data: steps[1]!.target as never })).rejects.toThrow(UserError);
+    await expect(checkDecision({ problem: 'transformer', data: steps[1]!.target as never }, { reductions: REDUCTIONS })).rejects.toThrow(UserError);
   });
 });
 
@@ -142,7 +143,7 @@ describe('every registered engine and dtype decides the chain identically', () =
       return;
     }
     for (const c of cases) {
-      const r = await checkDecision(c.load(), { layers: 2, heads: 2, engine, dtype, engineOptions: options });
+      const r = await checkDecision(c.load(), { reductions: REDUCTIONS,  layers: 2, heads: 2, engine, dtype, engineOptions: options });
       // The engine that actually ran (no silent fallback) and the answer it led to.
       expect({ case: c.name, engine: r.engine, dtype: r.dtype, fallback: r.engineFallback }).toEqual({ case: c.name, engine, dtype, fallback: undefined });
       expect({ case: c.name, agree: r.agree, robust: r.robustToOutputError }).toEqual({ case: c.name, agree: true, robust: true });

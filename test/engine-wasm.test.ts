@@ -1,3 +1,4 @@
+import { REDUCTIONS } from '../reductions/index.js';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -398,7 +399,7 @@ describe.skipIf(!haveBuild)('the SETH chain decides identically with every engin
       const inst = loadInstance(join(dir, f));
       const reports = [];
       for (const [engine, dtype] of [['reference', 'f64'], ['wasm', 'f64'], ['wasm', 'f32']] as const) {
-        const r = await checkDecision(inst, { layers: 2, heads: 2, engine, dtype });
+        const r = await checkDecision(inst, { reductions: REDUCTIONS, layers: 2, heads: 2, engine, dtype });
         expect(r.engine).toBe(engine);
         expect(r.dtype).toBe(dtype);
         expect(r.engineFallback).toBeUndefined();

@@ -60,7 +60,7 @@ describe('matmul-batch: exact recovery of every product from one gradient', () =
   it.each(GRID)('N = %i, L = %i, H = %i: products recovered exactly (two seeds)', async (N, L, H) => {
     for (const seed of [0, 1]) {
       const inst = gen(L * H, N, seed + 10 * N);
-      const r = await checkMatmulBatch(inst, { layers: L, heads: H });
+      const r = await checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: L, heads: H });
       expect(r.arithmetic).toBe('rational');
       expect(r.agree).toBe(true);
       expect(r.exact).toBe(true);
@@ -77,7 +77,7 @@ describe('matmul-batch: exact recovery of every product from one gradient', () =
       fc.asyncProperty(matmulBatchArbitrary({ maxSize: 4, maxCount: 6 }), fc.integer({ min: 0, max: 5 }), async (inst, pick) => {
         const divisors = Array.from({ length: inst.count }, (_, i) => i + 1).filter((d) => inst.count % d === 0);
         const layers = divisors[pick % divisors.length]!;
-        const r = await checkMatmulBatch(inst, { layers });
+        const r = await checkMatmulBatch(inst, { reductions: REDUCTIONS, layers });
         expect(r.agree).toBe(true);
         expect(r.exact).toBe(inst.numberType !== 'float');
         expect(r.layers * r.heads).toBe(inst.count);
@@ -134,7 +134,7 @@ describe('matmul-batch: exact recovery of every product from one gradient', () =
       ],
     };
     const inst = parseMatmulBatch(json);
-    const r = await checkMatmulBatch(inst, { layers: 2 });
+    const r = await checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: 2 });
     expect(r.exact).toBe(true);
     expect(r.productsRecovered).toBe(2);
     // and the exact products are the ones a hand computation gives: (1/2)(5/3) + (−3/7)(−1/9) = 5/6 + 1/21
@@ -151,16 +151,16 @@ describe('matmul-batch: exact recovery of every product from one gradient', () =
       B: Float64Array.from({ length: N * N }, () => rng.next() * 4 - 2),
     }));
     const inst: MatmulBatch = { count: 6, size: N, numberType: 'float', pairs };
-    const r = await checkMatmulBatch(inst, { layers: 3, heads: 2 });
+    const r = await checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: 3, heads: 2 });
     expect(r.arithmetic).toBe('float64');
     expect(r.agree).toBe(true);
     expect(r.exact).toBe(false);
     expect(r.maxRelError).toBeLessThan(1e-10);
-    const ri = await checkMatmulBatch(gen(6, 5, 9), { layers: 2, numberType: 'float64' });
+    const ri = await checkMatmulBatch(gen(6, 5, 9), { reductions: REDUCTIONS, layers: 2, numberType: 'float64' });
     expect(ri.agree).toBe(true);
     expect(ri.maxRelError).toBeLessThan(1e-10);
     // float instances can also be run exactly: doubles are dyadic rationals
-    const rr = await checkMatmulBatch(inst, { layers: 3, numberType: 'rational' });
+    const rr = await checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: 3, numberType: 'rational' });
     expect(rr.exact).toBe(true);
   });
 
@@ -184,7 +184,7 @@ describe('matmul-batch: exact recovery of every product from one gradient', () =
 });
 
 describe('Baur–Strassen: backward/forward operation ratio', () => {
-  const ratio = async (N: number, L: number, H: number): Promise<number> => (await checkMatmulBatch(gen(L * H, N, N + L + H), { layers: L, heads: H })).opRatio;
+  const ratio = async (N: number, L: number, H: number): Promise<number> => (await checkMatmulBatch(gen(L * H, N, N + L + H), { reductions: REDUCTIONS, layers: L, heads: H })).opRatio;
 
   it('stays ≤ 5 and does not grow with N (N = 2, 4, 8, 16)', async () => {
     const rs = [];
@@ -214,8 +214,8 @@ describe('Baur–Strassen: backward/forward operation ratio', () => {
 
   it('operation counts are identical in rational and float64 mode (counts are of the computation, not the number type)', async () => {
     const inst = gen(4, 3, 2);
-    const a = await checkMatmulBatch(inst, { layers: 2, numberType: 'rational' });
-    const b = await checkMatmulBatch(inst, { layers: 2, numberType: 'float64' });
+    const a = await checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: 2, numberType: 'rational' });
+    const b = await checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: 2, numberType: 'float64' });
     expect([a.forwardOps, a.backwardOps]).toEqual([b.forwardOps, b.backwardOps]);
   });
 });
@@ -264,10 +264,10 @@ describe('bad inputs get clear errors naming the field', () => {
 
   it('checkMatmulBatch refuses layers × heads ≠ count, naming the option', async () => {
     const inst = gen(6, 2, 0);
-    await expect(checkMatmulBatch(inst, { layers: 2, heads: 2 })).rejects.toThrow(/--layers: layers × heads must equal count .*layers = 2, heads = 2 gives 4, but count = 6/);
-    await expect(checkMatmulBatch(inst, { heads: 4 })).rejects.toThrow(/--heads: heads = 4 does not divide count = 6/);
-    await expect(checkMatmulBatch(inst, { layers: 0 })).rejects.toThrow(/matmul-batch-to-transformer: option --layers: /);
-    await expect(checkMatmulBatch(inst, { layers: 3 })).resolves.toMatchObject({ layers: 3, heads: 2, agree: true });
+    await expect(checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: 2, heads: 2 })).rejects.toThrow(/--layers: layers × heads must equal count .*layers = 2, heads = 2 gives 4, but count = 6/);
+    await expect(checkMatmulBatch(inst, { reductions: REDUCTIONS, heads: 4 })).rejects.toThrow(/--heads: heads = 4 does not divide count = 6/);
+    await expect(checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: 0 })).rejects.toThrow(/matmul-batch-to-transformer: option --layers: /);
+    await expect(checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: 3 })).resolves.toMatchObject({ layers: 3, heads: 2, agree: true });
   });
 
   it('validateMatmulBatch refuses malformed in-memory instances', () => {
@@ -384,7 +384,7 @@ describe('reduction matmul-batch-to-transformer', () => {
 
 describe('report', () => {
   it('formatMatmulReport shows agreement, the op ratio and the accounting', async () => {
-    const r = await checkMatmulBatch(gen(6, 4, 1), { layers: 2, heads: 3 });
+    const r = await checkMatmulBatch(gen(6, 4, 1), { reductions: REDUCTIONS, layers: 2, heads: 3 });
     const text = formatMatmulReport(r);
     expect(text).toMatch(/agree\s+yes: 6\/6 products equal direct multiplication exactly/);
     expect(text).toMatch(/backward\/forward\s+1\.\d{3} \(Baur–Strassen/);

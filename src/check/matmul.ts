@@ -1,8 +1,7 @@
-import type { MatmulGradientSolution, MatmulRecovery } from '../../reductions/matmul-batch-to-transformer.js';
-import { formatRational } from '../autodiff/scalar.js';
+import { formatRational, type Rational } from '../autodiff/scalar.js';
 import type { OpStats } from '../autodiff/tape.js';
 import type { MemoryBudget } from '../memory.js';
-import { compareProducts, directMultiplicationOps, directProducts, matmulBatchSizes, type MatmulBatch } from '../problems/matmul-batch.js';
+import { compareProducts, directMultiplicationOps, directProducts, matmulBatchSizes, type MatmulBatch, type MatmulProducts } from '../problems/matmul-batch.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import type { Provenance } from '../provenance.js';
 import { formatOrigin, formatStepSizes, type StepReport } from './steps.js';
@@ -100,7 +99,21 @@ export interface SolvedProducts {
   t2: number;
 }
 
-// The chain runner erases types; these guards restore them (the reduction made these values).
+/**
+ * What the checker reads of the gradient solution and of the recovered products. The chain runner
+ * erases types, and the checker does not import the reduction (reductions/ is a plugin folder):
+ * these are the shapes it relies on, checked by the guards below.
+ */
+type MatmulGradientSolution = {
+  forwardOps: number;
+  backwardOps: number;
+  opsByKind: Record<string, OpStats>;
+  forwardMs: number;
+  backwardMs: number;
+  gradQ: unknown;
+} & ({ arithmetic: 'rational'; f: Rational } | { arithmetic: 'float64'; f: number });
+type MatmulRecovery = MatmulProducts & { readonly recoveryOps: number };
+
 function isGradientSolution(x: unknown): x is MatmulGradientSolution {
   return typeof x === 'object' && x !== null && 'gradQ' in x && 'forwardOps' in x && 'backwardOps' in x;
 }

@@ -1,4 +1,3 @@
-import { REDUCTIONS } from '../../reductions/index.js';
 import { UserError } from '../errors.js';
 import { makeHeadProbe } from '../engine/probe.js';
 import { createEngine } from '../engine/registry.js';
@@ -10,8 +9,8 @@ import type { Instance, ProblemId } from '../problems/instance.js';
 import { problemSpec, type ModelOutput } from '../problems/registry.js';
 import { maxAbsEntry, type TransformerModel } from '../problems/transformer.js';
 import type { TensorAttentionInstance } from '../problems/tensor-attention.js';
-import { evaluateTensorAttention } from '../engine/tensor-reference.js';
-import { modelFingerprint } from '../formats/tensor-output.js';
+import { referenceOutput } from './reference-output.js';
+import { modelFingerprint } from '../problems/fingerprint.js';
 import { runBackward, runForward, type ChainStep } from '../reduction/chain.js';
 import type { Provenance } from '../provenance.js';
 import { productsReport, type MatmulCheckOptions, type ProductsReport } from './matmul.js';
@@ -25,6 +24,8 @@ import type { AnyReduction, Decision } from '../reduction/types.js';
  * alone (+ O(log) single-row head evaluations for the witness) → compare with an independent oracle.
  */
 export interface CheckOptions {
+  /** The registered reductions, composed at the root (the CLI's entry, a test) and passed in. */
+  reductions: readonly AnyReduction[];
   layers?: number | undefined;
   heads?: number | undefined;
   /** Final problem of the chain (default: transformer). */
@@ -99,17 +100,17 @@ export interface DecisionReport {
   timingsMs: { forward: number; evaluate: number; decode: number; oracle: number; total: number };
 }
 
-export function chooseChain(from: ProblemId, options: Pick<CheckOptions, 'to' | 'via'>, reductions: readonly AnyReduction[] = REDUCTIONS): AnyReduction[] {
+export function chooseChain(from: ProblemId, options: Pick<CheckOptions, 'to' | 'via' | 'reductions'>): AnyReduction[] {
   const to = options.to ?? 'transformer';
   if (problemSpec(to).decision) {
     throw new UserError(`the checker needs a chain ending in a model to evaluate (transformer, attention or tensor-attention), not ${to}`);
   }
-  return resolveChain(reductions, from, to, options.via ?? []);
+  return resolveChain(options.reductions, from, to, options.via ?? []);
 }
 
 const now = (): number => performance.now();
 
-function chainSolvingItself(from: ProblemId, options: Pick<CheckOptions, 'to' | 'via'>): AnyReduction[] {
+function chainSolvingItself(from: ProblemId, options: Pick<CheckOptions, 'to' | 'via' | 'reductions'>): AnyReduction[] {
   try {
     return chooseChain(from, options);
   } catch (e) {
@@ -118,7 +119,7 @@ function chainSolvingItself(from: ProblemId, options: Pick<CheckOptions, 'to' | 
   }
 }
 
-export async function checkInstance(instance: Instance, options: CheckOptions = {}): Promise<CheckReport> {
+export async function checkInstance(instance: Instance, options: CheckOptions): Promise<CheckReport> {
   const t0 = now();
   const spec = problemSpec(instance.problem);
   const budget = options.budget ?? defaultBudget();
@@ -192,7 +193,7 @@ export async function checkInstance(instance: Instance, options: CheckOptions = 
   const t3 = now();
 
   let oracle: Answer | null = null;
-  if (!options.skipOracle) oracle = spec.answer(await spec.solve(instance.data, { engine: referenceEngine }))!;
+  if (!options.skipOracle) oracle = spec.answer(await solveWithOracle(instance, budget))!;
   const t4 = now();
 
   const positive = answer === 'SAT' || answer === 'YES';
@@ -259,7 +260,7 @@ async function checkTensorChain(
   if (options.externalOutput || options.expectModel) throw new UserError('a tensor-attention output is computed by its own reference evaluation; --output and model files do not apply');
   // Tensor attention has one evaluation, its float64 reference (--engine selects transformer engines).
   const t1 = now();
-  const output = evaluateTensorAttention(target, budget.force);
+  const output = referenceOutput(last.reduction.target, target, budget).output;
   const t2 = now();
   const probe = makeHeadProbe();
   const sols = runBackward(steps, { output, engine: 'tensor-reference', dtype: 'f64' } satisfies ModelOutput, { budget, probe });
@@ -271,7 +272,7 @@ async function checkTensorChain(
   const robust = robustTo(last, output, tolerance, decision.positive);
   const t3 = now();
   let oracle: Answer | null = null;
-  if (!options.skipOracle) oracle = spec.answer(await spec.solve(instance.data, { engine: referenceEngine }))!;
+  if (!options.skipOracle) oracle = spec.answer(await solveWithOracle(instance, budget))!;
   const t4 = now();
   const positive = answer === 'SAT' || answer === 'YES';
   const maxEntry = last.measured.maxAbsEntry ?? 0;
@@ -316,17 +317,17 @@ async function checkTensorChain(
 }
 
 /** checkInstance for a source whose chain ends in a decision (k-SAT, OV, 3-OV …), from code. */
-export async function checkDecision(instance: Instance, options: CheckOptions = {}): Promise<DecisionReport> {
+export async function checkDecision(instance: Instance, options: CheckOptions): Promise<DecisionReport> {
   const r = await checkInstance(instance, options);
   if (r.kind !== 'decision') throw new UserError(`a ${instance.problem} instance is checked by its products, not by a decision`);
   return r;
 }
 
 /** `seth check` on a matmul batch, from code: the products report of its chain. */
-export async function checkMatmulBatch(batch: MatmulBatch, options: MatmulCheckOptions = {}): Promise<ProductsReport> {
+export async function checkMatmulBatch(batch: MatmulBatch, options: MatmulCheckOptions & Pick<CheckOptions, 'reductions'>): Promise<ProductsReport> {
   const r = await checkInstance(
     { problem: 'matmul-batch', data: batch },
-    { layers: options.layers, heads: options.heads, budget: options.budget, rtol: options.rtol, reductionOptions: options.numberType ? { numberType: options.numberType } : {} },
+    { reductions: options.reductions, layers: options.layers, heads: options.heads, budget: options.budget, rtol: options.rtol, reductionOptions: options.numberType ? { numberType: options.numberType } : {} },
   );
   if (r.kind !== 'products') throw new Error('internal: a matmul batch gave a decision report');
   return r;
@@ -352,6 +353,13 @@ async function checkSolvedTarget(
   const recovered = runBackward(steps, solution, { budget, probe: makeHeadProbe() })[0];
   const t2 = now();
   return productsReport({ batch: instance.data, steps: steps.map(stepReport), chain: steps.map((s) => s.reduction.id), source, solution, recovered, target: last.target, rtol: options.rtol, t0, t1, t2 });
+}
+
+/** The source problem's independent oracle (every decision problem has one). */
+function solveWithOracle(instance: Instance, budget: MemoryBudget): Promise<unknown> {
+  const spec = problemSpec(instance.problem);
+  if (!spec.solve) throw new Error(`internal: ${instance.problem} has no oracle`);
+  return spec.solve(instance.data, { budget });
 }
 
 function decide(step: ChainStep, output: Float64Array): Decision {

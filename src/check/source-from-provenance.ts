@@ -1,9 +1,9 @@
-import { REDUCTIONS } from '../../reductions/index.js';
 import { UserError } from '../errors.js';
 import { findGenerator } from '../generators/index.js';
 import type { Instance } from '../problems/instance.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import type { Provenance } from '../provenance.js';
+import type { AnyReduction } from '../reduction/types.js';
 import { makeRng } from '../rng.js';
 
 /**
@@ -25,11 +25,11 @@ export interface RecoveredSource {
 
 const CHAIN_OPTION_KEYS = ['layers', 'heads', 'split', 'v3'] as const;
 
-export function recoverSource(model: TransformerModel, file: string): RecoveredSource {
+export function recoverSource(model: TransformerModel, file: string, reductions: readonly AnyReduction[]): RecoveredSource {
   const via: string[] = [];
   const options: Record<string, unknown> = {};
   let p: Provenance | undefined = model.provenance;
-  while (p && REDUCTIONS.some((r) => r.id === p!.generator)) {
+  while (p && reductions.some((r) => r.id === p!.generator)) {
     via.unshift(p.generator);
     for (const k of CHAIN_OPTION_KEYS) if (p.params[k] !== undefined && options[k] === undefined) options[k] = p.params[k];
     p = p.from;

@@ -1,5 +1,23 @@
 import type { TransformerModel } from '../problems/transformer.js';
-import type { HeadProbe } from '../reduction/types.js';
+
+/**
+ * Further single-head attention evaluations of an instance's own heads, for witness recovery
+ * (model.md §3): one head, on chosen query tokens of X_0, against chosen key tokens, optionally
+ * with other value rows. Every call is counted so reports can show how many were needed.
+ */
+export interface HeadProbe {
+  evaluate(
+    model: TransformerModel,
+    layer: number,
+    head: number,
+    queryTokens: readonly number[],
+    keyTokens: readonly number[],
+  ): Float64Array;
+  /** Number of evaluate() calls so far, and the query·key pairs they scored. */
+  readonly stats: { calls: number; rounds: number; scoredPairs: number };
+  /** Mark the start of one round of (possibly several) evaluations. */
+  round(): void;
+}
 
 /**
  * Single-head evaluations on chosen rows of X_0, for witness recovery. Valid for constructions

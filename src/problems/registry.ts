@@ -1,7 +1,5 @@
 import type { z } from 'zod';
-import type { Engine } from '../engine/types.js';
 import type { MemoryBudget } from '../memory.js';
-import { evaluateTensorAttention } from '../engine/tensor-reference.js';
 import { KOV_BRUTE_ORACLE, solveKovBrute } from '../oracles/kov-brute.js';
 import { MINISAT_ORACLE, solveWithMinisat } from '../oracles/minisat.js';
 import { OV_BRUTE_ORACLE, solveOvBrute } from '../oracles/ov-brute.js';
@@ -59,9 +57,8 @@ export interface ModelOutput {
   dtype: string;
 }
 
+/** What an oracle may allocate against: the run's memory budget. */
 export interface SolveContext {
-  engine: Engine;
-  /** Where given, `force` lifts refusals of large work (tensor attention's n³ evaluation). */
   budget?: MemoryBudget | undefined;
 }
 
@@ -81,8 +78,12 @@ export interface ProblemSpec<I, Sol> {
   sizes(instance: I): Record<string, number>;
   /** Bytes an instance of these sizes occupies in memory (for refusing work up front). */
   estimateBytes(sizes: Readonly<Record<string, number>>): number;
-  /** Ground truth from an oracle that is independent of the reductions and engines. */
-  solve(instance: I, ctx: SolveContext): Promise<Sol>;
+  /**
+   * Ground truth from an oracle that is independent of the reductions and engines. Absent for
+   * computations (models, tensor attention): evaluating those is the checker's job
+   * (src/check/reference-output.ts), not the problem's.
+   */
+  solve?(instance: I, ctx: SolveContext): Promise<Sol>;
   /** Checks a solution's witness against the instance itself (true for NO answers without witness). */
   verify(instance: I, solution: Sol): boolean;
   answer(solution: Sol): Answer | undefined;
@@ -179,7 +180,6 @@ const tensorAttention = define<TensorAttentionInstance, ModelOutput>({
   jsonSchema: TensorAttentionJsonSchema,
   sizes: tensorAttentionSizes,
   estimateBytes: (s) => 8 * ((s.queries ?? 0) * 2 + 2 * ((s.keys1 ?? 0) + (s.keys2 ?? 0))) * (s.width ?? 0),
-  solve: (t, ctx) => Promise.resolve({ output: evaluateTensorAttention(t, ctx.budget?.force === true), engine: 'tensor-reference', dtype: 'f64' }),
   verify: (t, s) => s.output.length === t.queries * t.width,
   answer: () => undefined,
   witnessOf: () => null,
@@ -200,10 +200,6 @@ function modelSpec(id: 'transformer' | 'attention', title: string, summary: stri
     estimateBytes: (s) => {
       const p = { tokens: s.tokens ?? 0, width: s.width ?? 0, layers: s.layers ?? 1, heads: s.heads ?? 1 };
       return modelBytes(p) + 6 * 8 * p.tokens * p.width;
-    },
-    solve: async (m, ctx) => {
-      const r = await ctx.engine.evaluate(m);
-      return { output: r.output, engine: r.engine, dtype: r.dtype };
     },
     verify: (m, s) => s.output.length === m.tokens * m.width,
     answer: () => undefined,

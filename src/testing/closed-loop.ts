@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { UserError } from '../errors.js';
 import { makeHeadProbe } from '../engine/probe.js';
-import { referenceEngine } from '../engine/reference.js';
+import { referenceOutput } from '../check/reference-output.js';
 import { serializeInstance } from '../io/instance-file.js';
 import { defaultBudget } from '../memory.js';
 import type { Instance } from '../problems/instance.js';
@@ -41,12 +41,15 @@ export async function closedLoop(r: AnyReduction, source: unknown, rawOptions: R
   const targetSpec = problemSpec(r.target);
   const targetSolution = r.solveTarget
     ? await r.solveTarget(step.target, step.meta, step.options, { budget: defaultBudget() })
-    : await targetSpec.solve(step.target, { engine: referenceEngine });
+    : targetSpec.solve
+      ? await targetSpec.solve(step.target, { budget: defaultBudget() })
+      : referenceOutput(r.target, step.target, defaultBudget());
   const decoded = r.backward(
     { source, target: step.target, meta: step.meta, options: step.options, solution: targetSolution },
     { budget: defaultBudget(), probe: makeHeadProbe() },
   );
-  const truth = await sourceSpec.solve(source, { engine: referenceEngine });
+  if (!sourceSpec.solve) throw new Error(`internal: ${r.source} has no oracle`);
+  const truth = await sourceSpec.solve(source, { budget: defaultBudget() });
   if (sourceSpec.decision) {
     const want = sourceSpec.answer(truth);
     const got = sourceSpec.answer(decoded);

@@ -1,10 +1,12 @@
+import { REDUCTIONS } from '../../../reductions/index.js';
 import { z } from 'zod';
 import { formatMatmulReport } from '../../check/matmul.js';
 import { checkInstance, type CheckReport, type DecisionReport } from '../../check/run.js';
 import { recoverSource, type RecoveredSource } from '../../check/source-from-provenance.js';
 import { formatOrigin, formatStepSizes } from '../../check/steps.js';
 import type { DType } from '../../engine/types.js';
-import { loadOutput, modelFingerprint } from '../../formats/tensor-output.js';
+import { loadOutput } from '../../formats/tensor-output.js';
+import { modelFingerprint } from '../../problems/fingerprint.js';
 import { loadInstance } from '../../io/instance-file.js';
 import type { MemoryBudget } from '../../memory.js';
 import { PROBLEM_IDS } from '../../problems/instance.js';
@@ -59,13 +61,14 @@ export const checkCommand = defineCommand({
 export async function checkFile(a: CheckArgs): Promise<{ report: CheckReport; recovered: RecoveredSource | undefined }> {
   const budget = budgetOf(a);
   const loaded = loadInstance(a.file, { budget });
-  const recovered = loaded.problem === 'transformer' || loaded.problem === 'attention' ? recoverSource(loaded.data, a.file) : undefined;
+  const recovered = loaded.problem === 'transformer' || loaded.problem === 'attention' ? recoverSource(loaded.data, a.file, REDUCTIONS) : undefined;
   const instance = recovered ? recovered.source : loaded;
   const engine = engineOf(a);
   const chainOptions = recovered ? recovered.options : chainOptionsOf(a);
   if (a.arithmetic !== 'auto') chainOptions.numberType = a.arithmetic;
   const progress = a.json ? undefined : makeProgress('evaluating');
   const report = await checkInstance(instance, {
+    reductions: REDUCTIONS,
     reductionOptions: chainOptions,
     to: a.to,
     via: recovered ? recovered.via : viaOf(a.via),

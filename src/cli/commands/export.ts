@@ -6,7 +6,7 @@ import { UserError, formatBytes } from '../../errors.js';
 import { ONNX_IR_VERSION, ONNX_OPSET, buildOnnxModel } from '../../formats/onnx.js';
 import { writeNpy } from '../../formats/npy.js';
 import { SUM_OF_HEADS_FORM, TRANSFORMER_FORMAT, modelConfig, transformerMetadata, transformerTensors, writeSafetensors } from '../../formats/safetensors.js';
-import { modelFingerprint } from '../../formats/tensor-output.js';
+import { modelFingerprint } from '../../problems/fingerprint.js';
 import { torchMhaElements, torchMhaMetadata, torchMhaTensors } from '../../formats/torch-mha.js';
 import { isStdio, writeOutputAtomic } from '../../io/files.js';
 import { loadInstance } from '../../io/instance-file.js';

@@ -2,7 +2,6 @@ import { constants } from 'node:buffer';
 import type { Argv } from 'yargs';
 import { UserError } from '../../errors.js';
 import { guardMemory, type MemoryBudget } from '../../memory.js';
-import { referenceEngine } from '../../engine/reference.js';
 import { loadInstance } from '../../io/instance-file.js';
 import { problemSpec } from '../../problems/registry.js';
 import { print, type Args, type CliCommand } from '../command.js';
@@ -21,7 +20,8 @@ export const solveCommand: CliCommand = {
       throw new UserError(`${String(args.file)}: a ${inst.problem} instance is a computation, not a decision problem: ${hint}`);
     }
     if (inst.problem === 'ksat') guardWitness(inst.data.vars, budgetFrom(args));
-    const sol = await spec.solve(inst.data, { engine: referenceEngine });
+    if (!spec.solve) throw new UserError(`${String(args.file)}: a ${inst.problem} instance has no oracle`);
+    const sol = await spec.solve(inst.data, { budget: budgetFrom(args) });
     const answer = spec.answer(sol);
     const witness = spec.witnessOf(sol);
     const verified = spec.verify(inst.data, sol);

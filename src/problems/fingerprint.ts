@@ -1,0 +1,37 @@
+import { createHash } from 'node:crypto';
+import type { TransformerModel } from './transformer.js';
+
+/**
+ * SHA-256 over the model's content: its configuration (JSON) and every tensor as float64
+ * little-endian in a fixed order (X, then per layer per head W_Q, W_K, W_V, then the MLP).
+ * Annotations and provenance are not part of it. Written as "sha256:<hex>".
+ */
+export function modelFingerprint(model: TransformerModel): string {
+  const h = createHash('sha256');
+  h.update(
+    JSON.stringify({
+      kind: model.kind,
+      tokens: model.tokens,
+      width: model.width,
+      layers: model.layers,
+      heads: model.heads,
+      scale: model.scale,
+      residual: model.residual,
+      mlp: model.mlp.map((p) => (p ? p.hidden : null)),
+      // Only when set, so that the fingerprints of plain models stay what they were.
+      ...(model.causal ? { causal: true } : {}),
+      ...(model.kvGroups !== undefined ? { kvGroups: model.kvGroups } : {}),
+    }),
+  );
+  const add = (a: Float64Array): void => {
+    const le = new Float64Array(a.length);
+    le.set(a);
+    const bytes = new Uint8Array(le.buffer);
+    if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) for (let i = 0; i < bytes.length; i += 8) bytes.subarray(i, i + 8).reverse();
+    h.update(bytes);
+  };
+  add(model.X);
+  for (const layer of model.weights) for (const w of layer) (add(w.Q), add(w.K), add(w.V));
+  for (const p of model.mlp) if (p) (add(p.W1), add(p.b1), add(p.W2), add(p.b2));
+  return `sha256:${h.digest('hex')}`;
+}
