@@ -1,3 +1,4 @@
+import { REDUCTIONS } from '../../reductions/index.js';
 import { chooseChain } from '../check/run.js';
 import { UserError } from '../errors.js';
 import { findGenerator } from '../generators/index.js';
@@ -81,7 +82,7 @@ export function buildInstance(spec: InstanceSpec, budget: MemoryBudget): ArenaIn
   const inst = g.generate(options, makeRng(spec.seed), `seth arena (${spec.generator} ${describeParams(spec.params)} seed ${spec.seed})`);
   const expected = inst.data.provenance?.expected;
   if (!expected) throw new UserError(`arena: ${spec.generator} ${describeParams(spec.params)} came out unlabelled; the arena needs known answers`);
-  const chain = chooseChain(inst.problem, { to: spec.to, via: spec.via });
+  const chain = chooseChain(inst.problem, { to: spec.to, via: spec.via, reductions: REDUCTIONS });
   const steps = runForward(chain, inst.data, spec.reductionOptions ?? {}, budget, 'seth arena');
   const step = steps[steps.length - 1]!;
   const model = step.target as TransformerModel;
