@@ -1,0 +1,67 @@
+/** The machine the bench ran on, and its measured multiply-add peak. */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import type { DType } from '../src/engine/types.js';
+import type { NativeAddon } from '../src/engine/native/addon.js';
+
+export interface NumpyInfo {
+  python: string;
+  numpy: string;
+}
+
+export function numpyInfo(): NumpyInfo | null {
+  const r = spawnSync('python3', ['-c', 'import sys, numpy; print(sys.version.split()[0], numpy.__version__)'], { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  const [python, numpy] = r.stdout.trim().split(' ');
+  return { python: python ?? '?', numpy: numpy ?? '?' };
+}
+
+export function machine(extra: Record<string, string | number>): Record<string, string | number> {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  let flags = '';
+  try {
+    const f = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '';
+    flags = ['avx2', 'fma', 'avx512f'].filter((x) => f.split(' ').includes(x)).join(' ');
+  } catch {
+    // not Linux
+  }
+  return {
+    cpu,
+    cpuFlags: flags,
+    cores: availableParallelism(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    v8: process.versions.v8,
+    loadAverageAtStart: loadavg()[0]!.toFixed(1),
+    ...extra,
+  };
+}
+
+/**
+ * The machine's multiply-add peak as this process sees it: the native addon's FMA loop (12
+ * independent vector accumulators per thread, on every thread, 256-bit with AVX2), about 0.1 s a
+ * sample. Samples are taken between the engines' runs, so that the peak sees the same load.
+ */
+export class PeakMeter {
+  private readonly samples: Record<DType, number[]> = { f64: [], f32: [] };
+  constructor(
+    private readonly addon: NativeAddon,
+    readonly threads: number,
+    readonly isa: 'avx2' | 'avx512',
+  ) {}
+
+  sample(dtype: DType): number {
+    const lanes = (this.isa === 'avx512' ? 8 : 4) * (dtype === 'f32' ? 2 : 1);
+    // About 0.1 s at the nominal rate (2 FMA pipes × lanes × 2 flops × 2.5 GHz per thread).
+    const iters = Math.round((0.1 * 2 * lanes * 2 * 2.5e9) / (12 * 2 * lanes));
+    const g = this.addon.peak(dtype === 'f32', this.threads, iters, this.isa);
+    this.samples[dtype].push(g);
+    return g;
+  }
+
+  /** Samples since the last call (then cleared). */
+  take(dtype: DType): number[] {
+    return this.samples[dtype].splice(0);
+  }
+}
