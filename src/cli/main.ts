@@ -3,7 +3,23 @@ import { CheckFailure, UserError, oneLineMessage } from '../errors.js';
 import { STDIO, STDIO_ARG } from '../io/files.js';
 import { TOOL_VERSION } from '../version.js';
 import type { Args, CliCommand } from './command.js';
-import { COMMANDS } from './commands/index.js';
+
+/**
+ * Commands whose start-up time matters (a check of one small instance should take well under a
+ * second): when the command line starts with one of them, only its module is loaded, not every
+ * command's (export's ONNX protobufs, test-reduction's property tests, …).
+ */
+const FAST_PATH: Readonly<Record<string, () => Promise<CliCommand>>> = {
+  check: async () => (await import('./commands/check.js')).checkCommand,
+  eval: async () => (await import('./commands/eval.js')).evalCommand,
+  solve: async () => (await import('./commands/solve.js')).solveCommand,
+};
+
+async function commandsFor(argv: readonly string[]): Promise<readonly CliCommand[]> {
+  const first = argv[0];
+  const fast = first !== undefined && Object.hasOwn(FAST_PATH, first) ? FAST_PATH[first] : undefined;
+  return fast ? [await fast()] : (await import('./commands/index.js')).COMMANDS;
+}
 
 /**
  * `seth` entry point. Returns the exit code instead of exiting so tests can run it in-process.
@@ -25,7 +41,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       throw new UsageError(msg ?? 'bad usage');
     })
     .epilog('Exit codes: 0 success, 1 a check failed, 2 bad input or usage.');
-  for (const cmd of COMMANDS) registerCommand(parser, cmd, (code) => (exitCode = code));
+  for (const cmd of await commandsFor(argv)) registerCommand(parser, cmd, (code) => (exitCode = code));
   try {
     await parser.parseAsync();
   } catch (e) {
