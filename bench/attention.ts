@@ -115,7 +115,8 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
     const outputs = cases.map((_, i) => join(TMP, `attention-${i}.${label}.out.f64`));
     const spec = {
       runs: args.runs,
-      cases: cases.map((c, i) => ({ name: c.name, tokens: c.tokens, dim: c.dim, heads: c.heads, scale: scaleOf(c), input: inputFiles[i]!, output: outputs[i]! })),
+      // torch_attention.py writes to torch_output (never over numpy's output); both peers get their own file.
+      cases: cases.map((c, i) => ({ name: c.name, tokens: c.tokens, dim: c.dim, heads: c.heads, scale: scaleOf(c), input: inputFiles[i]!, output: outputs[i]!, torch_output: outputs[i]! })),
     };
     const specFile = join(TMP, `${label}-spec.json`);
     writeFileSync(specFile, JSON.stringify(spec));

@@ -41,7 +41,7 @@ function upToDate() {
   if (!existsSync(addon)) return false;
   const built = statSync(addon).mtimeMs;
   return readdirSync(dir)
-    .filter((f) => /\.(cc|h|gyp)$/.test(f))
+    .filter((f) => /\.(cc|h|gyp)$/.test(f) && !f.startsWith('selftest'))
     .every((f) => statSync(join(dir, f)).mtimeMs <= built);
 }
 

@@ -282,6 +282,18 @@ describe.skipIf(!haveBuild)('native engine', () => {
     await compare('f64-avx2', randomTransformer(makeRng(1), { tokens: 77, width: 9, layers: 2, heads: 2, scale: 0.3 }));
   });
 
+  it.skipIf(!haveBuild || !loadNativeAddon().info().avx512)('AVX-512 kernels agree with the AVX2 kernels and a scalar reference (only where the CPU has AVX-512F)', () => {
+    const dir = join(PROJECT_ROOT, 'src', 'engine', 'native');
+    const exe = join(tmpdir(), `seth-selftest-avx512-${process.pid}`);
+    const lib = (name: string): string => join(dir, 'build', 'Release', `${name}.a`);
+    const cc = spawnSync('g++', ['-std=c++17', '-O2', join(dir, 'selftest-avx512.cc'), lib('kernels_avx2'), lib('kernels_avx512'), '-o', exe], { encoding: 'utf8' });
+    expect(cc.status, cc.stderr).toBe(0);
+    const r = spawnSync(exe, { encoding: 'utf8', timeout: 120_000 });
+    rmSync(exe, { force: true });
+    expect(r.stdout, r.stdout).toContain('SELFTEST PASSED');
+    expect(r.status).toBe(0);
+  });
+
   it('a closed engine refuses to evaluate', async () => {
     const e = await createNativeEngine('f64');
     await e.close();
