@@ -9,7 +9,7 @@ import { createNystromEngine } from '../src/engine/nystrom.js';
 import { createLinformerEngine } from '../src/engine/linformer.js';
 import { createLshEngine } from '../src/engine/lsh.js';
 import { createLowprecEngine } from '../src/engine/lowprec.js';
-import { exactCost } from '../src/engine/headwise.js';
+import { exactAttentionCost } from '../src/engine/cost.js';
 import type { TransformerModel } from '../src/problems/transformer.js';
 import { randomTransformer } from '../src/testing/random-transformer.js';
 import { makeRng } from '../src/rng.js';
@@ -147,7 +147,7 @@ describe('determinism and cost', () => {
 
   it('subquadratic engines count fewer flops than exact at large n, topk counts at least the scores', async () => {
     const model = benign(3, { n: 256, m: 4, L: 1, H: 1 });
-    const exact = exactCost(model).flops;
+    const exact = exactAttentionCost(model).flops;
     const cost = async (e: Engine): Promise<number> => {
       const r = await e.evaluate(model);
       return 'cost' in r && r.cost && typeof r.cost === 'object' && 'flops' in r.cost && typeof r.cost.flops === 'number' ? r.cost.flops : NaN;

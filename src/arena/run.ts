@@ -1,4 +1,4 @@
-import { exactCost } from '../engine/headwise.js';
+import { exactAttentionCost } from '../engine/cost.js';
 import { evaluateReference } from '../engine/reference.js';
 import { UserError } from '../errors.js';
 import type { MemoryBudget } from '../memory.js';
@@ -66,7 +66,7 @@ export async function runArena(instances: readonly ArenaInstance[], engines: rea
     const exactDecision = decide(inst, exact);
     const n = inst.model.tokens;
     const tolerance = 1 / (10 * n);
-    const exactFlops = exactCost(inst.model).flops;
+    const exactFlops = exactAttentionCost(inst.model).flops;
     const base = {
       instance: inst.id, family: inst.family, known: inst.known, knownBy: inst.knownBy,
       tokens: n, width: inst.model.width, layers: inst.model.layers, heads: inst.model.heads,

@@ -1,4 +1,4 @@
-import { exactCost } from '../engine/headwise.js';
+import { exactAttentionCost } from '../engine/cost.js';
 import { createPolyEngine, degreeFor, logRank, scoreRange, activeQkColumns } from '../engine/poly.js';
 import { evaluateReference, matmul } from '../engine/reference.js';
 import { UserError } from '../errors.js';
@@ -105,7 +105,7 @@ async function thresholdPoint(inst: ArenaInstance, c: ThresholdConfig): Promise<
   const tol = 1 / (10 * n);
   const exact = evaluateReference(model).output;
   const d = decide(inst, exact)!;
-  const exactFlops = exactCost(model).flops;
+  const exactFlops = exactAttentionCost(model).flops;
   const w = model.weights[0]![0]!;
   const Q = matmul(model.X, n, m, w.Q, m);
   const K = matmul(model.X, n, m, w.K, m);

@@ -3,7 +3,7 @@ import { guardMemory, type MemoryBudget } from '../memory.js';
 import { kvGroupOf, kvGroupsViolation, type TransformerModel } from '../problems/transformer.js';
 import { makeRng, type Rng } from '../rng.js';
 import { applyMlp, matmul } from './reference.js';
-import type { DType, Engine, EvalOptions, EvalResult } from './types.js';
+import type { DType, Engine, EvalCost, EvalOptions, EvalResult } from './types.js';
 
 /**
  * The common driver of the approximate engines (poly, performer, nystrom, linformer, lsh, topk,
@@ -15,15 +15,12 @@ import type { DType, Engine, EvalOptions, EvalResult } from './types.js';
  * Every engine counts the attention arithmetic it does in `cost` (flops: one + or × each, a
  * comparison counted as one; exps separately); projections and MLPs, which every engine does
  * alike, are not counted, so the count compares with exact attention's 4·n²·m flops and n² exps
- * per head (`exactCost`).
+ * per head (`exactAttentionCost` in cost.ts).
  *
  * Randomness: one Rng made from the engine's seed at the start of each evaluate() and consumed in
  * layer-major, head-minor order, so the same model and seed give the same output, bit for bit.
  */
-export interface Cost {
-  flops: number;
-  exps: number;
-}
+export type Cost = EvalCost;
 
 /** One head's already projected inputs. Q, K, V are n×m row-major. */
 export interface HeadInput {
@@ -62,12 +59,6 @@ export interface HeadwiseSpec {
 /** Whether a model asks for causal attention (query i sees keys j ≤ i). */
 export function isCausal(model: TransformerModel): boolean {
   return model.causal === true;
-}
-
-/** Exact attention's arithmetic: per head 4·n²·m flops (scores and weighted sum) and n² exps. */
-export function exactCost(model: Pick<TransformerModel, 'tokens' | 'width' | 'layers' | 'heads'>): Cost {
-  const { tokens: n, width: m, layers: L, heads: H } = model;
-  return { flops: L * H * 4 * n * n * m, exps: L * H * n * n };
 }
 
 export function headwiseEngine(spec: HeadwiseSpec): Engine {

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { kvGroupsViolation, type TransformerModel } from '../problems/transformer.js';
-import { exactCost, isCausal, type Cost } from './headwise.js';
+import { exactAttentionCost } from './cost.js';
+import { isCausal, type Cost } from './headwise.js';
 import { FORMATS, roundTo, type MiniFloat } from './minifloat.js';
 import type { Engine, EvalOptions, EvalResult } from './types.js';
 
@@ -110,7 +111,7 @@ export function evaluateLowprec(o: LowprecOptions, model: TransformerModel, opti
       X = Y;
     }
   }
-  const result: EvalResult & { cost: Cost } = { output: X, engine: 'lowprec', dtype: 'f64', cost: exactCost(model) }; // the exact algorithm's arithmetic, in another format
+  const result: EvalResult & { cost: Cost } = { output: X, engine: 'lowprec', dtype: 'f64', cost: exactAttentionCost(model) }; // the exact algorithm's arithmetic, in another format
   if (perHead) result.perHead = perHead;
   return result;
 }
