@@ -1,6 +1,6 @@
 import yargs, { type Argv } from 'yargs';
 import { CheckFailure, UserError, oneLineMessage } from '../errors.js';
-import { STDIO, STDIO_ARG } from '../io/files.js';
+import { STDIO, STDIO_ARG, commandScope } from '../io/files.js';
 import { TOOL_VERSION } from '../version.js';
 import type { Args, CliCommand } from './command.js';
 
@@ -66,7 +66,8 @@ function registerCommand(parser: Argv, cmd: CliCommand, setExit: (code: number) 
       return built;
     },
     async (args) => {
-      setExit(await cmd.run(args as unknown as Args));
+      // One scope per command: the files it reads are never overwritten by what it writes.
+      setExit(await commandScope(() => cmd.run(args as unknown as Args)));
     },
   );
 }

@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { UserError, formatBytes } from '../errors.js';
-import { displayName, isStdio, memorySink, writeStreamAtomic, type ByteSink } from '../io/files.js';
+import { displayName, isStdio, memorySink, noteInputFd, writeStreamAtomic, type ByteSink } from '../io/files.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 
 // The streaming atomic writer lives in src/io/files.ts; re-exported for the other tensor formats.
@@ -339,6 +339,8 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
 export interface ReadNpyOptions {
   /** Memory budget checked against the size the header declares; default `defaultBudget()`. */
   budget?: MemoryBudget;
+  /** Called with the header's dtype and shape before any data is read; may throw (a wrong shape is refused unread). */
+  beforeData?: (dtype: NpyDType, shape: readonly number[]) => void;
 }
 
 /**
@@ -358,6 +360,7 @@ export function readNpy(path: string, options: ReadNpyOptions = {}): NpyArray {
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new UserError(`${name}: is a directory, expected a .npy file`);
+    noteInputFd(path, fd);
     if (!st.isFile()) {
       // A pipe: no size to check up front; read it whole.
       return parseNpy(readAllFrom(fd), name);
@@ -367,6 +370,7 @@ export function readNpy(path: string, options: ReadNpyOptions = {}): NpyArray {
     const fixed = parseFixed(head, fileSize, name);
     const text = decodeHeaderText(readExactly(fd, fixed.headerStart, fixed.headerLen), fixed.version, name);
     const pre = parseHeader(text, fixed.headerStart, fixed.headerLen, name);
+    options.beforeData?.(pre.dtype, pre.shape);
     const n = checkDataLength(pre, fileSize, name);
     guardMemory(`reading ${name}`, n * bytesPerElement(pre.dtype), options.budget ?? defaultBudget());
     const data = allocate(pre.dtype, n);

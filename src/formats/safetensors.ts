@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError, formatBytes, quoteInput } from '../errors.js';
-import { displayName, isStdio } from '../io/files.js';
+import { displayName, isStdio, noteInputFd } from '../io/files.js';
 import { parseJsonText } from '../io/json-text.js';
 import { decodeText } from '../io/text.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
@@ -256,6 +256,11 @@ export function parseSafetensors(bytes: Uint8Array, name: string): SafetensorsFi
 
 export interface ReadSafetensorsOptions {
   budget?: MemoryBudget;
+  /**
+   * Called with every tensor's dtype and shape after the header is validated and before any data
+   * is read (a 4 GiB file of the wrong shape is refused without reading it); may throw.
+   */
+  beforeData?: (tensors: ReadonlyMap<string, { dtype: NpyDType; shape: readonly number[] }>) => void;
 }
 
 /** Read and validate a safetensors file; tensors are read straight into typed arrays. */
@@ -273,9 +278,11 @@ export function readSafetensors(path: string, options: ReadSafetensorsOptions = 
   try {
     const st = fstatSync(fd);
     if (st.isDirectory()) throw new UserError(`${name}: is a directory, expected a .safetensors file`);
+    noteInputFd(path, fd);
     const size = st.size;
     const len = parseLength(readExactly(fd, 0, Math.min(8, size)), size, name);
     const h = parseHeader(readExactly(fd, 8, len), size, name);
+    options.beforeData?.(new Map(h.entries.map((e) => [e.name, { dtype: e.dtype, shape: e.shape }])));
     guardMemory(`reading ${name}`, size - h.dataStart, options.budget ?? defaultBudget());
     const tensors = new Map<string, NpyArray>();
     for (const e of h.entries) {

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { displayName, readInputBytes, writeOutputAtomic } from '../io/files.js';
+import { displayName, fileDigest, hashingSink, readInputBytes, writeOutputAtomic, writeStreamAtomic } from '../io/files.js';
 import { MAX_JSON_DEPTH, parseJsonText } from '../io/json-text.js';
 import { decodeText } from '../io/text.js';
 import type { MemoryBudget } from '../memory.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import { ProvenanceSchema, type Provenance } from '../provenance.js';
-import { readNpy, writeNpy, type NpyArray } from './npy.js';
+import { readNpy, streamNpy, type NpyArray } from './npy.js';
 import { readSafetensors } from './safetensors.js';
 
 /**
@@ -43,6 +43,9 @@ export const OutputMetaSchema = z.object({
   dtype: z.enum(['f32', 'f64']).optional(),
   shape: z.array(z.number().int().nonnegative()).optional(),
   instance_fingerprint: z.string().optional(),
+  /** Sidecars: the data file they describe (a kill between the two writes is then detected). */
+  data_sha256: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
+  data_bytes: z.number().int().nonnegative().optional(),
   instance_provenance: ProvenanceSchema.nullable().optional(),
   computed_by: z.record(z.string(), z.unknown()).optional(),
 });
@@ -116,14 +119,7 @@ function describeChain(p: Provenance): string {
  */
 export function validateOutput(tensor: NpyArray, model: TransformerModel, name: string, meta: OutputMeta = {}): ValidatedOutput {
   const { tokens: n, width: m } = model;
-  if (tensor.dtype !== 'f32' && tensor.dtype !== 'f64') {
-    throw new UserError(`${name}: X_L has dtype ${tensor.dtype}, expected f32 or f64`);
-  }
-  const shape = tensor.shape;
-  if (shape.length !== 2 || shape[0] !== n || shape[1] !== m) {
-    const hint = shape.length === 3 && shape[0] === 1 && shape[1] === n && shape[2] === m ? ' (drop the leading batch dimension)' : '';
-    throw new UserError(`${name}: X_L has shape [${shape.join(', ')}], expected [${n}, ${m}] (tokens × width of the instance)${hint}`);
-  }
+  checkOutputHeader(tensor.dtype, tensor.shape, model, name);
   if (meta.shape && (meta.shape.length !== 2 || meta.shape[0] !== n || meta.shape[1] !== m)) {
     throw new UserError(`${name}: metadata says shape [${meta.shape.join(', ')}], expected [${n}, ${m}]`);
   }
@@ -163,6 +159,28 @@ export function validateOutput(tensor: NpyArray, model: TransformerModel, name: 
   return out;
 }
 
+/** dtype and shape of an X_L against the model: checked from a file's header before its data is read. */
+export function checkOutputHeader(dtype: string, shape: readonly number[], model: TransformerModel, name: string): asserts dtype is 'f32' | 'f64' {
+  const { tokens: n, width: m } = model;
+  if (dtype !== 'f32' && dtype !== 'f64') throw new UserError(`${name}: X_L has dtype ${dtype}, expected f32 or f64`);
+  if (shape.length !== 2 || shape[0] !== n || shape[1] !== m) {
+    const hint = shape.length === 3 && shape[0] === 1 && shape[1] === n && shape[2] === m ? ' (drop the leading batch dimension)' : '';
+    throw new UserError(`${name}: X_L has shape [${shape.join(', ')}], expected [${n}, ${m}] (tokens × width of the instance)${hint}`);
+  }
+}
+
+/** A sidecar that records its data file's digest must describe the file beside it. */
+function checkPair(meta: OutputMeta, dataPath: string, side: string): void {
+  if (meta.data_sha256 === undefined && meta.data_bytes === undefined) return;
+  const d = fileDigest(dataPath);
+  if ((meta.data_bytes !== undefined && meta.data_bytes !== d.bytes) || (meta.data_sha256 !== undefined && meta.data_sha256 !== d.sha256)) {
+    throw new UserError(
+      `${side}: stale sidecar: it describes a data file of ${meta.data_bytes ?? '?'} bytes (${meta.data_sha256 ?? 'no digest'}), ` +
+        `but ${dataPath} has ${d.bytes} bytes (${d.sha256}); the two were not written together (write them again)`,
+    );
+  }
+}
+
 function parseMeta(raw: unknown, name: string): OutputMeta {
   const r = OutputMetaSchema.safeParse(raw);
   if (!r.success) {
@@ -196,7 +214,6 @@ export function loadOutput(path: string, model: TransformerModel, options: LoadO
   const name = displayName(path);
   const lower = path.toLowerCase();
   if (lower.endsWith('.npy')) {
-    const arr = readNpy(path, options.budget ? { budget: options.budget } : {});
     const side = sidecarPath(path);
     let meta: OutputMeta = {};
     let sidecar: string | undefined;
@@ -204,11 +221,18 @@ export function loadOutput(path: string, model: TransformerModel, options: LoadO
       meta = parseMeta(parseJsonBytes(readInputBytes(side, 64 * 1024 * 1024), side), side);
       sidecar = side;
     }
+    const beforeData = (dtype: string, shape: readonly number[]): void => checkOutputHeader(dtype, shape, model, name);
+    const arr = readNpy(path, options.budget ? { budget: options.budget, beforeData } : { beforeData });
+    if (sidecar) checkPair(meta, path, sidecar);
     const v = validateOutput(arr, model, name, meta);
     return sidecar ? { ...v, path, format: 'npy', sidecar } : { ...v, path, format: 'npy' };
   }
   if (lower.endsWith('.safetensors')) {
-    const file = readSafetensors(path, options.budget ? { budget: options.budget } : {});
+    const beforeData = (tensors: ReadonlyMap<string, { dtype: string; shape: readonly number[] }>): void => {
+      const t = tensors.get('X_L') ?? (tensors.size === 1 ? [...tensors.values()][0] : undefined);
+      if (t) checkOutputHeader(t.dtype, t.shape, model, name);
+    };
+    const file = readSafetensors(path, options.budget ? { budget: options.budget, beforeData } : { beforeData });
     const key = file.tensors.has('X_L') ? 'X_L' : file.tensors.size === 1 ? [...file.tensors.keys()][0]! : undefined;
     if (key === undefined) throw new UserError(`${name}: no tensor named "X_L" (found ${[...file.tensors.keys()].slice(0, 5).join(', ') || 'none'})`);
     const meta = metaFromStrings(file.metadata, name);
@@ -254,7 +278,16 @@ export interface WriteOutputOptions {
 /** Write X_L as .npy plus its sidecar (fingerprint and provenance of the instance). */
 export function writeOutputNpy(path: string, output: Float64Array, model: TransformerModel, options: WriteOutputOptions = {}): void {
   const dtype = options.dtype ?? 'f64';
-  writeNpy(path, { shape: [model.tokens, model.width], data: output, dtype });
+  // The sidecar records the digest of the data written: a pair torn apart by a kill between the
+  // two renames (or a data file replaced later) is a clear error on reading, never a false match.
+  let digest = '';
+  let bytes = 0;
+  writeStreamAtomic(path, (sink) => {
+    const h = hashingSink(sink);
+    streamNpy(h, { shape: [model.tokens, model.width], data: output, dtype });
+    digest = h.digest();
+    bytes = h.written;
+  });
   const meta: OutputMeta = {
     format: OUTPUT_FORMAT,
     tensor: 'X_L',
@@ -262,6 +295,8 @@ export function writeOutputNpy(path: string, output: Float64Array, model: Transf
     shape: [model.tokens, model.width],
     instance_fingerprint: modelFingerprint(model),
     instance_provenance: model.provenance ?? null,
+    data_sha256: digest,
+    data_bytes: bytes,
   };
   if (options.computedBy) meta.computed_by = options.computedBy;
   writeOutputAtomic(sidecarPath(path), `${JSON.stringify(meta, null, 1)}\n`);

@@ -1,4 +1,3 @@
-import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { z } from 'zod';
@@ -8,7 +7,7 @@ import { writeNpy } from '../../formats/npy.js';
 import { SUM_OF_HEADS_FORM, TRANSFORMER_FORMAT, modelConfig, transformerMetadata, transformerTensors, writeSafetensors } from '../../formats/safetensors.js';
 import { modelFingerprint } from '../../problems/fingerprint.js';
 import { torchMhaElements, torchMhaMetadata, torchMhaTensors } from '../../formats/torch-mha.js';
-import { isStdio, writeOutputAtomic } from '../../io/files.js';
+import { isStdio, writeFolderAtomic, writeOutputAtomic } from '../../io/files.js';
 import { loadInstance } from '../../io/instance-file.js';
 import { guardMemory } from '../../memory.js';
 import type { TransformerModel } from '../../problems/transformer.js';
@@ -108,25 +107,28 @@ export const exportCommand: CliCommand = {
       }
       case 'npy': {
         if (isStdio(String(a.o))) throw new UserError('npy export writes a folder of files; give a folder with -o, not -');
-        ensureFolder(a.o);
         const tensors = transformerTensors(model, dtype);
-        const files: Record<string, { file: string; shape: number[]; dtype: string }> = {};
-        for (const t of tensors) {
-          const file = `${t.name}.npy`;
-          writeNpy(join(a.o, file), { shape: t.shape, data: t.data, dtype });
-          files[t.name] = { file, shape: [...t.shape], dtype };
-        }
-        const manifest = {
-          format: TRANSFORMER_FORMAT,
-          form: SUM_OF_HEADS_FORM,
-          config: modelConfig(model),
-          scale: model.scale,
-          annotations: model.annotations,
-          fingerprint: metadata.fingerprint,
-          provenance,
-          tensors: files,
-        };
-        writeOutputAtomic(join(a.o, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+        // The whole folder is one unit: written beside the target, then renamed over it (never a
+        // mix of two models' tensors and an old manifest).
+        writeFolderAtomic(a.o, (dir) => {
+          const files: Record<string, { file: string; shape: number[]; dtype: string }> = {};
+          for (const t of tensors) {
+            const file = `${t.name}.npy`;
+            writeNpy(join(dir, file), { shape: t.shape, data: t.data, dtype });
+            files[t.name] = { file, shape: [...t.shape], dtype };
+          }
+          const manifest = {
+            format: TRANSFORMER_FORMAT,
+            form: SUM_OF_HEADS_FORM,
+            config: modelConfig(model),
+            scale: model.scale,
+            annotations: model.annotations,
+            fingerprint: metadata.fingerprint,
+            provenance,
+            tensors: files,
+          };
+          writeOutputAtomic(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 1)}\n`);
+        });
         report(a.o, `${tensors.length} .npy files (${dtype}, ${formatBytes(tensorBytes)}) and manifest.json; form: ${SUM_OF_HEADS_FORM}`);
         return 0;
       }
@@ -150,20 +152,4 @@ function exportProvenance(model: TransformerModel, format: string, dtype: string
   const p = makeProvenance('export', model.provenance?.seed ?? null, { format, dtype }, model.provenance?.expected);
   if (model.provenance) p.from = model.provenance;
   return p;
-}
-
-function ensureFolder(path: string): void {
-  try {
-    const st = statSync(path);
-    if (!st.isDirectory()) throw new UserError(`${path}: exists and is not a folder; npy export writes a folder of files`);
-    return;
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new UserError(`${path}: ${(e as Error).message}`);
-  }
-  try {
-    mkdirSync(path, { recursive: true });
-  } catch (e) {
-    throw new UserError(`${path}: cannot create the folder (${(e as Error).message})`);
-  }
 }
