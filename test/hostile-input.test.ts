@@ -3,7 +3,7 @@
  * lives in test/fixtures/hostile/ and must give a clean, positioned, one-line user error (or be
  * accepted correctly), never an internal error.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
@@ -114,6 +114,18 @@ describe('messages: one bounded line, control characters escaped', () => {
       expectUserError(expect, r, name);
       expect(/[\u0000-\u0008\u000b-\u001f\u007f]/.test(r.stderr), r.stderr).toBe(false);
     }
+  });
+});
+
+describe('non-finite results', () => {
+  it('seth eval of a model whose logits overflow: exit 1 naming layer, head and row, no file written', async ({ expect }) => {
+    const dir = mkdtempSync(join(tmpdir(), 'seth-hostile-'));
+    const out = join(dir, 'X.json');
+    const r = await seth(['eval', join(FIX, 'overflow-logits.json'), '--engine', 'reference', '-o', out]);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/non-finite output NaN at layer 1, head 1, row 0/);
+    expect(existsSync(out)).toBe(false);
   });
 });
 

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, type ExpectStatic } from 'vitest';
+import { beforeAll, describe, expect, it, type ExpectStatic } from 'vitest';
 import { UserError } from '../src/errors.js';
 import { parseDimacs } from '../src/formats/dimacs.js';
 import { readNpy } from '../src/formats/npy.js';
@@ -133,8 +133,8 @@ const CASES: Case[] = [
 ];
 
 describe.concurrent('kill tests: outputs are whole or absent, temporaries reaped', () => {
-  it.each(CASES)(`$name: ${TRIALS} kills`, async (c) => {
-    if (models.length === 0) await prepare(expect);
+  beforeAll(() => prepare(expect), 120_000);
+  it.each(CASES)(`$name: ${TRIALS} kills`, { timeout: 600_000 }, async (c) => {
     const dir = mkdtempSync(join(work, 'case-'));
     // Duration of one complete run: kills land uniformly within it (and a little after).
     const t0 = performance.now();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { UserError } from '../errors.js';
 import type { MemoryBudget } from '../memory.js';
 import { describeZodError } from '../zod-error.js';
+import { finiteChecked } from './finite.js';
 import { createLinformerEngine, LinformerOptions } from './linformer.js';
 import { createLowprecEngine, LowprecOptions } from './lowprec.js';
 import { createLshEngine, LshOptions } from './lsh.js';
@@ -309,7 +310,8 @@ export async function createEngine(name: string, dtype: DType, how: CreateEngine
   const options = validateEngineOptions(entry, Array.isArray(given) ? parseEngineOptions(entry, given) : given);
   const ctx: EngineContext = { budget: how.budget, seed: how.seed ?? 0 };
   try {
-    return { engine: await entry.create(dtype, options, ctx) };
+    // One non-finite policy for every engine (src/engine/finite.ts).
+    return { engine: finiteChecked(await entry.create(dtype, options, ctx)) };
   } catch (e) {
     if (e instanceof UserError) throw e;
     const why = `engine "${name}" unavailable (${(e instanceof Error ? e.message : String(e)).split('\n')[0]})`;
@@ -318,6 +320,6 @@ export async function createEngine(name: string, dtype: DType, how: CreateEngine
       const chosen = await createEngine(stand.name, dtype, { budget: how.budget, seed: ctx.seed });
       return { engine: chosen.engine, fallbackReason: chosen.fallbackReason ? `${why}; ${chosen.fallbackReason}` : `${why}; using the ${stand.name} engine` };
     }
-    return { engine: referenceEngine, fallbackReason: `${why}; using the reference engine` };
+    return { engine: finiteChecked(referenceEngine), fallbackReason: `${why}; using the reference engine` };
   }
 }
