@@ -181,6 +181,11 @@ function checkPair(meta: OutputMeta, dataPath: string, side: string): void {
   }
 }
 
+/** A sidecar's text (`X_L.npy.json`) as output metadata; errors are positioned user errors. */
+export function parseSidecar(bytes: Uint8Array, name: string): OutputMeta {
+  return parseMeta(parseJsonBytes(bytes, name), name);
+}
+
 function parseMeta(raw: unknown, name: string): OutputMeta {
   const r = OutputMetaSchema.safeParse(raw);
   if (!r.success) {
@@ -218,7 +223,7 @@ export function loadOutput(path: string, model: TransformerModel, options: LoadO
     let meta: OutputMeta = {};
     let sidecar: string | undefined;
     if (existsSync(side)) {
-      meta = parseMeta(parseJsonBytes(readInputBytes(side, 64 * 1024 * 1024), side), side);
+      meta = parseSidecar(readInputBytes(side, 64 * 1024 * 1024), side);
       sidecar = side;
     }
     const beforeData = (dtype: string, shape: readonly number[]): void => checkOutputHeader(dtype, shape, model, name);
