@@ -1,6 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
-import { UserError, formatBytes } from '../errors.js';
+import { UserError, formatBytes, quoteInput } from '../errors.js';
 import { displayName, isStdio, memorySink, noteInputFd, writeStreamAtomic, type ByteSink } from '../io/files.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 
@@ -276,7 +276,7 @@ function parseHeader(text: string, headerStart: number, headerLen: number, name:
   try {
     dict = parsePyDict(text);
   } catch (e) {
-    throw fail(name, `header ${JSON.stringify(text.trim().slice(0, 120))}: ${(e as Error).message}`);
+    throw fail(name, `header ${quoteInput(text.trim(), 120)}: ${(e as Error).message}`);
   }
   const keys = [...dict.keys()].sort().join(',');
   if (keys !== 'descr,fortran_order,shape') {
@@ -420,7 +420,8 @@ type PyValue = string | number | boolean | number[];
 function parsePyDict(text: string): Map<string, PyValue> {
   let i = 0;
   const ws = (): void => {
-    while (i < text.length && /\s/.test(text[i]!)) i++;
+    // Python's own whitespace between tokens (numpy pads with spaces); not NBSP or other Unicode spaces.
+    while (i < text.length && ' \t\n\r\f'.includes(text[i]!)) i++;
   };
   const expect = (c: string): void => {
     ws();

@@ -109,19 +109,24 @@ function jsonWithinLimits(text: string): boolean {
   let depth = 0;
   let max = 0;
   let inStr = false;
+  let run = 0; // length of the current number-like run outside strings
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (inStr) {
       if (c === '\\') i++;
       else if (c === '"') inStr = false;
-    } else if (c === '"') inStr = true;
+      continue;
+    }
+    if (/[-+.\deE]/.test(c)) {
+      if (++run > MAX_NUMBER_CHARS) return false;
+      continue;
+    }
+    run = 0;
+    if (c === '"') inStr = true;
     else if (c === '[' || c === '{') max = Math.max(max, ++depth);
     else if (c === ']' || c === '}') depth--;
   }
-  if (max > MAX_JSON_DEPTH) return false;
-  const numbers = text.match(/-?\d[\d.eE+-]*/g) ?? [];
-  if (numbers.some((n) => n.length > MAX_NUMBER_CHARS)) return false;
-  return true;
+  return max <= MAX_JSON_DEPTH;
 }
 
 function jsonInstanceReparse(bytes: Uint8Array): unknown {
