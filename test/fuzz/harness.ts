@@ -168,7 +168,8 @@ function simpleNpy(b: Uint8Array): { shape: number[]; data: number[] } | undefin
   } catch {
     return undefined;
   }
-  const m = /^\{'descr': '([^']*)', 'fortran_order': False, 'shape': \(([\d, ]*)\), \} *\n$/.exec(header);
+  // numpy evaluates the header with ast.literal_eval: blanks before it and blank lines after it pass.
+  const m = /^[ \t]*\{'descr': '([^']*)', 'fortran_order': False, 'shape': \(([\d, ]*)\), \}[ \t\r\n\f]*\n$/.exec(header);
   if (!m) return undefined;
   const d = NPY_DESCR[m[1]!];
   if (!d) return undefined;

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { CheckFailure, UserError } from '../../errors.js';
+import { UserError } from '../../errors.js';
+import { NonFiniteError } from '../finite.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../../memory.js';
 import { kvGroupsViolation, type TransformerModel } from '../../problems/transformer.js';
 import { exactAttentionCost } from '../cost.js';
@@ -115,7 +116,8 @@ export class NativeEngine implements Engine {
     if (r.bad) {
       const [l, h, row] = r.bad;
       const where = h === H ? `the MLP of layer ${l}` : `layer ${l}, head ${h}`;
-      throw new CheckFailure(`non-finite value in ${where}, row ${row} (native ${this.dtype})`);
+      // The shared non-finite policy (src/engine/finite.ts): exit 1, layer, head and row named.
+      throw new NonFiniteError(`engine native (${this.dtype}): non-finite value in ${where}, row ${row}`);
     }
     const result: EvalResult = { output: r.output, engine: this.name, dtype: this.dtype, cost: exactAttentionCost(model) };
     if (r.perHead) {
