@@ -1,3 +1,4 @@
+import { defaultBudget } from '../src/memory.js';
 /** Fitted exponents of evaluate time on generated 3-OV → transformer instances. */
 import { threeOvToTransformer } from '../reductions/3ov-to-transformer.js';
 import type { Engine } from '../src/engine/types.js';
@@ -46,7 +47,7 @@ export function fitLogLog(points: FitPoint[], expected: number, tolerance: numbe
 }
 
 function threeOvModel(N: number, sizeC: number, layers: number, heads: number, dim: number, seed: number): TransformerModel {
-  const inst = findGenerator('3ov')!.generate({ size: N, sizeB: N, sizeC, dim, density: 0.8, plant: false, no: false }, makeRng(seed), 'bench').data;
+  const inst = findGenerator('3ov')!.generate({ size: N, sizeB: N, sizeC, dim, density: 0.8, plant: false, no: false }, makeRng(seed), 'bench', defaultBudget()).data;
   return (threeOvToTransformer.forward(inst, { layers, heads }) as { target: TransformerModel }).target;
 }
 

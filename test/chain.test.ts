@@ -44,7 +44,7 @@ describe('SATLIB uf20-91 through the transformer (L·H = 4)', () => {
 describe('PHP(5,4): 20 variables, UNSAT through the transformer', () => {
   it('decodes UNSAT and agrees with MiniSat', async () => {
     const g = findGenerator('php')!;
-    const inst = g.generate({ pigeons: 5, holes: 4 }, makeRng(0), 'test');
+    const inst = g.generate({ pigeons: 5, holes: 4 }, makeRng(0), 'test', defaultBudget());
     const r = await checkDecision(inst, { reductions: REDUCTIONS,  layers: 2, heads: 2, engine: ENGINE });
     expect(r.answer).toBe('UNSAT');
     expect(r.oracle).toBe('UNSAT');
@@ -98,7 +98,7 @@ describe('decision margin and robustness on random instances', () => {
 describe('witness recovery uses O(log) extra single-row evaluations', () => {
   it('stays within log₂(LH) + log₂|B| + 1 rounds', async () => {
     const g = findGenerator('ksat')!;
-    const inst = g.generate({ vars: 14, clauses: 40, k: 3, planted: true }, makeRng(3), 'test');
+    const inst = g.generate({ vars: 14, clauses: 40, k: 3, planted: true }, makeRng(3), 'test', defaultBudget());
     const r = await checkDecision(inst, { reductions: REDUCTIONS,  layers: 2, heads: 4 });
     expect(r.answer).toBe('SAT');
     const sizeB = r.steps[0]!.declared.sizeB!;
@@ -129,7 +129,7 @@ describe('refusing work that would not fit in memory', () => {
 describe('every registered engine and dtype decides the chain identically', () => {
   const cases = [
     ...['uf20-01.cnf', 'uf20-02.cnf', 'uf20-03.cnf'].map((f) => ({ name: f, load: () => loadInstance(join(SATLIB, 'uf20-91', f)) })),
-    { name: 'PHP(5,4)', load: () => findGenerator('php')!.generate({ pigeons: 5, holes: 4 }, makeRng(0), 'test') },
+    { name: 'PHP(5,4)', load: () => findGenerator('php')!.generate({ pigeons: 5, holes: 4 }, makeRng(0), 'test', defaultBudget()) },
     { name: 'planted OV', load: () => loadInstance(join(PROJECT_ROOT, 'instances', 'ov-planted.json')) },
   ];
   // Approximate engines run at their declared exact limit. poly (degree 200), performer (4096

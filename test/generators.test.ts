@@ -1,3 +1,4 @@
+import { defaultBudget } from '../src/memory.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
@@ -92,7 +93,7 @@ function namedOracleAnswer(inst: Instance): Answer {
 }
 
 function run(g: AnyGenerator, options: Record<string, unknown>, seed: number): Instance {
-  return g.generate(options, makeRng(seed), COMMAND);
+  return g.generate(options, makeRng(seed), COMMAND, defaultBudget());
 }
 
 const camel = (s: string): string => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -263,7 +264,7 @@ function ksatParse(o: Record<string, unknown>): Record<string, unknown> {
 
 function genCnf(id: string, o: Record<string, unknown>, seed: number): Cnf {
   const g = findGenerator(id)!;
-  const inst = g.generate(g.schema.parse(o), makeRng(seed), COMMAND);
+  const inst = g.generate(g.schema.parse(o), makeRng(seed), COMMAND, defaultBudget());
   if (inst.problem !== 'ksat') throw new Error('expected ksat');
   return inst.data;
 }
@@ -359,7 +360,7 @@ describe('ksat', () => {
 
   it('refuses absurd sizes before allocating', () => {
     const g = ksat();
-    expect(() => g.generate({ vars: 2_000_000_000, clauses: 2_000_000_000, k: 30, planted: false }, makeRng(0), COMMAND)).toThrow(UserError);
+    expect(() => g.generate({ vars: 2_000_000_000, clauses: 2_000_000_000, k: 30, planted: false }, makeRng(0), COMMAND, defaultBudget())).toThrow(UserError);
   });
 });
 
@@ -398,20 +399,20 @@ describe('php', () => {
     const g = findGenerator('php')!;
     expect(() => g.schema.parse({ pigeons: 0, holes: 2 })).toThrow(/--pigeons must be an integer ≥ 1/);
     expect(() => g.schema.parse({ pigeons: 2 })).toThrow(/--holes/);
-    expect(() => g.generate({ pigeons: 1e7, holes: 1e7 }, makeRng(0), COMMAND)).toThrow(UserError);
+    expect(() => g.generate({ pigeons: 1e7, holes: 1e7 }, makeRng(0), COMMAND, defaultBudget())).toThrow(UserError);
   });
 });
 
 function genOv(o: Record<string, unknown>, seed: number): OvInstance {
   const g = findGenerator('ov')!;
-  const inst = g.generate(g.schema.parse(o), makeRng(seed), COMMAND);
+  const inst = g.generate(g.schema.parse(o), makeRng(seed), COMMAND, defaultBudget());
   if (inst.problem !== 'ov') throw new Error('expected ov');
   return inst.data;
 }
 
 function genThreeOv(o: Record<string, unknown>, seed: number): ThreeOvInstance {
   const g = findGenerator('3ov')!;
-  const inst = g.generate(g.schema.parse(o), makeRng(seed), COMMAND);
+  const inst = g.generate(g.schema.parse(o), makeRng(seed), COMMAND, defaultBudget());
   if (inst.problem !== '3ov') throw new Error('expected 3ov');
   return inst.data;
 }
@@ -476,8 +477,8 @@ describe('ov', () => {
     expect(() => g.schema.parse({ size: 2, 'size-b': 0, dim: 3 })).toThrow(/--size-b must be an integer ≥ 1/);
     expect(g.schema.parse({ size: 1, 'size-b': 5, dim: 1, plant: true })).toMatchObject({ sizeB: 5 });
     const opts = { size: 2, sizeB: 2, dim: 1, density: 0.5, plant: true, no: false };
-    expect(() => g.generate(opts, makeRng(0), COMMAND)).toThrow(UserError);
-    expect(() => g.generate({ ...opts, size: 1e13, dim: 64, plant: false }, makeRng(0), COMMAND)).toThrow(UserError);
+    expect(() => g.generate(opts, makeRng(0), COMMAND, defaultBudget())).toThrow(UserError);
+    expect(() => g.generate({ ...opts, size: 1e13, dim: 64, plant: false }, makeRng(0), COMMAND, defaultBudget())).toThrow(UserError);
   });
 });
 
@@ -535,6 +536,6 @@ describe('3ov', () => {
     expect(g.schema.parse({ size: 2, 'size-c': 1, dim: 2, plant: true })).toMatchObject({ sizeC: 1 });
     expect(() => g.schema.parse({ size: 2, dim: 4, plant: true, no: true })).toThrow(/exclude each other/);
     expect(() => g.schema.parse({ size: 2, dim: 4, density: -0.1 })).toThrow(/--density/);
-    expect(() => g.generate({ size: 1e9, sizeB: 1e9, sizeC: 1e9, dim: 64, density: 0.5, plant: false, no: false }, makeRng(0), COMMAND)).toThrow(UserError);
+    expect(() => g.generate({ size: 1e9, sizeB: 1e9, sizeC: 1e9, dim: 64, density: 0.5, plant: false, no: false }, makeRng(0), COMMAND, defaultBudget())).toThrow(UserError);
   });
 });

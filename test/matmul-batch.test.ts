@@ -1,3 +1,4 @@
+import { defaultBudget } from '../src/memory.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
@@ -37,7 +38,7 @@ import { matmulBatchArbitrary } from '../src/testing/arbitraries/matmul-batch.js
 const COMMAND = 'seth gen matmul --test';
 
 function gen(count: number, size: number, seed: number, range = 9, layout: { layers?: number; heads?: number } = {}): MatmulBatch {
-  return generateMatmulBatch({ count, size, range, ...layout }, makeRng(seed), COMMAND);
+  return generateMatmulBatch({ count, size, range, ...layout }, makeRng(seed), COMMAND, defaultBudget());
 }
 
 /** (N, L, H) grid: N = 1 and L = 1 and H = 1 included, non-square splits L ≠ H. */
@@ -313,7 +314,7 @@ describe('generator `matmul`', () => {
 
   it('output round-trips through the JSON schema and the problem catalogue', () => {
     for (const ex of matmulGenerator.examples) {
-      const inst = matmulGenerator.generate(ex, makeRng(1), COMMAND);
+      const inst = matmulGenerator.generate(ex, makeRng(1), COMMAND, defaultBudget());
       if (inst.problem !== 'matmul-batch') throw new Error('expected matmul-batch');
       const json = JSON.parse(JSON.stringify(problemSpec('matmul-batch').toJson(inst.data))) as unknown;
       const parsed = MatmulBatchJsonSchema.parse(json);

@@ -79,7 +79,7 @@ export function buildInstance(spec: InstanceSpec, budget: MemoryBudget): ArenaIn
   const g = findGenerator(spec.generator);
   if (!g) throw new UserError(`arena: unknown generator ${spec.generator}`);
   const options = g.schema.parse(spec.params);
-  const inst = g.generate(options, makeRng(spec.seed), `seth arena (${spec.generator} ${describeParams(spec.params)} seed ${spec.seed})`);
+  const inst = g.generate(options, makeRng(spec.seed), `seth arena (${spec.generator} ${describeParams(spec.params)} seed ${spec.seed})`, budget);
   const expected = inst.data.provenance?.expected;
   if (!expected) throw new UserError(`arena: ${spec.generator} ${describeParams(spec.params)} came out unlabelled; the arena needs known answers`);
   const chain = chooseChain(inst.problem, { to: spec.to, via: spec.via, reductions: REDUCTIONS });

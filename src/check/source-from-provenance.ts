@@ -2,6 +2,7 @@ import { UserError } from '../errors.js';
 import { findGenerator } from '../generators/index.js';
 import type { Instance } from '../problems/instance.js';
 import type { TransformerModel } from '../problems/transformer.js';
+import type { MemoryBudget } from '../memory.js';
 import type { Provenance } from '../provenance.js';
 import type { AnyReduction } from '../reduction/types.js';
 import { makeRng } from '../rng.js';
@@ -25,7 +26,7 @@ export interface RecoveredSource {
 
 const CHAIN_OPTION_KEYS = ['layers', 'heads', 'split', 'v3'] as const;
 
-export function recoverSource(model: TransformerModel, file: string, reductions: readonly AnyReduction[]): RecoveredSource {
+export function recoverSource(model: TransformerModel, file: string, reductions: readonly AnyReduction[], budget: MemoryBudget): RecoveredSource {
   const via: string[] = [];
   const options: Record<string, unknown> = {};
   let p: Provenance | undefined = model.provenance;
@@ -46,6 +47,6 @@ export function recoverSource(model: TransformerModel, file: string, reductions:
   }
   const parsed = g.schema.safeParse(p.params);
   if (!parsed.success) throw new UserError(`${file}: the recorded parameters of its source (${p.command}) no longer validate; regenerate it`);
-  const source = g.generate(parsed.data, makeRng(p.seed ?? 0), p.command);
+  const source = g.generate(parsed.data, makeRng(p.seed ?? 0), p.command, budget);
   return { source, via, options, origin: p.command };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defaultBudget, guardMemory } from '../memory.js';
+import { guardMemory, type MemoryBudget } from '../memory.js';
 import { resolveLayout, type MatmulBatch } from '../problems/matmul-batch.js';
 import { makeProvenance } from '../provenance.js';
 import type { Rng } from '../rng.js';
@@ -45,9 +45,9 @@ const schema: z.ZodType<MatmulGenOptions> = z
     return out;
   });
 
-export function generateMatmulBatch(options: MatmulGenOptions, rng: Rng, command: string): MatmulBatch {
+export function generateMatmulBatch(options: MatmulGenOptions, rng: Rng, command: string, budget: MemoryBudget): MatmulBatch {
   const { count, size: N, range: R } = options;
-  guardMemory(`generating ${count} pairs of ${N}×${N} matrices`, count * 2 * N * N * 8 * 3, defaultBudget());
+  guardMemory(`generating ${count} pairs of ${N}×${N} matrices`, count * 2 * N * N * 8 * 3, budget);
   const entry = (): number => rng.int(2 * R + 1) - R;
   const matrix = (): Float64Array => {
     const M = new Float64Array(N * N);
@@ -96,7 +96,7 @@ export const matmulGenerator = defineGenerator<MatmulGenOptions>({
     { count: 4, size: 5, range: 100, layers: 4, heads: undefined },
   ],
   variations: [{ count: 3 }, { size: 4 }, { range: 9 }, { layers: 2 }, { heads: 1 }],
-  generate(options, rng, command) {
-    return { problem: 'matmul-batch', data: generateMatmulBatch(options, rng, command) };
+  generate(options, rng, command, budget) {
+    return { problem: 'matmul-batch', data: generateMatmulBatch(options, rng, command, budget) };
   },
 });

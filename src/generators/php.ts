@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { defaultBudget, guardMemory } from '../memory.js';
+import { guardMemory, type MemoryBudget } from '../memory.js';
 import type { Cnf } from '../problems/ksat.js';
 import { makeProvenance } from '../provenance.js';
 import { defineGenerator } from './types.js';
@@ -28,7 +28,7 @@ export function phpVar(holes: number, i: number, j: number): number {
   return (i - 1) * holes + j;
 }
 
-export function generatePhp(options: PhpOptions, command: string, id = 'php'): Cnf {
+export function generatePhp(options: PhpOptions, command: string, budget: MemoryBudget, id = 'php'): Cnf {
   const { pigeons: p, holes: h } = options;
   const vars = p * h;
   const clauses = p + (h * p * (p - 1)) / 2;
@@ -36,7 +36,7 @@ export function generatePhp(options: PhpOptions, command: string, id = 'php'): C
   if (vars > 0x7fffffff) {
     throw new UserError(`PHP(${p}, ${h}) has ${vars} variables; at most 2^31 − 1 fit in a literal`);
   }
-  guardMemory(`generating PHP(${p}, ${h}) (${clauses} clauses)`, lits * 4 + clauses * 4 + 64, defaultBudget());
+  guardMemory(`generating PHP(${p}, ${h}) (${clauses} clauses)`, lits * 4 + clauses * 4 + 64, budget);
 
   const litArr = new Int32Array(lits);
   const offsets = new Uint32Array(clauses + 1);
@@ -82,7 +82,7 @@ export const phpGenerator = defineGenerator<PhpOptions>({
     { pigeons: 1, holes: 1 },
   ],
   variations: [{ pigeons: 4 }, { holes: 3 }],
-  generate(options, _rng, command) {
-    return { problem: 'ksat', data: generatePhp(options, command) };
+  generate(options, _rng, command, budget) {
+    return { problem: 'ksat', data: generatePhp(options, command, budget) };
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { defaultBudget, guardMemory } from '../memory.js';
+import { guardMemory, type MemoryBudget } from '../memory.js';
 import { getBit, setBit, wordsFor, type BitMatrix } from '../problems/bit-matrix.js';
 import type { ThreeOvInstance } from '../problems/three-ov.js';
 import { countOrthogonalTriples, solveThreeOvBrute, THREE_OV_BRUTE_ORACLE } from '../oracles/three-ov-brute.js';
@@ -186,13 +186,13 @@ function repairTriples(rng: Rng, M: readonly [BitMatrix, BitMatrix, BitMatrix], 
   }
 }
 
-export function generateRandomThreeOv(options: RandomThreeOvOptions, rng: Rng, command: string, id = '3ov'): ThreeOvInstance {
+export function generateRandomThreeOv(options: RandomThreeOvOptions, rng: Rng, command: string, budget: MemoryBudget, id = '3ov'): ThreeOvInstance {
   const { size, sizeB, sizeC, dim, density, plant, no } = options;
   const words = wordsFor(dim);
   guardMemory(
     `generating 3-OV with |A| = ${size}, |B| = ${sizeB}, |C| = ${sizeC}, d = ${dim}`,
     (size + sizeB + sizeC) * (words * 4 + 2 * dim + 64),
-    defaultBudget(),
+    budget,
   );
   if (plant && dim < minPlantDim3(size, sizeB, sizeC)) throw new UserError(plantDimMessage(size, sizeB, sizeC, dim));
 
@@ -251,7 +251,7 @@ export const randomThreeOvGenerator = defineGenerator<RandomThreeOvOptions>({
     { size: 3, sizeB: 3, sizeC: 3, dim: 65, density: 0.9, plant: false, no: false },
   ],
   variations: [{ size: 5 }, { sizeB: 3 }, { sizeC: 4 }, { dim: 7 }, { density: 0.3 }, { plant: true }, { no: true }],
-  generate(options, rng, command) {
-    return { problem: '3ov', data: generateRandomThreeOv(options, rng, command) };
+  generate(options, rng, command, budget) {
+    return { problem: '3ov', data: generateRandomThreeOv(options, rng, command, budget) };
   },
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { defaultBudget, guardMemory } from '../memory.js';
+import { guardMemory, type MemoryBudget } from '../memory.js';
 import { evaluateCnf, type Cnf } from '../problems/ksat.js';
 import { MINISAT_ORACLE, solveWithMinisat } from '../oracles/minisat.js';
 import { makeProvenance, type Expected } from '../provenance.js';
@@ -103,7 +103,7 @@ function allClauses(n: number, k: number, hidden: Uint8Array | null): Int32Array
   return out;
 }
 
-export function generateRandomKsat(options: RandomKsatOptions, rng: Rng, command: string, id = 'ksat'): Cnf {
+export function generateRandomKsat(options: RandomKsatOptions, rng: Rng, command: string, budget: MemoryBudget, id = 'ksat'): Cnf {
   const { vars: n, clauses: m, k, planted } = options;
   const max = distinctClauseCount(n, k, planted);
   if (m > max) throw new UserError(`cannot draw ${m} distinct clauses of width ${k} over ${n} variables: there are only ${max}`);
@@ -113,7 +113,7 @@ export function generateRandomKsat(options: RandomKsatOptions, rng: Rng, command
   guardMemory(
     `generating random ${k}-SAT with ${n} variables and ${m} clauses`,
     m * (k * 12 + 96) + (dense ? max * (k * 4 + 64) : 0) + n * 2 + 64,
-    defaultBudget(),
+    budget,
   );
 
   const hidden = planted ? Uint8Array.from({ length: n }, () => (rng.bool() ? 1 : 0)) : null;
@@ -193,7 +193,7 @@ export const randomKsatGenerator = defineGenerator<RandomKsatOptions>({
     { vars: 5, clauses: 8, k: 1, planted: false },
   ],
   variations: [{ vars: 13 }, { clauses: 41 }, { k: 2 }, { planted: true }],
-  generate(options, rng, command) {
-    return { problem: 'ksat', data: generateRandomKsat(options, rng, command) };
+  generate(options, rng, command, budget) {
+    return { problem: 'ksat', data: generateRandomKsat(options, rng, command, budget) };
   },
 });

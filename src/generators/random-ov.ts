@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { defaultBudget, guardMemory } from '../memory.js';
+import { guardMemory, type MemoryBudget } from '../memory.js';
 import { emptyBitMatrix, getBit, setBit, wordsFor, type BitMatrix } from '../problems/bit-matrix.js';
 import type { OvInstance } from '../problems/ov.js';
 import { countOrthogonalPairs, OV_BRUTE_ORACLE, solveOvBrute } from '../oracles/ov-brute.js';
@@ -189,13 +189,13 @@ function repairPairs(rng: Rng, A: BitMatrix, B: BitMatrix, planted: readonly [nu
   }
 }
 
-export function generateRandomOv(options: RandomOvOptions, rng: Rng, command: string, id = 'ov'): OvInstance {
+export function generateRandomOv(options: RandomOvOptions, rng: Rng, command: string, budget: MemoryBudget, id = 'ov'): OvInstance {
   const { size, sizeB, dim, density, plant, no } = options;
   const words = wordsFor(dim);
   guardMemory(
     `generating OV with |A| = ${size}, |B| = ${sizeB}, d = ${dim}`,
     (size + sizeB) * (words * 4 + 2 * dim + 64),
-    defaultBudget(),
+    budget,
   );
   if (plant && dim < minPlantDim(size, sizeB)) throw new UserError(plantDimMessage(size, sizeB, dim));
 
@@ -252,7 +252,7 @@ export const randomOvGenerator = defineGenerator<RandomOvOptions>({
     { size: 4, sizeB: 4, dim: 65, density: 0.7, plant: false, no: false },
   ],
   variations: [{ size: 7 }, { sizeB: 5 }, { dim: 7 }, { density: 0.3 }, { plant: true }, { no: true }],
-  generate(options, rng, command) {
-    return { problem: 'ov', data: generateRandomOv(options, rng, command) };
+  generate(options, rng, command, budget) {
+    return { problem: 'ov', data: generateRandomOv(options, rng, command, budget) };
   },
 });

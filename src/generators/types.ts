@@ -1,5 +1,6 @@
 import type { Options as YargsOptions } from 'yargs';
 import type { z } from 'zod';
+import type { MemoryBudget } from '../memory.js';
 import type { Instance, ProblemId } from '../problems/instance.js';
 import type { Rng } from '../rng.js';
 
@@ -23,9 +24,10 @@ export interface GeneratorSpec<O extends Record<string, unknown> = Record<string
   readonly variations: readonly Partial<O>[];
   /**
    * Build an instance. `command` is recorded in the provenance. The output's provenance.expected
-   * labels its answer: by construction, or by an oracle (marked as such).
+   * labels its answer: by construction, or by an oracle (marked as such). Memory is refused
+   * against `budget`, the run's one budget (`--force`, SETH_MEMORY_LIMIT).
    */
-  generate(options: O, rng: Rng, command: string): Instance;
+  generate(options: O, rng: Rng, command: string, budget: MemoryBudget): Instance;
 }
 
 export type AnyGenerator = GeneratorSpec<Record<string, unknown>>;

@@ -61,7 +61,7 @@ export const checkCommand = defineCommand({
 export async function checkFile(a: CheckArgs): Promise<{ report: CheckReport; recovered: RecoveredSource | undefined }> {
   const budget = budgetOf(a);
   const loaded = loadInstance(a.file, { budget });
-  const recovered = loaded.problem === 'transformer' || loaded.problem === 'attention' ? recoverSource(loaded.data, a.file, REDUCTIONS) : undefined;
+  const recovered = loaded.problem === 'transformer' || loaded.problem === 'attention' ? recoverSource(loaded.data, a.file, REDUCTIONS, budget) : undefined;
   const instance = recovered ? recovered.source : loaded;
   const engine = engineOf(a);
   const chainOptions = recovered ? recovered.options : chainOptionsOf(a);

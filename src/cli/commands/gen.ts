@@ -7,7 +7,8 @@ import { writeOutputAtomic } from '../../io/files.js';
 import { currentCommandLine } from '../../provenance.js';
 import { makeRng } from '../../rng.js';
 import type { Args, CliCommand } from '../command.js';
-import { withOutput } from '../options.js';
+import { defaultBudget } from '../../memory.js';
+import { withForce, withOutput } from '../options.js';
 
 /** `seth gen <family> [options] --seed S [-o FILE]`: one subcommand per registered generator. */
 export const genCommand: CliCommand = {
@@ -43,13 +44,13 @@ function generate(g: AnyGenerator, args: Args): number {
   }
   const seed = args.seed;
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new UserError(`option --seed: expected an integer, got ${String(seed)}`);
-  const instance = g.generate(parsed.data, makeRng(seed), currentCommandLine());
+  const instance = g.generate(parsed.data, makeRng(seed), currentCommandLine(), defaultBudget(args.force === true));
   writeOutputAtomic(String(args.o), serializeInstance(instance, args.format === 'json' ? 'json' : 'auto'));
   return 0;
 }
 
 function familyOptions(y: Argv, g: AnyGenerator): Argv {
-  let out = withOutput(y)
+  let out = withForce(withOutput(y))
     .option('seed', { type: 'number', default: 0, describe: g.usesSeed ? 'RNG seed (0 is a valid seed)' : 'recorded only: this family is deterministic' })
     .option('format', { type: 'string', choices: ['auto', 'json'], default: 'auto', describe: 'auto: DIMACS for k-SAT, JSON otherwise' });
   for (const [name, opt] of Object.entries(g.cliOptions)) out = out.option(name, opt);
