@@ -1,7 +1,7 @@
 /**
  * 3ov-to-transformer — one L-layer, H-head transformer decides 3-OV with |C| ≤ L·H
  * (arXiv 2603.11332, Theorem 3.1; construction after that theorem, weights as given in
- * ../shared/docs/model.md §3 and reductions/gadgets/orthogonality-head.ts).
+ * docs/model.md §3 and reductions/gadgets/orthogonality-head.ts).
  *
  * Construction: tokens = A, then B, then one dummy (n = |A| + |B| + 1), width m = d + 4. Head
  * t = ℓ·H + h carries c_{t mod |C|} in W_Q (the first |C| heads cover C; any further heads repeat
@@ -72,7 +72,7 @@ export const threeOvToTransformer = defineReduction<ThreeOvInstance, Transformer
   source: '3ov',
   target: 'transformer',
   title: '3-OV → L-layer H-head transformer (one head per vector of C)',
-  reference: 'Saha, Xu, Ye, Yu, On the Computational Hardness of Transformers, arXiv 2603.11332, Thm 3.1; weights: model.md §3',
+  reference: 'Saha, Xu, Ye, Yu, On the Computational Hardness of Transformers, arXiv 2603.11332, Thm 3.1; weights: docs/model.md §3',
   optionsSchema: Options,
   params: (s, opts) => {
     const { layers, heads } = shape(s.sizeC!, opts);
@@ -107,7 +107,7 @@ export const threeOvToTransformer = defineReduction<ThreeOvInstance, Transformer
       weights,
       mlp: Array.from({ length: layers }, () => null),
       annotations: {
-        construction: '3ov-to-transformer (model.md §3)',
+        construction: '3ov-to-transformer (docs/model.md §3)',
         ...betaAnnotations(b),
         accCoordinate: layout.acc,
         aTokens: `0..${layout.nA - 1}`,

@@ -1,5 +1,5 @@
 /**
- * ksat-to-3ov — split-and-list into three groups (model.md §2; the direct-sum step of
+ * ksat-to-3ov — split-and-list into three groups (docs/model.md §2; the direct-sum step of
  * arXiv 2603.11332, Theorem 3.1).
  *
  * Construction: V3 = the last |V3| variables with |V3| = ⌊log₂(layers·heads)⌋ by default (so that
@@ -31,7 +31,7 @@ interface Meta {
   groups: number[][];
 }
 
-/** Default L·H when neither is given: 4 heads (e.g. 2 layers × 2 heads). */
+/** Default L·H when neither is given: 4 heads, so |V3| = 2; 3ov-to-transformer lays |C| = 4 out as 1 layer × 4 heads. */
 const DEFAULT_TOTAL_HEADS = 4;
 
 function groupSizes(vars: number, o: Options): [number, number, number] {

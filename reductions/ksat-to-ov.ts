@@ -1,5 +1,5 @@
 /**
- * ksat-to-ov — Williams' split-and-list (Williams 2005; model.md §2).
+ * ksat-to-ov — Williams' split-and-list (Williams 2005; docs/model.md §2).
  *
  * Construction: split the variables into V1 (the first `split`, default ⌈n/2⌉) and V2 (the rest).
  * For each assignment α of V1 let a_α[j] = 0 iff α satisfies some literal of clause C_j; likewise

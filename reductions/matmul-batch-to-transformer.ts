@@ -3,7 +3,7 @@
  * gradient of one L-layer, H-head transformer contains L·H independent N×N matrix products, so by
  * Baur–Strassen (reverse mode costs a constant factor more than the forward pass) any arithmetic
  * circuit computing the transformer needs L·H·N^{ω−o(1)} operations. Construction as in
- * ../shared/docs/model.md §4; weights as given there.
+ * docs/model.md §4; weights as given there.
  *
  * Construction (n = N + 1 tokens, width m = N, scale s = 1, residual on, identity MLP):
  *
@@ -11,7 +11,7 @@
  *     f(X_0, W) = ⟨C, X_L⟩   C = [I_N ; −1ᵀ]     (every column of C sums to 0: 1ᵀC = 0)
  *
  * Derivation of ∂f/∂W_Q^t (verified exactly in rational arithmetic by test/matmul-batch.test.ts
- * for every head of every layer; the formula of model.md §4 is right, here with the scale s kept):
+ * for every head of every layer; the formula of docs/model.md §4 is right, here with the scale s kept):
  *
  *  1. Forward. W_Q = 0 makes every logit 0, so every attention matrix is P = J/n (each exp is
  *     taken at 0) and a head outputs (1/n)·J·X·W_V, a matrix whose rows are all equal. Hence
@@ -203,7 +203,7 @@ export const matmulBatchReduction: Reduction<
   title: 'L·H matrix products → the gradient of one L-layer H-head transformer (large embedding, m = N)',
   reference:
     'Saha, Xu, Ye, Yu, On the Computational Hardness of Transformers, arXiv 2603.11332 (large-embedding theorem); ' +
-    'Baur–Strassen 1983; weights: model.md §4',
+    'Baur–Strassen 1983; weights: docs/model.md §4',
   optionsSchema: Options,
   params: (s, opts) => {
     const suggested = { layers: s.layers || undefined, heads: s.heads || undefined };
@@ -236,7 +236,7 @@ export const matmulBatchReduction: Reduction<
       weights,
       mlp: new Array<null>(L).fill(null),
       annotations: {
-        construction: 'matmul-batch-to-transformer (model.md §4): X_0 = [I_N; 0], W_Q = 0, W_K = B_t, W_V = A_tᵀ',
+        construction: 'matmul-batch-to-transformer (docs/model.md §4): X_0 = [I_N; 0], W_Q = 0, W_K = B_t, W_V = A_tᵀ',
         readout: 'f = <C, X_L>, C = [I_N; -1ᵀ] (rows 0..N-1: identity, row N: all -1)',
         headOrder: 'pair t = layer·heads + head',
         recovery: 'A_t·B_t = (n/s)·∂f/∂W_Q^t + (1/n)·(A_t·1)(1ᵀ·B_t), n = N + 1, s = scale = 1',

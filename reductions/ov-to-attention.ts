@@ -1,5 +1,5 @@
 /**
- * ov-to-attention — one attention head decides OV (the case L = H = 1, c = 1 of model.md §3;
+ * ov-to-attention — one attention head decides OV (the case L = H = 1, c = 1 of docs/model.md §3;
  * cf. Keles, Wijewardena, Hegde, On the Computational Complexity of Self-Attention, ALT 2023).
  *
  * Construction: tokens A, then B, then a dummy; width d + 4; a single head with c = 1^d and
@@ -46,7 +46,7 @@ export const ovToAttention = defineReduction<OvInstance, TransformerModel, OvSol
   source: 'ov',
   target: 'attention',
   title: 'OV → one attention head',
-  reference: 'Keles, Wijewardena, Hegde, ALT 2023; arXiv 2603.11332 (case L = H = 1); weights: model.md §3',
+  reference: 'Keles, Wijewardena, Hegde, ALT 2023; arXiv 2603.11332 (case L = H = 1); weights: docs/model.md §3',
   optionsSchema: Options,
   params: (s, opts) => {
     const tokens = s.sizeA! + s.sizeB! + 1;
@@ -70,7 +70,7 @@ export const ovToAttention = defineReduction<OvInstance, TransformerModel, OvSol
       weights: [[gadgetHead(null, 0, layout, beta, b.balance)]],
       mlp: [null],
       annotations: {
-        construction: 'ov-to-attention (model.md §3, L = H = 1, c = 1)',
+        construction: 'ov-to-attention (docs/model.md §3, L = H = 1, c = 1)',
         ...betaAnnotations(b),
         accCoordinate: layout.acc,
         aTokens: `0..${layout.nA - 1}`,

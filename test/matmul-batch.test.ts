@@ -360,7 +360,7 @@ describe('reduction matmul-batch-to-transformer', () => {
     }
   });
 
-  it('builds the construction of model.md §4', () => {
+  it('builds the construction of docs/model.md §4', () => {
     const inst = gen(2, 2, 3);
     const { target } = matmulBatchReduction.forward(inst, {});
     expect(target).toMatchObject({ kind: 'transformer', tokens: 3, width: 2, layers: 1, heads: 2, scale: 1, residual: true });

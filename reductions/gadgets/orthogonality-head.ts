@@ -6,7 +6,7 @@ import type { ThreeOvSolution } from '../../src/problems/three-ov.js';
 import type { TransformerModel } from '../../src/problems/transformer.js';
 
 /**
- * The orthogonality head of model.md §3, shared by 3ov-to-transformer and ov-to-attention.
+ * The orthogonality head of docs/model.md §3, shared by 3ov-to-transformer and ov-to-attention.
  *
  * Tokens (n = |A| + |B| + 1), width m = d + 4: coordinates 0..d−1 hold the vector, d, d+1, d+2 the
  * flags isA, isB, isDummy, and d+3 the accumulator (0 in X_0). Rows: A tokens, then B, then the dummy.
@@ -157,7 +157,7 @@ export interface HeadRef {
 }
 
 /**
- * Witness recovery (model.md §3) with O(log) further single-row evaluations of the model's own heads:
+ * Witness recovery (docs/model.md §3) with O(log) further single-row evaluations of the model's own heads:
  * 1. which head fired for A-token i: halve the candidate heads, keeping a half whose summed acc
  *    output at row i exceeds ½ (log₂(#heads) rounds);
  * 2. which b: evaluate that head at row i against half of the candidate B tokens plus the dummy,

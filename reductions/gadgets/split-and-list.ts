@@ -3,7 +3,7 @@ import { emptyBitMatrix, setBit, type BitMatrix } from '../../src/problems/bit-m
 import { numClauses, type Assignment, type Cnf } from '../../src/problems/ksat.js';
 
 /**
- * Williams' split-and-list (model.md §2), shared by ksat-to-ov and ksat-to-3ov.
+ * Williams' split-and-list (docs/model.md §2), shared by ksat-to-ov and ksat-to-3ov.
  *
  * For a group G of variables and each assignment α of G (row index α, bit b = value of G[b]), the
  * vector v_α ∈ {0,1}^M has v_α[j] = 0 iff α makes some literal of clause C_j true. A clause is then

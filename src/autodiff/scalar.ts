@@ -11,7 +11,7 @@ import { UserError } from '../errors.js';
  *
  * exp is only defined where the result is a number of the type: exact rationals have exp(0) = 1
  * and nothing else (e^x is irrational for every rational x ≠ 0), so rational mode refuses any
- * other exponent with a clear message. The large-embedding construction (model.md §4) takes every
+ * other exponent with a clear message. The large-embedding construction (docs/model.md §4) takes every
  * exp at 0, so its whole computation is rational.
  */
 export interface Scalar<T> {

@@ -3,7 +3,7 @@ import { F64, RATIONAL, rationalFromNumber, type Rational, type Scalar } from '.
 import { Tape, type OpStats, type Tensor } from './tape.js';
 
 /**
- * The transformer of model.md §1 as a computation on the reverse-mode tape, for any
+ * The transformer of docs/model.md §1 as a computation on the reverse-mode tape, for any
  * TransformerModel (any tokens, width, layers, heads, scale, residual on/off, identity or ReLU MLP):
  *
  *   per head:  Q = X W_Q,  K = X W_K,  V = X W_V

@@ -8,7 +8,7 @@ import { formatOrigin, formatStepSizes, type StepReport } from './steps.js';
 
 /**
  * The products report of `seth check` on a matmul-batch instance (the large-embedding regime,
- * model.md §4). The checker (run.ts) runs the chain like every other: it builds the transformer of
+ * docs/model.md §4). The checker (run.ts) runs the chain like every other: it builds the transformer of
  * reductions/matmul-batch-to-transformer.ts (declared sizes planned, guarded and measured, target
  * stamped with provenance), solves it with the generic differentiator (forward and backward
  * passes), and maps the gradient back to every A_t·B_t plus the O(N²) correction. This file

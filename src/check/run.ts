@@ -51,7 +51,11 @@ export interface CheckOptions {
    * The model the chain must rebuild, exactly (sha256 fingerprint): set when checking a model file
    * through its regenerated source. A mismatch is refused before anything is decoded.
    */
-  expectModel?: { fingerprint: string; file: string } | undefined;
+  expectModel?: { fingerprint?: string; file: string; differs?: (model: TransformerModel) => string | undefined } | undefined;
+  /** An engine already made (a batch's pool): used as is and not closed. */
+  engineInstance?: { engine: Engine; fallbackReason?: string | undefined } | undefined;
+  /** Handed the model and X_L behind the decision (for reports, which draw from them). */
+  keep?: ((a: { model: TransformerModel; output: Float64Array }) => void) | undefined;
   /** Skip the oracle (for benchmarks of huge instances); agree is then null. */
   skipOracle?: boolean | undefined;
   /** Products chains in float64: |recovered − direct| ≤ rtol·max(1, N·max|A|·max|B|) (default 1e-8). */
@@ -142,11 +146,15 @@ export async function checkInstance(instance: Instance, options: CheckOptions): 
   if (solvesItself) return checkSolvedTarget(instance, steps, source, budget, options, t0);
   if (last.reduction.target === 'tensor-attention') return checkTensorChain(instance, options, chain, steps, source, budget, t0);
   const model = last.target as TransformerModel;
-  if (options.expectModel && modelFingerprint(model) !== options.expectModel.fingerprint) {
-    throw new UserError(
-      `${options.expectModel.file}: rebuilding it from its recorded source and chain gives a different model (fingerprint mismatch): ` +
-        'the file was edited, or made by another version; check the source instance instead',
-    );
+  if (options.expectModel) {
+    const e = options.expectModel;
+    const why = e.fingerprint !== undefined && modelFingerprint(model) !== e.fingerprint ? 'fingerprint mismatch' : e.differs?.(model);
+    if (why !== undefined) {
+      throw new UserError(
+        `${e.file}: rebuilding it from its recorded source and chain gives a different model (${why}): ` +
+          'the file was edited, or made by another version; check the source instance instead',
+      );
+    }
   }
   const t1 = now();
 
@@ -165,11 +173,14 @@ export async function checkInstance(instance: Instance, options: CheckOptions): 
     dtype = ext.dtype;
     outputOrigin = ext.origin;
   } else {
-    const choice = await createEngine(options.engine ?? 'reference', dtype, {
-      budget,
-      seed: options.engineSeed ?? 0,
-      ...(options.engineOptions ? { options: options.engineOptions } : {}),
-    });
+    // A batch lends its pooled engine (kept open across inputs); otherwise one is made and closed here.
+    const choice =
+      options.engineInstance ??
+      (await createEngine(options.engine ?? 'reference', dtype, {
+        budget,
+        seed: options.engineSeed ?? 0,
+        ...(options.engineOptions ? { options: options.engineOptions } : {}),
+      }));
     const engine: Engine = choice.engine;
     engineFallback = choice.fallbackReason;
     try {
@@ -178,10 +189,11 @@ export async function checkInstance(instance: Instance, options: CheckOptions): 
       engineName = r.engine;
       dtype = r.dtype;
     } finally {
-      await engine.close?.();
+      if (!options.engineInstance) await engine.close?.();
     }
   }
   const t2 = now();
+  options.keep?.({ model, output });
 
   const probe = makeHeadProbe();
   const sols = runBackward(steps, { output, engine: engineName, dtype } satisfies ModelOutput, { budget, probe });

@@ -3,14 +3,16 @@ import { findGenerator } from '../generators/index.js';
 import type { Instance } from '../problems/instance.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import type { MemoryBudget } from '../memory.js';
-import type { Provenance } from '../provenance.js';
+import { FILE_SOURCE, type Provenance } from '../provenance.js';
 import type { AnyReduction } from '../reduction/types.js';
+import { sourceFromRecord } from '../io/source-record.js';
 import { makeRng } from '../rng.js';
 
 /**
  * A transformer file answers no question by itself: its answer is the source instance's. When the
  * source was made by a seth generator, its provenance chain records generator, parameters and
- * seed, and every reduction on the way with its options; this rebuilds that source, so that
+ * seed, and every reduction on the way with its options; a source read from a file is embedded in
+ * the model's provenance (src/io/source-record.ts). This rebuilds that source, so that
  * `seth check model.json [--output X_L.npy]` can run the same chain again. The caller must confirm
  * that the rebuilt model is the given one (same fingerprint) before trusting anything.
  */
@@ -26,7 +28,7 @@ export interface RecoveredSource {
 
 const CHAIN_OPTION_KEYS = ['layers', 'heads', 'split', 'v3'] as const;
 
-export function recoverSource(model: TransformerModel, file: string, reductions: readonly AnyReduction[], budget: MemoryBudget): RecoveredSource {
+export function recoverSource(model: Pick<TransformerModel, 'kind' | 'provenance'>, file: string, reductions: readonly AnyReduction[], budget: MemoryBudget): RecoveredSource {
   const via: string[] = [];
   const options: Record<string, unknown> = {};
   let p: Provenance | undefined = model.provenance;
@@ -37,6 +39,10 @@ export function recoverSource(model: TransformerModel, file: string, reductions:
   }
   if (via.length === 0) {
     throw new UserError(`${file}: a ${model.kind} instance has no answer of its own, and its provenance names no reduction that made it; check the source instance instead (seth check SOURCE [--output X_L])`);
+  }
+  // A source read from a file: rebuilt from its embedded copy (or its recorded path), fingerprint-checked.
+  if (p && p.generator === FILE_SOURCE) {
+    return { source: sourceFromRecord(p, file, budget), via, options, origin: sourceOrigin(p) };
   }
   const g = p ? findGenerator(p.generator) : undefined;
   if (!p || !g) {
@@ -49,4 +55,9 @@ export function recoverSource(model: TransformerModel, file: string, reductions:
   if (!parsed.success) throw new UserError(`${file}: the recorded parameters of its source (${p.command}) no longer validate; regenerate it`);
   const source = g.generate(parsed.data, makeRng(p.seed ?? 0), p.command, budget);
   return { source, via, options, origin: p.command };
+}
+
+function sourceOrigin(p: Provenance): string {
+  if (p.embedded === undefined) return `the source file it records, ${p.location ?? '?'} (same fingerprint)`;
+  return p.location ? `the source embedded in the model (read from ${p.location})` : 'the source embedded in the model';
 }

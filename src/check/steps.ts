@@ -30,13 +30,20 @@ function fmtNum(v: number): string {
 }
 
 /** `tokens = size + 1 = 5 ✓; width = size = 4 ✓` (✗ with the measured value where they differ). */
+/** `k = formula = value`, without the tautology `layers = layers = 2` when the formula is the name itself. */
+export function sizeEquation(k: string, formula: string | undefined, value: number): string {
+  return formula === undefined || formula === k || formula === String(value) ? `${k} = ${fmtNum(value)}` : `${k} = ${formula} = ${fmtNum(value)}`;
+}
+
 export function formatStepSizes(s: StepReport): string {
   return Object.keys(s.declared)
-    .map((k) => `${k} = ${s.formulas[k]} = ${fmtNum(s.declared[k]!)} ${s.measured[k] === s.declared[k] ? '✓' : `✗ (measured ${s.measured[k]})`}`)
+    .map((k) => `${sizeEquation(k, s.formulas[k], s.declared[k]!)} ${s.measured[k] === s.declared[k] ? '✓' : `✗ (measured ${s.measured[k]})`}`)
     .join('; ');
 }
 
 /** Where a source instance came from, for reports: the command that made it, or that nobody recorded it. */
-export function formatOrigin(p: { generator: string; seed: number | null; command: string } | null): string {
+export function formatOrigin(p: { generator: string; seed: number | null; command: string; location?: string | undefined } | null): string {
+  // A source read from a file no generator made (src/io/source-record.ts): where it was read, not the command reading it.
+  if (p?.generator === 'file') return `read from ${p.location ?? 'standard input'} (not made by a seth generator; its content fingerprint is recorded)`;
   return p ? `${p.command} (${p.generator}, seed ${p.seed ?? 'none'})` : 'no provenance recorded';
 }

@@ -1,6 +1,6 @@
 import type { DecisionReport } from '../check/run.js';
 
-/** The narrative `npm start` prints: what each step of the chain did, with this run's numbers. */
+/** The narrative `seth check --explain` prints after the check: what each step of the chain did, with this run's numbers. */
 export function explainCheck(file: string, r: DecisionReport): string {
   const p = r.params;
   const s = r.sourceSizes;
@@ -29,7 +29,7 @@ export function explainCheck(file: string, r: DecisionReport): string {
     } else if (st.reduction === '3ov-to-transformer') {
       step(
         `Built one transformer (arXiv 2603.11332, Thm 3.1): A, B and a dummy become ${p.tokens} tokens of width d + 4 = ${p.width}; ` +
-          `each of the ${p.layers}·${p.heads} heads carries one vector c of C in W_Q, with β = ${p.beta}. For an A token, a head attends ` +
+          `${headsText(p.layers, p.heads, sizeC(r))} in W_Q, with β = ${p.beta}. For an A token, a head attends ` +
           `almost only to B tokens orthogonal to a∘c (score 0) or, failing those, to the dummy (score −β/2), and adds 1 or ≈0 to an accumulator coordinate.`,
       );
     } else if (st.reduction === 'ov-to-attention') {
@@ -54,4 +54,22 @@ export function explainCheck(file: string, r: DecisionReport): string {
   step(`Asked an independent oracle (${r.oracleName}): ${r.oracle ?? 'skipped'}. ${r.agree ? 'They agree.' : r.agree === null ? '' : 'They DISAGREE.'}`);
   lines.push('');
   return lines.join('\n');
+}
+
+/** |C| of the 3-OV instance the transformer was built from (the source itself, or the ksat-to-3ov step). */
+function sizeC(r: DecisionReport): number | undefined {
+  if (r.problem === '3ov') return r.sourceSizes.sizeC;
+  return r.steps.find((st) => st.reduction === 'ksat-to-3ov')?.declared.sizeC;
+}
+
+/** "the 3·5 = 15 heads carry the 8 vectors of C, one each (8 distinct heads; the other 7 repeat vectors of C)". */
+export function headsText(layers: number, heads: number, c: number | undefined): string {
+  const total = layers * heads;
+  if (c === undefined || c === total) return `each of the ${layers}·${heads} = ${total} heads carries one vector c of C`;
+  if (c > total) return `the ${layers}·${heads} = ${total} heads carry ${total} of the ${c} vectors of C, one each`;
+  const repeats = total - c;
+  return (
+    `the ${layers}·${heads} = ${total} heads carry the ${c} vector${c === 1 ? '' : 's'} of C, one each: ${c} distinct head${c === 1 ? '' : 's'}, ` +
+    `and the other ${repeats} repeat${repeats === 1 ? 's' : ''} a vector of C (repeats add nothing new)`
+  );
 }

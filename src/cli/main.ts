@@ -36,6 +36,8 @@ export async function run(argv: readonly string[]): Promise<number> {
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((msg, err) => {
+      // A coerce function's error reaches here wrapped by yargs (YError): it is bad usage, exit 2.
+      if (err && err.name === 'YError') throw new UsageError(err.message);
       if (err) throw err;
       // Throwing stops yargs before the command's handler runs (recording alone would not).
       throw new UsageError(msg ?? 'bad usage');

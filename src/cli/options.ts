@@ -42,16 +42,31 @@ export function engineFrom(args: Args): EngineArgs {
   return { engine: name, dtype: args.dtype === 'f32' ? 'f32' : 'f64', engineOptions: pairs, seed };
 }
 
+/**
+ * A count option, parsed here rather than by yargs (whose `type: 'number'` turns `--heads two`
+ * into NaN): the error names the option and quotes what was given.
+ */
+export function countOption(name: string, min: 0 | 1): (v: unknown) => number {
+  return (v: unknown): number => {
+    const given = Array.isArray(v) ? (v as unknown[])[v.length - 1] : v;
+    const n = typeof given === 'number' ? given : typeof given === 'string' && given.trim() !== '' ? Number(given) : NaN;
+    if (!Number.isInteger(n) || n < min) {
+      throw new UserError(`option --${name}: expected ${min === 1 ? 'a positive' : 'a non-negative'} integer, got ${JSON.stringify(given)}`);
+    }
+    return n;
+  };
+}
+
 export const withShape = (y: Argv): Argv =>
   y
-    .option('layers', { alias: 'L', type: 'number', describe: 'layers L of the transformer (L·H heads carry the vectors of C)' })
-    .option('heads', { alias: 'H', type: 'number', describe: 'heads H per layer' })
-    .option('split', { type: 'number', describe: 'k-SAT splits: |V1| (default balanced)' })
-    .option('v3', { type: 'number', describe: 'k-SAT → 3-OV: |V3| directly (default ⌊log₂(L·H)⌋)' })
+    .option('layers', { alias: 'L', type: 'string', coerce: countOption('layers', 1), describe: 'layers L of the transformer (L·H heads carry the vectors of C; default 1 × 4 when neither -L nor -H is given)' })
+    .option('heads', { alias: 'H', type: 'string', coerce: countOption('heads', 1), describe: 'heads H per layer (default: 4 with -L absent; else the fewest that hold |C|)' })
+    .option('split', { type: 'string', coerce: countOption('split', 0), describe: 'k-SAT splits: |V1| (default balanced)' })
+    .option('v3', { type: 'string', coerce: countOption('v3', 0), describe: 'k-SAT → 3-OV: |V3| directly (default ⌊log₂(L·H)⌋)' })
     .option('beta', { type: 'number', describe: 'orthogonality heads: β instead of 2⌈log₂(40nLH)⌉ (below it the answer may be wrong)' })
     .option('balance', { type: 'boolean', describe: 'orthogonality heads: √β in both W_Q and W_K (max entry Θ(√β))' })
     .option('k', { type: 'number', describe: 'k-SAT → k-OV: number of groups k ≥ 2 (default 3)' })
-    .option('kv-groups', { type: 'number', describe: '3-OV → transformer: declare grouped-query attention with this many K/V groups (1 = multi-query)' });
+    .option('kv-groups', { type: 'string', coerce: countOption('kv-groups', 1), describe: '3-OV → transformer: declare grouped-query attention with this many K/V groups (1 = multi-query)' });
 
 export function budgetFrom(args: Args): MemoryBudget {
   return defaultBudget(args.force === true);
@@ -108,12 +123,24 @@ export function engineOf(a: { engine: string; 'engine-opt': string[]; 'engine-se
   return { engine: a.engine, dtype: a.dtype, engineOptions: a['engine-opt'], seed: a['engine-seed'] };
 }
 
-const count = (min: number) => z.number().int(min === 1 ? 'expected a positive integer' : 'expected a non-negative integer').min(min, min === 1 ? 'expected a positive integer' : 'expected a non-negative integer');
+/**
+ * A count, read from the raw text (yargs' number type would turn `--heads two` into NaN): the
+ * error quotes what was given.
+ */
+const count = (min: number) =>
+  z.union([z.number(), z.string()]).transform((v, ctx): number => {
+    const n = typeof v === 'number' ? v : v.trim() === '' ? Number.NaN : Number(v);
+    if (!Number.isInteger(n) || n < min) {
+      ctx.addIssue({ code: 'custom', message: `expected ${min === 1 ? 'a positive' : 'a non-negative'} integer, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
 
 /** Options every reduction of a chain reads (each takes the ones it declares). */
 export const chainArgs = {
-  layers: cliArg(count(1).optional(), 'layers L of the transformer (L·H heads carry the vectors of C)', { alias: 'L' }),
-  heads: cliArg(count(1).optional(), 'heads H per layer', { alias: 'H' }),
+  layers: cliArg(count(1).optional(), 'layers L of the transformer (L·H heads carry the vectors of C; default 1 × 4 when neither -L nor -H is given)', { alias: 'L' }),
+  heads: cliArg(count(1).optional(), 'heads H per layer (default: 4 with -L absent; else the fewest that hold |C|)', { alias: 'H' }),
   split: cliArg(count(0).optional(), 'k-SAT splits: |V1| (default balanced)'),
   v3: cliArg(count(0).optional(), 'k-SAT → 3-OV: |V3| directly (default ⌊log₂(L·H)⌋)'),
   beta: cliArg(z.number().positive().optional(), 'orthogonality heads: β instead of 2⌈log₂(40nLH)⌉ (below it the answer may be wrong)'),

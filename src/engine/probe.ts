@@ -2,7 +2,7 @@ import type { TransformerModel } from '../problems/transformer.js';
 
 /**
  * Further single-head attention evaluations of an instance's own heads, for witness recovery
- * (model.md §3): one head, on chosen query tokens of X_0, against chosen key tokens, optionally
+ * (docs/model.md §3): one head, on chosen query tokens of X_0, against chosen key tokens, optionally
  * with other value rows. Every call is counted so reports can show how many were needed.
  */
 export interface HeadProbe {

@@ -6,7 +6,7 @@ import { MAX_JSON_DEPTH, parseJsonText } from '../io/json-text.js';
 import { decodeText } from '../io/text.js';
 import type { MemoryBudget } from '../memory.js';
 import type { TransformerModel } from '../problems/transformer.js';
-import { ProvenanceSchema, type Provenance } from '../provenance.js';
+import { ProvenanceSchema, identityOf, type Provenance } from '../provenance.js';
 import { readNpy, streamNpy, type NpyArray } from './npy.js';
 import { readSafetensors } from './safetensors.js';
 
@@ -48,6 +48,8 @@ export const OutputMetaSchema = z.object({
   data_bytes: z.number().int().nonnegative().optional(),
   instance_provenance: ProvenanceSchema.nullable().optional(),
   computed_by: z.record(z.string(), z.unknown()).optional(),
+  /** `seth eval --per-head`: the file (beside this one) holding every head's output [L, H, n, m]. */
+  per_head: z.object({ file: z.string(), shape: z.array(z.number().int().nonnegative()) }).optional(),
 });
 export type OutputMeta = z.infer<typeof OutputMetaSchema>;
 
@@ -94,16 +96,12 @@ function canonical(v: unknown, depth = 0): string {
 
 /**
  * The same instance, as provenance tells: the same generators, seeds, parameters and versions all
- * the way down the `from` chain. Command lines are left out: the same instance is rebuilt by
+ * the way down the `from` chain. Command lines, run records and file locations are left out: the same instance is rebuilt by
  * different commands (`seth reduce` once, `seth check` later) and the fingerprint already pins
  * the numbers.
  */
 function sameProvenance(a: Provenance, b: Provenance): boolean {
-  const strip = (p: Provenance): Record<string, unknown> => {
-    const { command: _command, from, ...rest } = ProvenanceSchema.parse(p);
-    return from ? { ...rest, from: strip(from) } : rest;
-  };
-  return canonical(strip(a)) === canonical(strip(b));
+  return canonical(identityOf(a)) === canonical(identityOf(b));
 }
 
 /** A short description of a provenance chain for error messages. */
@@ -119,7 +117,13 @@ function describeChain(p: Provenance): string {
  */
 export function validateOutput(tensor: NpyArray, model: TransformerModel, name: string, meta: OutputMeta = {}): ValidatedOutput {
   const { tokens: n, width: m } = model;
-  checkOutputHeader(tensor.dtype, tensor.shape, model, name);
+  try {
+    checkOutputHeader(tensor.dtype, tensor.shape, model, name);
+  } catch (e) {
+    // Say which shape the output was made for, when its provenance tells.
+    if (e instanceof UserError && madeFor(meta, model) !== '') throw new UserError(`${e.message}${madeFor(meta, model)}`);
+    throw e;
+  }
   if (meta.shape && (meta.shape.length !== 2 || meta.shape[0] !== n || meta.shape[1] !== m)) {
     throw new UserError(`${name}: metadata says shape [${meta.shape.join(', ')}], expected [${n}, ${m}]`);
   }
@@ -135,7 +139,7 @@ export function validateOutput(tensor: NpyArray, model: TransformerModel, name: 
   if (meta.instance_fingerprint !== undefined) {
     const mine = modelFingerprint(model);
     if (meta.instance_fingerprint !== mine) {
-      throw new UserError(`${name}: computed for a different instance (instance fingerprint ${meta.instance_fingerprint}, this instance is ${mine})`);
+      throw new UserError(`${name}: computed for a different instance (instance fingerprint ${meta.instance_fingerprint}, this instance is ${mine})${madeFor(meta, model)}`);
     }
     fingerprint = 'matched';
   }
@@ -184,6 +188,20 @@ function checkPair(meta: OutputMeta, dataPath: string, side: string): void {
 /** A sidecar's text (`X_L.npy.json`) as output metadata; errors are positioned user errors. */
 export function parseSidecar(bytes: Uint8Array, name: string): OutputMeta {
   return parseMeta(parseJsonBytes(bytes, name), name);
+
+}
+
+/**
+ * When the output was made for another shape of transformer than the one asked for, say so:
+ * "; made for 2 × 2 (layers × heads), you asked for 1 × 4: give -L 2 -H 2". The shape is read
+ * from the declared sizes the output's instance provenance records.
+ */
+function madeFor(meta: OutputMeta, model: TransformerModel): string {
+  const declared = meta.instance_provenance?.params.declaredSizes as Record<string, unknown> | undefined;
+  const L = declared?.layers;
+  const H = declared?.heads;
+  if (typeof L !== 'number' || typeof H !== 'number' || (L === model.layers && H === model.heads)) return '';
+  return `; made for ${L} × ${H} (layers × heads), you asked for ${model.layers} × ${model.heads}: give -L ${L} -H ${H}`;
 }
 
 function parseMeta(raw: unknown, name: string): OutputMeta {
@@ -278,6 +296,8 @@ export interface WriteOutputOptions {
   dtype?: 'f32' | 'f64';
   /** Recorded as `computed_by` in the sidecar. */
   computedBy?: Record<string, unknown>;
+  /** The per-head outputs written beside X_L (recorded as `per_head` in the sidecar). */
+  perHead?: { file: string; shape: number[] };
 }
 
 /** Write X_L as .npy plus its sidecar (fingerprint and provenance of the instance). */
@@ -304,5 +324,6 @@ export function writeOutputNpy(path: string, output: Float64Array, model: Transf
     data_bytes: bytes,
   };
   if (options.computedBy) meta.computed_by = options.computedBy;
+  if (options.perHead) meta.per_head = options.perHead;
   writeOutputAtomic(sidecarPath(path), `${JSON.stringify(meta, null, 1)}\n`);
 }

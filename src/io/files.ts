@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join, sep } from 'node:path';
 import { UserError, formatBytes } from '../errors.js';
+import { noteInput as recordInput } from '../provenance.js';
 
 /** `-` means standard input / standard output. */
 export const STDIO = '-';
@@ -23,7 +24,11 @@ export function displayName(path: string): string {
 /** Read a whole input as bytes; `-` reads standard input. Missing files are user errors. */
 export function readInputBytes(path: string, maxBytes = Number.POSITIVE_INFINITY): Buffer {
   try {
-    if (isStdio(path)) return readFileSync(0);
+    if (isStdio(path)) {
+      const bytes = readFileSync(0);
+      recordInput(path, bytes, true);
+      return bytes;
+    }
     const st = statSync(path);
     if (st.isDirectory()) throw new UserError(`${path}: is a directory, expected a file`);
     noteInput(path, st);
@@ -32,7 +37,9 @@ export function readInputBytes(path: string, maxBytes = Number.POSITIVE_INFINITY
         `${path}: file is ${formatBytes(st.size)}, over the limit of ${formatBytes(maxBytes)} for this format; pass --force to read it anyway`,
       );
     }
-    return readFileSync(path);
+    const bytes = readFileSync(path);
+    recordInput(path, bytes);
+    return bytes;
   } catch (e) {
     if (e instanceof UserError) throw e;
     const code = (e as NodeJS.ErrnoException).code;

@@ -14,7 +14,7 @@ import { ProvenanceSchema, type Provenance } from '../provenance.js';
 
 /**
  * matmul-batch: `count` pairs (A_t, B_t) of size×size matrices; the task is every product A_t·B_t.
- * The source problem of the large-embedding regime (model.md §4): with count = L·H, one gradient
+ * The source problem of the large-embedding regime (docs/model.md §4): with count = L·H, one gradient
  * of one L-layer, H-head transformer of N + 1 tokens and width N gives all of them.
  *
  * Entries are integers (default), exact rationals, or floats:

@@ -212,7 +212,7 @@ function modelSpec(id: 'transformer' | 'attention', title: string, summary: stri
 const matmulBatch = define<MatmulBatch, MatmulProducts>({
   id: 'matmul-batch',
   title: 'Batch of matrix products',
-  summary: 'count pairs (A_t, B_t) of N×N matrices (integer, rational or float entries); output every A_t·B_t (model.md §4).',
+  summary: 'count pairs (A_t, B_t) of N×N matrices (integer, rational or float entries); output every A_t·B_t (docs/model.md §4).',
   decision: false,
   oracle: 'direct multiplication (exact rationals for integer/rational entries)',
   jsonSchema: MatmulBatchJsonSchema,
@@ -233,7 +233,7 @@ export const PROBLEMS: readonly AnyProblemSpec[] = [
   threeOv,
   kov,
   modelSpec('attention', 'Multi-head attention', 'Σ_h softmax(s·XW_Q(XW_K)ᵀ)·XW_V on tokens X: one layer, no residual.'),
-  modelSpec('transformer', 'Transformer (L layers, H heads)', 'X_ℓ = MLP(X_{ℓ−1} + Σ_h Att_h(X_{ℓ−1})), output X_L (model.md §1).'),
+  modelSpec('transformer', 'Transformer (L layers, H heads)', 'X_ℓ = MLP(X_{ℓ−1} + Σ_h Att_h(X_{ℓ−1})), output X_L (docs/model.md §1).'),
   tensorAttention,
   matmulBatch,
 ];

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { ProvenanceSchema, type Provenance } from '../provenance.js';
 
 /**
- * The transformer we fix (../shared/docs/model.md §1):
+ * The transformer we fix (docs/model.md §1):
  *
  *   Att(Q, K, V) = softmax_rows(s · Q Kᵀ) · V                  (s = scale, explicit, default 1)
  *   head t:      Att(X W_Q^t, X W_K^t, X W_V^t)                 (W ∈ R^{m×m})

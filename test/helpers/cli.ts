@@ -144,3 +144,27 @@ export function newTmp(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `seth-cli-${prefix}-`));
 }
 
+
+/**
+ * A file's text with every run record (time, machine, absolute argv, input hashes) and command
+ * line removed: what two runs of the same command must agree on byte for byte.
+ */
+export function withoutRunRecords(text: string): string {
+  const strip = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(strip);
+    if (v !== null && typeof v === 'object') {
+      return Object.fromEntries(
+        Object.entries(v as Record<string, unknown>)
+          .filter(([k]) => k !== 'run' && k !== 'command')
+          .map(([k, x]) => [k, strip(x)]),
+      );
+    }
+    return v;
+  };
+  if (text.trimStart().startsWith('{')) return JSON.stringify(strip(JSON.parse(text)));
+  return text
+    .split('\n')
+    .filter((l) => !l.startsWith('c command:'))
+    .map((l) => (l.startsWith('c provenance: ') ? `c provenance: ${JSON.stringify(strip(JSON.parse(l.slice('c provenance: '.length))))}` : l))
+    .join('\n');
+}

@@ -2,10 +2,9 @@ import { z } from 'zod';
 import { UserError } from '../../errors.js';
 import { createEngine } from '../../engine/registry.js';
 import { loadInstance } from '../../io/instance-file.js';
-import { writeOutputAtomic } from '../../io/files.js';
-import { writeOutputNpy } from '../../formats/tensor-output.js';
-import { unflatten } from '../../problems/transformer.js';
-import { makeProvenance } from '../../provenance.js';
+import { modelFingerprint } from '../../formats/tensor-output.js';
+import { writeEvalOutput } from '../../formats/eval-output.js';
+import { makeProvenance, stampRun } from '../../provenance.js';
 import { cliArg, defineCommand, warn } from '../command.js';
 import { budgetOf, engineArgs, engineOf, forceArgs } from '../options.js';
 
@@ -13,14 +12,14 @@ const EvalArgs = z.object({
   file: cliArg(z.string(), 'a transformer or attention instance (JSON; - for stdin)', { positional: true }),
   ...engineArgs,
   ...forceArgs,
-  o: cliArg(z.string().default('-'), 'output file for X_L: .npy (with a .npy.json sidecar) or JSON; - for stdout', { alias: 'output' }),
-  'per-head': cliArg(z.boolean().default(false), "also write every head's output"),
+  o: cliArg(z.string().default('-'), 'file to write X_L to: .npy (with a .npy.json sidecar), .safetensors, or JSON; - for stdout', { alias: 'output' }),
+  'per-head': cliArg(z.boolean().default(false), "also write every head's output (JSON: perHead; .safetensors: tensor per_head; .npy: PATH.per-head.npy)"),
 });
 
 /** `seth eval FILE -o X_L.json`: evaluate a transformer or attention instance. */
 export const evalCommand = defineCommand({
   command: 'eval <file>',
-  describe: 'evaluate a transformer/attention instance and write X_L (JSON, or .npy by extension)',
+  describe: 'evaluate a transformer/attention instance and write its output X_L (JSON, .npy or .safetensors by extension)',
   args: EvalArgs,
   async run(a): Promise<number> {
     const budget = budgetOf(a);
@@ -34,25 +33,11 @@ export const evalCommand = defineCommand({
     if (fallbackReason) warn(fallbackReason);
     try {
       const r = await engine.evaluate(model, { perHead: a['per-head'] });
-      const prov = makeProvenance('eval', model.provenance?.seed ?? null, { engine: r.engine, dtype: r.dtype });
-      if (model.provenance) prov.from = model.provenance;
-      const outPath = a.o;
-      if (outPath.toLowerCase().endsWith('.npy')) {
-        // .npy for tools that read tensors; the sidecar X_L.npy.json carries fingerprint and provenance.
-        writeOutputNpy(outPath, r.output, model, { dtype: r.dtype, computedBy: { ...prov } });
-        return 0;
-      }
-      const out: Record<string, unknown> = {
-        problem: 'transformer-output',
-        tokens: model.tokens,
-        width: model.width,
-        engine: r.engine,
-        dtype: r.dtype,
-        X_L: unflatten(r.output, model.tokens, model.width),
-        provenance: prov,
-      };
-      if (r.perHead) out.perHead = r.perHead.map((layer) => layer.map((h) => unflatten(h, model.tokens, model.width)));
-      writeOutputAtomic(outPath, `${JSON.stringify(out)}\n`);
+      const fingerprint = modelFingerprint(model);
+      const base = makeProvenance('eval', model.provenance?.seed ?? null, { engine: r.engine, dtype: r.dtype });
+      if (model.provenance) base.from = model.provenance;
+      const prov = stampRun(base, { instance: fingerprint, inputs: [a.file] });
+      writeEvalOutput(a.o, r, model, prov);
     } finally {
       await engine.close?.();
     }

@@ -11,7 +11,7 @@ import { isStdio, writeFolderAtomic, writeOutputAtomic } from '../../io/files.js
 import { loadInstance } from '../../io/instance-file.js';
 import { guardMemory } from '../../memory.js';
 import type { TransformerModel } from '../../problems/transformer.js';
-import { makeProvenance, type Provenance } from '../../provenance.js';
+import { makeProvenance, stampRun, type Provenance } from '../../provenance.js';
 import { print, type Args, type CliCommand } from '../command.js';
 import { budgetFrom, parseArgs, withForce } from '../options.js';
 
@@ -74,7 +74,7 @@ export const exportCommand: CliCommand = {
     }
     const model = inst.data;
     const dtype = a.dtype ?? (a.format === 'onnx' ? 'f32' : 'f64');
-    const provenance = exportProvenance(model, a.format, dtype);
+    const provenance = stampRun(exportProvenance(model, a.format, dtype, a.heads), { instance: modelFingerprint(model), inputs: [a.file] });
     const metadata = {
       fingerprint: modelFingerprint(model),
       provenance: JSON.stringify(provenance),
@@ -88,7 +88,11 @@ export const exportCommand: CliCommand = {
           throw new UserError(`the weights take ${formatBytes(weightBytes)}, over the 2 GiB limit of one ONNX protobuf; export as safetensors instead`);
         }
         guardMemory('building the ONNX model', 3 * weightBytes, budget);
-        const bytes = buildOnnxModel(model, { dtype, heads: a.heads, metadata: { format: TRANSFORMER_FORMAT, ...metadata } });
+        const bytes = buildOnnxModel(model, {
+          dtype,
+          heads: a.heads,
+          metadata: { format: TRANSFORMER_FORMAT, config: JSON.stringify(modelConfig(model)), annotations: JSON.stringify(model.annotations), ...metadata },
+        });
         writeOutputAtomic(a.o, bytes);
         report(a.o, `ONNX (IR ${ONNX_IR_VERSION}, opset ${ONNX_OPSET}, ${dtype === 'f32' ? 'float32' : 'float64'}, heads ${a.heads}), ${formatBytes(bytes.length)}; input X [${model.tokens}, ${model.width}], output X_L; form: ${SUM_OF_HEADS_FORM}`);
         return 0;
@@ -148,8 +152,8 @@ function tensorElements(model: TransformerModel): number {
   return n;
 }
 
-function exportProvenance(model: TransformerModel, format: string, dtype: string): Provenance {
-  const p = makeProvenance('export', model.provenance?.seed ?? null, { format, dtype }, model.provenance?.expected);
+function exportProvenance(model: TransformerModel, format: string, dtype: string, heads: string): Provenance {
+  const p = makeProvenance('export', model.provenance?.seed ?? null, format === 'onnx' ? { format, dtype, heads } : { format, dtype }, model.provenance?.expected);
   if (model.provenance) p.from = model.provenance;
   return p;
 }

@@ -4,7 +4,8 @@ import { GENERATORS } from '../../generators/index.js';
 import type { AnyGenerator } from '../../generators/types.js';
 import { serializeInstance } from '../../io/instance-file.js';
 import { writeOutputAtomic } from '../../io/files.js';
-import { currentCommandLine } from '../../provenance.js';
+import { currentCommandLine, stampRun } from '../../provenance.js';
+import { instanceFingerprint } from '../../formats/fingerprint.js';
 import { makeRng } from '../../rng.js';
 import type { Args, CliCommand } from '../command.js';
 import { defaultBudget } from '../../memory.js';
@@ -45,6 +46,7 @@ function generate(g: AnyGenerator, args: Args): number {
   const seed = args.seed;
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new UserError(`option --seed: expected an integer, got ${String(seed)}`);
   const instance = g.generate(parsed.data, makeRng(seed), currentCommandLine(), defaultBudget(args.force === true));
+  if (instance.data.provenance) instance.data.provenance = stampRun(instance.data.provenance, { instance: instanceFingerprint(instance) });
   writeOutputAtomic(String(args.o), serializeInstance(instance, args.format === 'json' ? 'json' : 'auto'));
   return 0;
 }

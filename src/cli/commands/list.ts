@@ -28,19 +28,23 @@ export const listCommand: CliCommand = {
       print(JSON.stringify(data, null, 2));
       return Promise.resolve(0);
     }
+    // One id column for every section, as wide as the longest id, so that every section lines up.
+    const w = Math.max(...[...data.problems.map((p) => p.id), ...data.generators.map((g) => g.id), ...data.reductions.map((r) => r.id), ...data.engines.map((e) => e.name)].map((s) => s.length));
+    const pw = Math.max(...data.generators.map((g) => g.problem.length));
+    const col = (s: string): string => `  ${s.padEnd(w)}  `;
     const lines: string[] = ['Problems:'];
-    for (const p of data.problems) lines.push(`  ${p.id.padEnd(14)} ${p.title} — ${p.summary}`);
+    for (const p of data.problems) lines.push(`${col(p.id)}${p.title} — ${p.summary}`);
     lines.push('', 'Generators (seth gen <id>):');
-    for (const g of data.generators) lines.push(`  ${g.id.padEnd(14)} → ${g.problem.padEnd(12)} ${g.summary}  [--${g.options.join(' --')}]`);
+    for (const g of data.generators) lines.push(`${col(g.id)}→ ${g.problem.padEnd(pw)}  ${g.summary}  [--${g.options.join(' --')}]`);
     lines.push('', 'Reductions (seth reduce / seth path / seth test-reduction):');
     for (const r of data.reductions) {
-      const oh = Object.entries(r.overhead).map(([k, f]) => `${k} = ${f}`).join(', ');
-      lines.push(`  ${r.id.padEnd(22)} ${r.source} → ${r.target}: ${r.title}`, `  ${''.padEnd(22)} overhead: ${oh}`);
+      const oh = Object.entries(r.overhead).map(([k, f]) => (f === k ? `${k} as given` : `${k} = ${f}`)).join(', ');
+      lines.push(`${col(r.id)}${r.source} → ${r.target}: ${r.title}`, `${col('')}overhead: ${oh}`);
     }
     lines.push('', 'Engines (--engine NAME, --engine-opt KEY=VALUE):');
     for (const e of data.engines) {
-      lines.push(`  ${e.name.padEnd(14)} [${e.dtypes.join(', ')}]${e.kind === 'approximate' ? ' approximate' : ''} ${e.summary}`);
-      for (const [k, d] of Object.entries(e.options)) lines.push(`  ${''.padEnd(14)}   ${k}: ${d}`);
+      lines.push(`${col(e.name)}[${e.dtypes.join(', ')}]${e.kind === 'approximate' ? ' approximate' : ''} ${e.summary}`);
+      for (const [k, d] of Object.entries(e.options)) lines.push(`${col('')}  ${k}: ${d}`);
     }
     print(lines.join('\n'));
     return Promise.resolve(0);

@@ -2,7 +2,9 @@ import type { Argv } from 'yargs';
 import { loadInstance, serializeInstance } from '../../io/instance-file.js';
 import { writeOutputAtomic } from '../../io/files.js';
 import type { Instance } from '../../problems/instance.js';
-import { currentCommandLine } from '../../provenance.js';
+import { currentCommandLine, stampRun } from '../../provenance.js';
+import { attachSourceRecord } from '../../io/source-record.js';
+import { instanceFingerprint } from '../../formats/fingerprint.js';
 import { runForward } from '../../reduction/chain.js';
 import { chooseTargetChain } from '../chain-choice.js';
 import type { Args, CliCommand } from '../command.js';
@@ -18,11 +20,15 @@ export const reduceCommand: CliCommand = {
       .option('via', { type: 'string', describe: 'explicit chain: comma-separated reduction ids' }),
   async run(args: Args): Promise<number> {
     const budget = budgetFrom(args);
-    const inst = loadInstance(String(args.file), { budget });
+    const file = String(args.file);
+    const inst = loadInstance(file, { budget });
+    // A source no generator made travels inside the model, so the model can be checked on its own.
+    attachSourceRecord(inst, file);
     const chain = chooseTargetChain(inst.problem, args);
     const steps = runForward(chain, inst.data, reductionOptionsFrom(args), budget, currentCommandLine());
     const last = steps[steps.length - 1]!;
     const out = { problem: last.reduction.target, data: last.target } as Instance;
+    out.data.provenance = stampRun(out.data.provenance!, { instance: instanceFingerprint(out) });
     writeOutputAtomic(String(args.o), serializeInstance(out));
     return 0;
   },

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import type { Instance } from '../problems/instance.js';
+import { problemSpec } from '../problems/registry.js';
+import { modelFingerprint } from './tensor-output.js';
+
+/**
+ * SHA-256 of an instance's content, written "sha256:<hex>": for models the tensor fingerprint that
+ * outputs are checked against (`modelFingerprint`), for every other problem the canonical JSON
+ * form (keys sorted) without provenance. Two files holding the same instance — DIMACS or JSON,
+ * made by any command — have the same fingerprint.
+ */
+export function instanceFingerprint(instance: Instance): string {
+  if (instance.problem === 'transformer' || instance.problem === 'attention') return modelFingerprint(instance.data);
+  const json = problemSpec(instance.problem).toJson(instance.data);
+  const h = createHash('sha256');
+  writeCanonical(json, (s) => h.update(s));
+  return `sha256:${h.digest('hex')}`;
+}
+
+/** Canonical JSON, streamed in pieces (instances may be large), the top-level `provenance` left out. */
+function writeCanonical(v: unknown, out: (s: string) => void, top = true): void {
+  if (Array.isArray(v)) {
+    out('[');
+    v.forEach((x, i) => {
+      if (i > 0) out(',');
+      writeCanonical(x, out, false);
+    });
+    out(']');
+    return;
+  }
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([k, x]) => x !== undefined && !(top && k === 'provenance'))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    out('{');
+    entries.forEach(([k, x], i) => {
+      if (i > 0) out(',');
+      out(`${JSON.stringify(k)}:`);
+      writeCanonical(x, out, false);
+    });
+    out('}');
+    return;
+  }
+  out(JSON.stringify(v) ?? 'null');
+}
