@@ -38,7 +38,7 @@ def chunk_rows(heads: int, tokens: int, rows: int, itemsize: int, score_bytes: i
 def _first_bad(torch, O, rows, layer, heads):
     """Name the first non-finite entry of head outputs O [h, c, m] (heads[i] is O[i]'s head)."""
     bad = (~torch.isfinite(O)).nonzero()[0].tolist()
-    raise ComputeError(f"non-finite attention output at layer {layer}, head {heads[bad[0]]}, row {rows[bad[1]]} (column {bad[2]}); the computation overflowed in this dtype")
+    raise ComputeError(f"non-finite attention output at layer {layer + 1}, head {heads[bad[0]] + 1}, row {rows[bad[1]]} (column {bad[2]}); the computation overflowed in this dtype")
 
 
 def padded_width(m: int, multiple: int) -> int:
@@ -118,7 +118,7 @@ def evaluate(f, torch, *, device, dtype, comm, score_bytes=256 * 2**20, rows_per
                 Y = torch.relu(Y @ load(mlp_name(l, "W1")) + load(mlp_name(l, "b1"))) @ load(mlp_name(l, "W2")) + load(mlp_name(l, "b2"))
             if not bool(torch.isfinite(Y).all()):
                 row = int((~torch.isfinite(Y)).nonzero()[0, 0])
-                raise ComputeError(f"non-finite value in the output of layer {l}, row {row} (after the sum of heads{', residual' if cfg.residual else ''}{' and MLP' if cfg.mlp == 'relu' else ''})")
+                raise ComputeError(f"non-finite value in the output of layer {l + 1}, row {row} (after the sum of heads{', residual' if cfg.residual else ''}{' and MLP' if cfg.mlp == 'relu' else ''})")
             X = Y
             if progress:
                 progress((l + 1) * H, L * H)

@@ -5,7 +5,7 @@ seconds PyTorch takes to import are paid once, not per evaluation. Protocol, one
 
     request   {"argv": [...]}                     the arguments of `python -m seth_torch` (one process)
     replies   {"progress": [done, total]}         after each layer (heads done of L·H), then
-              {"code": 0} | {"code": 1|2, "error": "one line"}
+              {"code": 0} | {"code": 1|2, "error": "one line"[, "nonFinite": true]}
 
 stdin at end of file ends the server.
 """
@@ -37,8 +37,10 @@ def serve(stdin=sys.stdin, stdout=sys.stdout) -> int:
             continue
         try:
             run([*argv, "--quiet"], progress=lambda done, total: emit({"progress": [done, total]}))
-        except (UserError, ComputeError) as e:
+        except UserError as e:
             emit({"code": e.exit_code, "error": one_line(str(e))})
+        except ComputeError as e:  # the workbench maps this to its NonFiniteError (exit 1)
+            emit({"code": e.exit_code, "error": one_line(str(e)), "nonFinite": True})
         except RuntimeError as e:
             emit({"code": 1, "error": f"PyTorch failed: {one_line(str(e))}"})
         except SystemExit as e:  # argparse on a bad argument

@@ -11,6 +11,7 @@ import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import { PROJECT_ROOT } from '../version.js';
 import { exactAttentionCost } from './cost.js';
+import { NonFiniteError } from './finite.js';
 import type { DType, Engine, EvalOptions, EvalResult } from './types.js';
 
 /**
@@ -106,7 +107,7 @@ function failureLine(f: Finished): string {
 /** A reply line of `python -m seth_torch --serve`. */
 const ReplySchema = z.union([
   z.object({ progress: z.tuple([z.number(), z.number()]) }),
-  z.object({ code: z.number().int(), error: z.string().optional() }),
+  z.object({ code: z.number().int(), error: z.string().optional(), nonFinite: z.boolean().optional() }),
 ]);
 
 interface Pending {
@@ -176,6 +177,7 @@ class Server {
       this.pending = undefined;
       if (reply.code === 0) p.resolve();
       else if (reply.code === 2) p.reject(new UserError(`torch engine: seth_torch: ${reply.error ?? 'bad input'}`));
+      else if (reply.nonFinite === true) p.reject(new NonFiniteError(`engine torch: ${reply.error ?? 'non-finite value'}`));
       else p.reject(new Error(`torch engine: seth_torch: ${reply.error ?? `exit ${reply.code}`}`));
     }
   }

@@ -81,16 +81,17 @@ function checkSources(tensors: readonly TensorSource[]): void {
 /** The 8-byte length plus the padded JSON header for these tensors (data follows immediately). */
 export function safetensorsPreamble(tensors: readonly TensorSource[], metadata?: Readonly<Record<string, string>>): Uint8Array {
   checkSources(tensors);
-  const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = { ...metadata };
+  // Entries, not assignments: a tensor may be named `__proto__` (Object.fromEntries defines it as an own key).
+  const header: [string, unknown][] = [];
+  if (metadata && Object.keys(metadata).length > 0) header.push(['__metadata__', { ...metadata }]);
   let offset = 0;
   for (const t of tensors) {
     const dtype = t.dtype ?? dtypeOfData(t.data);
     const bytes = t.data.length * bytesPerElement(dtype);
-    header[t.name] = { dtype: ST_DTYPE[dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    header.push([t.name, { dtype: ST_DTYPE[dtype], shape: [...t.shape], data_offsets: [offset, offset + bytes] }]);
     offset += bytes;
   }
-  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const json = Buffer.from(JSON.stringify(Object.fromEntries(header)), 'utf8');
   const padded = Math.ceil((8 + json.length) / HEADER_ALIGN) * HEADER_ALIGN - 8;
   if (padded > MAX_HEADER_BYTES) throw new RangeError(`safetensors header would be ${formatBytes(padded)}, over ${formatBytes(MAX_HEADER_BYTES)}`);
   const out = new Uint8Array(8 + padded);
@@ -189,9 +190,10 @@ function parseHeader(bytes: Uint8Array, fileSize: number, name: string): ParsedH
   const entries: Entry[] = [];
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
     if (key === '__metadata__') {
-      const m = z.record(z.string(), z.string()).safeParse(value);
-      if (!m.success) throw fail(name, '__metadata__ must be an object whose values are all strings');
-      metadata = m.data;
+      // Not z.record: it drops a key named `__proto__`; Object.fromEntries keeps every key as an own key.
+      const pairs = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.entries(value) : undefined;
+      if (!pairs?.every((p): p is [string, string] => typeof p[1] === 'string')) throw fail(name, '__metadata__ must be an object whose values are all strings');
+      metadata = Object.fromEntries(pairs);
       continue;
     }
     const e = EntrySchema.safeParse(value);

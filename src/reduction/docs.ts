@@ -38,13 +38,10 @@ const overheadText = (r: AnyReduction): string =>
 
 const esc = (s: string): string => s.replace(/\|/g, '\\|');
 
-/** References to the researchers' notes outside the repository, reworded (the docs stand alone). */
-const standAlone = (s: string): string => s.replace(/(\.\.\/shared\/docs\/)?model\.md §\d/g, "the paper's construction");
-
 export function reductionsTable(reductions: readonly AnyReduction[], problems: readonly AnyProblemSpec[]): string {
   const title = (id: ProblemId): string => problems.find((p) => p.id === id)?.title ?? id;
   const rows = reductions.map(
-    (r) => `| [\`${r.id}\`](docs/reductions.md#${r.id}) | ${esc(title(r.source))} → ${esc(title(r.target))}${r.variant ? ` (${r.variant})` : ''} | ${esc(overheadText(r))} | ${esc(standAlone(r.reference))} |`,
+    (r) => `| [\`${r.id}\`](docs/reductions.md#${r.id}) | ${esc(title(r.source))} → ${esc(title(r.target))}${r.variant ? ` (${r.variant})` : ''} | ${esc(overheadText(r))} | ${esc(r.reference)} |`,
   );
   return [TABLE_START, '', '| id | source → target | declared overhead | reference |', '| --- | --- | --- | --- |', ...rows, '', TABLE_END].join('\n');
 }
@@ -88,10 +85,10 @@ export function reductionsDoc(reductions: readonly AnyReduction[], problems: rea
     out.push(`## ${r.id}`, '');
     out.push(`**${title(r.source)} → ${title(r.target)}**${r.variant ? ` (variant: ${r.variant})` : ''} — ${r.title}`, '');
     out.push(`- declared overhead: ${Object.entries(r.overhead).map(([k, f]) => `\`${k} = ${f}\``).join(', ')}`);
-    out.push(`- reference: ${standAlone(r.reference)}`);
+    out.push(`- reference: ${r.reference}`);
     out.push(`- example: \`${exampleCommand(r)}\``, '');
     const h = headers.get(r.id);
-    if (h) out.push('```text', standAlone(h), '```', '');
+    if (h) out.push('```text', h, '```', '');
   }
   return `${out.join('\n').trimEnd()}\n`;
 }
