@@ -6,14 +6,16 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_CHARS, UserError, oneLineMessage } from '../src/errors.js';
+import { parseNpy } from '../src/formats/npy.js';
 import { parseSafetensors } from '../src/formats/safetensors.js';
 import { loadOutput, writeOutputNpy } from '../src/formats/tensor-output.js';
 import { parseInstance } from '../src/io/instance-file.js';
 import { MAX_JSON_DEPTH, parseJsonText } from '../src/io/json-text.js';
 import { makeRng } from '../src/rng.js';
 import { randomTransformer } from '../src/testing/random-transformer.js';
+import { READERS } from './fuzz/harness.js';
 import { expectUserError, seth } from './helpers/cli.js';
 
 const FIX = join(import.meta.dirname, 'fixtures', 'hostile');
@@ -145,5 +147,32 @@ describe('sizes the typed arrays and the oracle cannot hold', () => {
     writeFileSync(f, `${lines.join('\n')}\n`);
     const r = await seth(['solve', f]);
     expectUserError(expect, r, /refusing to solve .* 4000000 literals/, /MiB/);
+  });
+});
+
+describe('.npy headers: what numpy loads (checked with numpy 2.4 on these exact bytes)', () => {
+  const reparse = READERS.find((r) => r.name === 'npy')!.reparse;
+  // The fuzz suite's independent re-parser used to refuse these four: numpy evaluates the header
+  // as a Python literal, so any blanks between tokens are fine.
+  it.each([
+    ['npy-no-blank-after-colon.npy', [1, 2], [0.5, -2]],
+    ['npy-newline-after-colon.npy', [], [1.5]],
+    ['npy-blanks-before-brace.npy', [0, 3], []],
+    ['npy-no-blank-before-false.npy', [2], [-57, 460]],
+    ['npy-long-suffix-v1.npy', [1], [1]],
+  ])('%s: read by the reader and the re-parser alike', (name, shape, data) => {
+    const a = parseNpy(fixture(name), name);
+    expect({ shape: a.shape, data: Array.from(a.data) }).toEqual({ shape, data });
+    expect(reparse(fixture(name))).toEqual({ shape, data });
+  });
+
+  // The reader used to accept these three, which numpy refuses (a SyntaxError in ast.literal_eval).
+  it.each([
+    ['npy-indented-dict.npy', /expected '\{' at character 0/],
+    ['npy-leading-zero.npy', /without leading zeros/],
+    ['npy-long-suffix-v3.npy', /suffix L .* version 3\.0 header/],
+  ])('%s: refused, as numpy refuses it', (name, pattern) => {
+    expect(userError(() => parseNpy(fixture(name), name)).message).toMatch(pattern);
+    expect(reparse(fixture(name))).toBeUndefined();
   });
 });

@@ -270,11 +270,11 @@ function parseFixed(head: Uint8Array, fileSize: number, name: string): { version
   return { version: major, headerStart, headerLen };
 }
 
-function parseHeader(text: string, headerStart: number, headerLen: number, name: string): ParsedPreamble {
+function parseHeader(text: string, version: number, headerStart: number, headerLen: number, name: string): ParsedPreamble {
   if (!text.endsWith('\n')) throw fail(name, 'header does not end with a newline');
   let dict: Map<string, PyValue>;
   try {
-    dict = parsePyDict(text);
+    dict = parsePyDict(text, version);
   } catch (e) {
     throw fail(name, `header ${quoteInput(text.trim(), 120)}: ${(e as Error).message}`);
   }
@@ -327,7 +327,7 @@ function decodeHeaderText(bytes: Uint8Array, version: number, name: string): str
 export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   const fixed = parseFixed(bytes, bytes.length, name);
   const text = decodeHeaderText(bytes.subarray(fixed.headerStart, fixed.headerStart + fixed.headerLen), fixed.version, name);
-  const pre = parseHeader(text, fixed.headerStart, fixed.headerLen, name);
+  const pre = parseHeader(text, fixed.version, fixed.headerStart, fixed.headerLen, name);
   const n = checkDataLength(pre, bytes.length, name);
   const data = allocate(pre.dtype, n);
   const dst = new Uint8Array(data.buffer);
@@ -369,7 +369,7 @@ export function readNpy(path: string, options: ReadNpyOptions = {}): NpyArray {
     const head = readExactly(fd, 0, Math.min(12, fileSize));
     const fixed = parseFixed(head, fileSize, name);
     const text = decodeHeaderText(readExactly(fd, fixed.headerStart, fixed.headerLen), fixed.version, name);
-    const pre = parseHeader(text, fixed.headerStart, fixed.headerLen, name);
+    const pre = parseHeader(text, fixed.version, fixed.headerStart, fixed.headerLen, name);
     options.beforeData?.(pre.dtype, pre.shape);
     const n = checkDataLength(pre, fileSize, name);
     guardMemory(`reading ${name}`, n * bytesPerElement(pre.dtype), options.budget ?? defaultBudget());
@@ -417,7 +417,7 @@ export function readInto(fd: number, position: number, dst: Uint8Array): void {
 type PyValue = string | number | boolean | number[];
 
 /** Parse `{'key': value, ...}` where values are strings, True/False, ints or tuples of ints. */
-function parsePyDict(text: string): Map<string, PyValue> {
+function parsePyDict(text: string, version: number): Map<string, PyValue> {
   let i = 0;
   const ws = (): void => {
     // Python's own whitespace between tokens (numpy pads with spaces); not NBSP or other Unicode spaces.
@@ -441,10 +441,15 @@ function parsePyDict(text: string): Map<string, PyValue> {
   };
   const int = (): number => {
     ws();
-    const m = /^[0-9]+L?/.exec(text.slice(i, i + 40));
+    // Python 3 decimal literals: no leading zeros (`01` is a SyntaxError in ast.literal_eval). The
+    // Python 2 long suffix `3L` is read by numpy only in version 1.0 and 2.0 headers (it filters
+    // them out before a second attempt); a version 3.0 header with one does not load.
+    const m = /^(0|[1-9][0-9]*)(L?)/.exec(text.slice(i, i + 40));
     if (!m) throw new Error(`expected a non-negative integer at character ${i}`);
+    if (m[2] === 'L' && version > 2) throw new Error(`the Python 2 suffix L at character ${i + m[1]!.length} is not valid in a version ${version}.0 header`);
     i += m[0].length;
-    return Number(m[0].replace('L', ''));
+    if (/[0-9A-Za-z_.]/.test(text[i] ?? '')) throw new Error(`expected a decimal integer without leading zeros at character ${i - m[0].length}`);
+    return Number(m[1]);
   };
   const value = (): PyValue => {
     ws();
@@ -476,7 +481,11 @@ function parsePyDict(text: string): Map<string, PyValue> {
     return int();
   };
   const out = new Map<string, PyValue>();
-  expect('{');
+  // Before the dict only what ast.literal_eval strips (spaces and tabs): a dict on a later,
+  // indented line is an IndentationError in numpy.
+  while (text[i] === ' ' || text[i] === '\t') i++;
+  if (text[i] !== '{') throw new Error(`expected '{' at character ${i}, found ${text[i] === undefined ? 'the end' : `'${text[i]}'`}`);
+  i++;
   ws();
   while (text[i] !== '}') {
     const key = str();

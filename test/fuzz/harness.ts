@@ -152,8 +152,111 @@ const NPY_DESCR: Record<string, { size: number; get: (v: DataView, o: number) =>
   '<i4': { size: 4, get: (v, o) => v.getInt32(o, true) },
   '|u1': { size: 1, get: (v, o) => v.getUint8(o) },
 };
+// One-byte elements have no byte order: numpy reads all four spellings as uint8.
+NPY_DESCR['<u1'] = NPY_DESCR['>u1'] = NPY_DESCR['=u1'] = NPY_DESCR['|u1']!;
 
-/** .npy read from the format description (v1.0–3.0, C order, the four dtypes). */
+type PyToken = { kind: 'punct' | 'str' | 'name' | 'int'; text: string };
+
+/**
+ * The tokens of a Python 3 expression restricted to what an .npy header can hold (punctuation,
+ * quoted strings without escapes, names, decimal integers), as Python's tokenizer splits them
+ * inside brackets: blanks are space, tab, form feed, CR and LF. Undefined on anything else.
+ */
+function pyTokens(src: string, version: number): PyToken[] | undefined {
+  const out: PyToken[] = [];
+  for (let i = 0; i < src.length; ) {
+    const c = src[i]!;
+    if (' \t\f\r\n'.includes(c)) {
+      i++;
+    } else if ('{}(),:'.includes(c)) {
+      out.push({ kind: 'punct', text: c });
+      i++;
+    } else if (c === "'" || c === '"') {
+      let j = i + 1;
+      while (j < src.length && src[j] !== c) {
+        if (src[j] === '\\' || src[j] === '\n' || src[j] === '\r') return undefined;
+        j++;
+      }
+      if (j >= src.length) return undefined;
+      out.push({ kind: 'str', text: src.slice(i + 1, j) });
+      i = j + 1;
+    } else if (/[A-Za-z_]/.test(c)) {
+      let j = i;
+      while (j < src.length && /\w/.test(src[j]!)) j++;
+      out.push({ kind: 'name', text: src.slice(i, j) });
+      i = j;
+    } else if (/\d/.test(c)) {
+      let j = i;
+      while (j < src.length && /\d/.test(src[j]!)) j++;
+      const digits = src.slice(i, j);
+      // Python 3: "0", "00", … or no leading zero. numpy drops a Python 2 "L" in v1/v2 headers.
+      if (digits.length > 1 && digits[0] === '0' && /[1-9]/.test(digits)) return undefined;
+      if (src[j] === 'L' && version <= 2) j++;
+      if (j < src.length && /[\w.]/.test(src[j]!)) return undefined;
+      out.push({ kind: 'int', text: digits });
+      i = j;
+    } else {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+type PyLiteral = string | boolean | bigint | PyLiteral[] | Map<string, PyLiteral>;
+
+/** ast.literal_eval of dicts, tuples, strings, True/False and integers, over pyTokens. */
+function pyLiteral(tokens: PyToken[]): PyLiteral | undefined {
+  let k = 0;
+  const isPunct = (t: string): boolean => tokens[k]?.kind === 'punct' && tokens[k]!.text === t;
+  const value = (): PyLiteral | undefined => {
+    const t = tokens[k++];
+    if (!t) return undefined;
+    if (t.kind === 'str') return t.text;
+    if (t.kind === 'int') return BigInt(t.text);
+    if (t.kind === 'name') return t.text === 'True' ? true : t.text === 'False' ? false : undefined;
+    if (t.text === '{') {
+      const d = new Map<string, PyLiteral>();
+      while (!isPunct('}')) {
+        const key = value();
+        if (typeof key !== 'string' || !isPunct(':')) return undefined;
+        k++;
+        const v = value();
+        if (v === undefined) return undefined;
+        d.set(key, v); // a repeated key: the last one wins, as in Python
+        if (isPunct(',')) k++;
+        else if (!isPunct('}')) return undefined;
+      }
+      k++;
+      return d;
+    }
+    if (t.text === '(') {
+      const items: PyLiteral[] = [];
+      let comma = false;
+      while (!isPunct(')')) {
+        const v = value();
+        if (v === undefined) return undefined;
+        items.push(v);
+        comma = isPunct(',');
+        if (comma) k++;
+        else if (!isPunct(')')) return undefined;
+      }
+      k++;
+      // "(x)" is x itself, not a tuple.
+      return items.length === 1 && !comma ? items[0]! : items;
+    }
+    return undefined;
+  };
+  const v = value();
+  return k === tokens.length ? v : undefined;
+}
+
+/**
+ * .npy read from the format description (v1.0–3.0, C order, the descr spellings of four element
+ * types), the header evaluated as numpy does: ast.literal_eval after stripping leading spaces and
+ * tabs, then the checks of numpy.lib.format (exactly the keys descr, fortran_order, shape; shape a
+ * tuple of ints). Stricter than numpy in one way the project documents: the data must fill the
+ * file exactly (numpy ignores trailing bytes).
+ */
 function simpleNpy(b: Uint8Array): { shape: number[]; data: number[] } | undefined {
   if (b.length < 10 || b[0] !== 0x93 || String.fromCharCode(...b.subarray(1, 6)) !== 'NUMPY') return undefined;
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -168,13 +271,20 @@ function simpleNpy(b: Uint8Array): { shape: number[]; data: number[] } | undefin
   } catch {
     return undefined;
   }
-  // numpy evaluates the header with ast.literal_eval: blanks before it and blank lines after it pass.
-  const m = /^[ \t]*\{'descr': '([^']*)', 'fortran_order': False, 'shape': \(([\d, ]*)\), \}[ \t\r\n\f]*\n$/.exec(header);
-  if (!m) return undefined;
-  const d = NPY_DESCR[m[1]!];
-  if (!d) return undefined;
-  const shape = m[2]!.split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
+  // Python's eval of the header: a first line indented after the strip is an IndentationError.
+  const src = header.replace(/^[ \t]+/, '');
+  if (!src.startsWith('{')) return undefined;
+  const tokens = pyTokens(src, major);
+  const dict = tokens && pyLiteral(tokens);
+  if (!(dict instanceof Map) || [...dict.keys()].sort().join() !== 'descr,fortran_order,shape') return undefined;
+  const descr = dict.get('descr');
+  const d = typeof descr === 'string' ? NPY_DESCR[descr] : undefined;
+  const shapeLit = dict.get('shape');
+  if (!d || dict.get('fortran_order') !== false || !Array.isArray(shapeLit)) return undefined;
+  if (!shapeLit.every((x): x is bigint => typeof x === 'bigint' && x <= BigInt(Number.MAX_SAFE_INTEGER))) return undefined;
+  const shape = shapeLit.map(Number);
   const n = shape.reduce((a, x) => a * x, 1);
+  if (!Number.isSafeInteger(n)) return undefined;
   const start = hs + hl;
   if (b.length - start !== n * d.size) return undefined;
   const data: number[] = [];
