@@ -183,17 +183,17 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
       const peakF64 = engines.peak ? median(engines.peak.take('f64')) : null;
       const peakF32 = engines.peak ? median(engines.peak.take('f32')) : null;
       const ms: Partial<Record<Column, number | null>> = { reference: refMs };
-      for (const k of COLUMNS.slice(1)) ms[k] = samples[k]?.length ? median(samples[k]!) : null;
+      for (const k of COLUMNS.slice(1)) ms[k] = samples[k]?.length ? median(samples[k]) : null;
       const gflops: Partial<Record<Column, number | null>> = {};
       const fractionOfPeak: Partial<Record<Column, number | null>> = {};
       for (const k of COLUMNS) {
         const v = ms[k];
         gflops[k] = v === null || v === undefined ? null : gflop / (v / 1e3);
         const peak = dtypeOf(k) === 'f64' ? peakF64 : peakF32;
-        fractionOfPeak[k] = gflops[k] !== null && peak ? gflops[k]! / peak : null;
+        fractionOfPeak[k] = gflops[k] !== null && peak ? gflops[k] / peak : null;
       }
       const ratios: Record<string, number | null> = {};
-      for (const [a, b] of RATIOS) ratios[ratioKey(a, b)] = gflops[a] && gflops[b] ? gflops[a]! / gflops[b]! : null;
+      for (const [a, b] of RATIOS) ratios[ratioKey(a, b)] = gflops[a] && gflops[b] ? gflops[a] / gflops[b] : null;
       const err: Partial<Record<Column, number | null>> = {};
       const errOf = (got: ArrayLike<number>[]): number => Math.max(...got.map((o, t) => maxAbsDiff(o, refOut[t]!)));
       for (const [k, o] of Object.entries(outputs) as [Column, Float64Array[]][]) err[k] = errOf(o);

@@ -56,7 +56,6 @@ import { paramsFromModel, transformerGradient, type TransformerParams } from '..
 import {
   exactPairs,
   isExactInstance,
-  matmulMaxAbs,
   resolveLayout,
   validateMatmulBatch,
   type ExactPair,

@@ -61,6 +61,16 @@ export function quoteInput(s: string, max = 24): string {
   return `'${oneLineMessage(cut, max * 6)}'`;
 }
 
+/** A JSON value named in a message without echoing it whole: strings quoted and cut, containers by kind. */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string') return quoteInput(v);
+  if (Array.isArray(v)) return `an array of ${v.length}`;
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  return typeof v === 'number' || typeof v === 'boolean' ? quoteInput(String(v)) : typeof v;
+}
+
 /** Bad input at a known place: "file:line:col: what was expected, what was found". */
 export function inputError(pos: SourcePos, message: string): UserError {
   return new UserError(`${formatPos(pos)}: ${message}`, pos);

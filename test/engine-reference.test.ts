@@ -142,7 +142,7 @@ describe('causal and grouped-query models in the reference engine', () => {
         const model = randomModel(rng, { n, m: 3, L: 2, H: 2, range: 1, residual: true, mlp: rng.bool(0.5), scale: 1, causal: true });
         const t = rng.int(n);
         const X2 = Float64Array.from(model.X);
-        for (let c = 0; c < 3; c++) X2[t * 3 + c] += 1 + rng.next();
+        for (let c = 0; c < 3; c++) X2[t * 3 + c]! += 1 + rng.next();
         const a = evaluateReference(model).output;
         const b = evaluateReference({ ...model, X: X2 }).output;
         for (let i = 0; i < t * 3; i++) expect(b[i]).toBe(a[i]);

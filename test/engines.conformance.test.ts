@@ -96,7 +96,10 @@ function degenerateModels(): { what: string; model: TransformerModel }[] {
     randomTransformer(makeRng(seed), { tokens: 4, width: 3, layers: 2, heads: 2, residual, hidden: 0 });
   const out: { what: string; model: TransformerModel }[] = [];
   const qk = base(1, false);
-  for (const w of qk.weights[0]!) (w.Q.fill(1e300), w.K.fill(1e300));
+  for (const w of qk.weights[0]!) {
+    w.Q.fill(1e300);
+    w.K.fill(1e300);
+  }
   out.push({ what: 'W_Q, W_K = 1e300', model: qk });
   for (const s of [1e300, -1e300]) out.push({ what: `scale ${s}`, model: { ...base(2, false), scale: s } });
   const big = base(3, true);

@@ -114,6 +114,8 @@ describe('messages: one bounded line, control characters escaped', () => {
     for (const name of ['control-chars.cnf', 'control-chars.json', 'deep-problem.json']) {
       const r = await seth(['info', join(FIX, name)]);
       expectUserError(expect, r, name);
+      // A raw control character in a message is what this test rules out.
+      // eslint-disable-next-line no-control-regex
       expect(/[\u0000-\u0008\u000b-\u001f\u007f]/.test(r.stderr), r.stderr).toBe(false);
     }
   });

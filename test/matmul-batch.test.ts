@@ -299,7 +299,12 @@ describe('generator `matmul`', () => {
     expect(JSON.stringify(matmulBatchToJson(a))).toBe(JSON.stringify(matmulBatchToJson(b)));
     expect(JSON.stringify(matmulBatchToJson({ ...a, provenance: undefined }))).not.toBe(JSON.stringify(matmulBatchToJson({ ...c, provenance: undefined })));
     const seen = new Set<number>();
-    for (const p of a.pairs) for (const M of [p.A, p.B]) for (const x of M) (expect(Number.isInteger(x) && Math.abs(x) <= 2).toBe(true), seen.add(x));
+    for (const p of a.pairs)
+      for (const M of [p.A, p.B])
+        for (const x of M) {
+          expect(Number.isInteger(x) && Math.abs(x) <= 2).toBe(true);
+          seen.add(x);
+        }
     expect(seen.size).toBe(5);
     expect(a.provenance).toMatchObject({ generator: 'matmul', seed: 7, command: COMMAND, params: { count: 3, size: 4, range: 2 } });
   });

@@ -4,6 +4,7 @@
  * the expected marks: one point per A token, one cell per head × A token, one cell per key.
  * Skipped (with the reason) where no chromium is installed; CI installs it (.ci/run).
  */
+import type { BrowserContext } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { mkdtempSync } from 'node:fs';
@@ -19,7 +20,7 @@ it.runIf(process.env.SETH_REQUIRE_CHROMIUM === '1')('chromium is installed where
   expect(haveChromium, `${CHROMIUM} is missing`).toBe(true);
 });
 
-type Browser = Awaited<ReturnType<(typeof import('playwright-core'))['chromium']['launchPersistentContext']>>;
+type Browser = BrowserContext;
 
 /** Open a local HTML file; collect console errors, page errors and every request that left the file. */
 export async function openPage(browser: Browser, file: string) {

@@ -1,7 +1,6 @@
 import { UserError } from '../errors.js';
 import { makeHeadProbe } from '../engine/probe.js';
 import { createEngine } from '../engine/registry.js';
-import { referenceEngine } from '../engine/reference.js';
 import type { DType, Engine } from '../engine/types.js';
 import { defaultBudget, type MemoryBudget } from '../memory.js';
 import type { Answer } from '../problems/answer.js';
@@ -158,7 +157,7 @@ export async function checkInstance(instance: Instance, options: CheckOptions): 
   }
   const t1 = now();
 
-  let engineName = '';
+  let engineName: string;
   let dtype: DType = options.dtype ?? 'f64';
   let engineFallback: string | undefined;
   let output: Float64Array;

@@ -16,7 +16,7 @@ export function viaFrom(args: Args): string[] {
 
 /** `--to` as a problem id (default transformer). */
 export function toFrom(args: Args): ProblemId {
-  const to = String(args.to ?? 'transformer');
+  const to = typeof args.to === 'string' ? args.to : 'transformer';
   if (!(PROBLEM_IDS as readonly string[]).includes(to)) throw new UserError(`option --to: unknown problem "${to}"; expected one of ${PROBLEM_IDS.join(', ')}`);
   return to as ProblemId;
 }

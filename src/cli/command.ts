@@ -75,7 +75,7 @@ function yargsShape(schema: z.ZodType): { type: 'string' | 'number' | 'boolean';
 /** Register the fields of an argument object with yargs. */
 export function declareArgs(y: Argv, args: z.ZodObject): Argv {
   let out = y;
-  for (const [name, schema] of Object.entries(args.shape)) {
+  for (const [name, schema] of Object.entries<z.ZodType>(args.shape)) {
     const shape = yargsShape(schema);
     const meta = metaOf(schema);
     const common = {

@@ -1,6 +1,6 @@
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { UserError } from '../errors.js';
+import { UserError, describeValue } from '../errors.js';
 import { DEFAULT_ENGINE, engineHelp, engineOptionHelp, findEngine, parseEngineOptions, validateEngineOptions } from '../engine/registry.js';
 import type { DType } from '../engine/types.js';
 import { defaultBudget, type MemoryBudget } from '../memory.js';
@@ -38,7 +38,7 @@ export function engineFrom(args: Args): EngineArgs {
   // Validate now, so that a bad option fails before the chain runs.
   validateEngineOptions(entry, parseEngineOptions(entry, pairs));
   const seed = args['engine-seed'] ?? 0;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new UserError(`option --engine-seed: expected an integer, got ${String(seed)}`);
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new UserError(`option --engine-seed: expected an integer, got ${describeValue(seed)}`);
   return { engine: name, dtype: args.dtype === 'f32' ? 'f32' : 'f64', engineOptions: pairs, seed };
 }
 
@@ -81,17 +81,17 @@ export function reductionOptionsFrom(args: Args): Record<string, unknown> {
     const v = args[k];
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
-      throw new UserError(`option --${k === 'kvGroups' ? 'kv-groups' : k}: expected ${min === 1 ? 'a positive' : 'a non-negative'} integer, got ${String(v)}`);
+      throw new UserError(`option --${k === 'kvGroups' ? 'kv-groups' : k}: expected ${min === 1 ? 'a positive' : 'a non-negative'} integer, got ${describeValue(v)}`);
     }
     out[k] = v;
   }
   if (args.beta !== undefined) {
-    if (typeof args.beta !== 'number' || !(args.beta > 0) || !Number.isFinite(args.beta)) throw new UserError(`option --beta: expected a positive number, got ${String(args.beta)}`);
+    if (typeof args.beta !== 'number' || !(args.beta > 0) || !Number.isFinite(args.beta)) throw new UserError(`option --beta: expected a positive number, got ${describeValue(args.beta)}`);
     out.beta = args.beta;
   }
   if (args.balance === true) out.balance = true;
   if (args.k !== undefined) {
-    if (typeof args.k !== 'number' || !Number.isInteger(args.k) || args.k < 2) throw new UserError(`option --k: expected an integer k ≥ 2, got ${String(args.k)}`);
+    if (typeof args.k !== 'number' || !Number.isInteger(args.k) || args.k < 2) throw new UserError(`option --k: expected an integer k ≥ 2, got ${describeValue(args.k)}`);
     out.k = args.k;
   }
   return out;

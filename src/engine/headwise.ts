@@ -3,7 +3,7 @@ import { guardMemory, type MemoryBudget } from '../memory.js';
 import { kvGroupOf, kvGroupsViolation, type TransformerModel } from '../problems/transformer.js';
 import { makeRng, type Rng } from '../rng.js';
 import { applyMlp, matmul } from './reference.js';
-import type { DType, Engine, EvalCost, EvalOptions, EvalResult } from './types.js';
+import type { Engine, EvalCost, EvalOptions, EvalResult } from './types.js';
 
 /**
  * The common driver of the approximate engines (poly, performer, nystrom, linformer, lsh, topk,
@@ -64,7 +64,7 @@ export function isCausal(model: TransformerModel): boolean {
 export function headwiseEngine(spec: HeadwiseSpec): Engine {
   return {
     name: spec.name,
-    dtype: 'f64' as DType,
+    dtype: 'f64',
     evaluate: async (model, options) => evaluateHeadwise(spec, model, options ?? {}),
   };
 }
@@ -96,7 +96,7 @@ export function evaluateHeadwise(spec: HeadwiseSpec, model: TransformerModel, op
         if (spec.budget) guardMemory(`engine ${spec.name}, layer ${l} head ${h}: ${what}`, bytes, spec.budget);
       };
       const out = spec.attend({ Q, K: kv.K, V: kv.V, n, m, scale: model.scale, causal, layer: l, head: h, guard }, rng, cost);
-      for (let i = 0; i < Y.length; i++) Y[i] += out[i]!;
+      for (let i = 0; i < Y.length; i++) Y[i]! += out[i]!;
       if (perHead) layerHeads.push(out);
       options.onProgress?.(++done, L * H);
     }
@@ -125,7 +125,7 @@ export function softmaxCombine(scores: Float64Array, keys: Int32Array, count: nu
   for (let t = 0; t < count; t++) {
     const wgt = scores[t]! / sum;
     const off = keys[t]! * m;
-    for (let c = 0; c < m; c++) out[outOff + c] += wgt * V[off + c]!;
+    for (let c = 0; c < m; c++) out[outOff + c]! += wgt * V[off + c]!;
   }
   cost.exps += count;
   cost.flops += count * (2 + 2 * m);

@@ -39,17 +39,17 @@ export function linformerAttention(o: LinformerOptions): HeadAttention {
           const counts = new Float64Array(rows);
           for (let t = 0; t < n; t++) {
             const r = Math.floor((t * rows) / n);
-            counts[r]++;
-            for (let c = 0; c < m; c++) P[r * m + c] += A[t * m + c]!;
+            counts[r]!++;
+            for (let c = 0; c < m; c++) P[r * m + c]! += A[t * m + c]!;
           }
-          for (let r = 0; r < rows; r++) for (let c = 0; c < m; c++) P[r * m + c] /= counts[r]!;
+          for (let r = 0; r < rows; r++) for (let c = 0; c < m; c++) P[r * m + c]! /= counts[r]!;
           cost.flops += n * m + rows * m;
           return P;
         }
         for (let r = 0; r < rows; r++) {
           for (let t = 0; t < n; t++) {
             const e = sd * gaussian(rng);
-            for (let c = 0; c < m; c++) P[r * m + c] += e * A[t * m + c]!;
+            for (let c = 0; c < m; c++) P[r * m + c]! += e * A[t * m + c]!;
           }
         }
         cost.flops += 2 * rows * n * m;

@@ -94,7 +94,7 @@ export function lshAttention(o: LshOptions): HeadAttention {
       for (let t = 0; t < count; t++) {
         const w = sc[t]! / den;
         const j = idx[t]!;
-        for (let c = 0; c < m; c++) out[i * m + c] += w * V[j * m + c]!;
+        for (let c = 0; c < m; c++) out[i * m + c]! += w * V[j * m + c]!;
       }
       cost.flops += count * (4 * m + 5);
       cost.exps += count;

@@ -24,7 +24,7 @@ export async function createModuleEngine(spec: string, ctx: { seed: number }): P
     throw new UserError(`engine module:${spec}: cannot load it (${(e as Error).message.split('\n')[0]})`);
   }
   const evaluate = mod.evaluate;
-  if (typeof evaluate !== 'function') throw new UserError(`engine module:${spec}: exports no function "evaluate(model, context)"`);
+  if (!isFunction(evaluate)) throw new UserError(`engine module:${spec}: exports no function "evaluate(model, context)"`);
   const label = typeof mod.name === 'string' ? `module:${mod.name}` : `module:${spec}`;
   return {
     name: label,
@@ -56,4 +56,9 @@ export async function createModuleEngine(spec: string, ctx: { seed: number }): P
       return result;
     },
   };
+}
+
+/** A user module's export is untrusted: callable with anything, returning anything (checked after). */
+function isFunction(v: unknown): v is (...args: unknown[]) => unknown {
+  return typeof v === 'function';
 }

@@ -43,7 +43,7 @@ function softmaxScores(A: Float64Array, ra: number, B: Float64Array, rb: number,
       P[i * rb + j] = e;
       sum += e;
     }
-    for (let j = 0; j < rb; j++) P[i * rb + j] /= sum;
+    for (let j = 0; j < rb; j++) P[i * rb + j]! /= sum;
   }
   cost.flops += ra * rb * (2 * m + 4);
   cost.exps += ra * rb;
@@ -57,7 +57,7 @@ function mul(A: Float64Array, r: number, k: number, B: Float64Array, c: number, 
     for (let t = 0; t < k; t++) {
       const a = A[i * k + t]!;
       if (a === 0) continue;
-      for (let j = 0; j < c; j++) C[i * c + j] += a * B[t * c + j]!;
+      for (let j = 0; j < c; j++) C[i * c + j]! += a * B[t * c + j]!;
     }
   }
   cost.flops += 2 * r * k * c;
@@ -68,7 +68,7 @@ function mul(A: Float64Array, r: number, k: number, B: Float64Array, c: number, 
 function shiftNeg(a: number, X: Float64Array, k: number): Float64Array {
   const Y = new Float64Array(k * k);
   for (let t = 0; t < k * k; t++) Y[t] = -X[t]!;
-  for (let i = 0; i < k; i++) Y[i * k + i] += a;
+  for (let i = 0; i < k; i++) Y[i * k + i]! += a;
   return Y;
 }
 
@@ -94,7 +94,7 @@ export function iterativePinv(M: Float64Array, k: number, iterations: number, co
     const inner = mul(MZ, k, k, shiftNeg(7, MZ, k), k, cost);
     const mid = mul(MZ, k, k, shiftNeg(15, inner, k), k, cost);
     Z = mul(Z, k, k, shiftNeg(13, mid, k), k, cost);
-    for (let t = 0; t < k * k; t++) Z[t] *= 0.25;
+    for (let t = 0; t < k * k; t++) Z[t]! *= 0.25;
     cost.flops += 4 * k * k;
   }
   return Z;
@@ -125,8 +125,8 @@ export function luSolve(M: Float64Array, k: number, R: Float64Array, c: number, 
     for (let i = row + 1; i < k; i++) {
       const f = A[i * k + p]! / A[row * k + p]!;
       if (f === 0) continue;
-      for (let j = p; j < k; j++) A[i * k + j] -= f * A[row * k + j]!;
-      for (let j = 0; j < c; j++) X[i * c + j] -= f * X[row * c + j]!;
+      for (let j = p; j < k; j++) A[i * k + j]! -= f * A[row * k + j]!;
+      for (let j = 0; j < c; j++) X[i * c + j]! -= f * X[row * c + j]!;
     }
     pivotCol.push(p);
     row++;
@@ -150,10 +150,10 @@ function segmentMeans(A: Float64Array, n: number, m: number, k: number, cost: Co
   const counts = new Float64Array(k);
   for (let t = 0; t < n; t++) {
     const s = Math.floor((t * k) / n);
-    counts[s]++;
-    for (let c = 0; c < m; c++) L[s * m + c] += A[t * m + c]!;
+    counts[s]!++;
+    for (let c = 0; c < m; c++) L[s * m + c]! += A[t * m + c]!;
   }
-  for (let s = 0; s < k; s++) for (let c = 0; c < m; c++) L[s * m + c] /= counts[s]!;
+  for (let s = 0; s < k; s++) for (let c = 0; c < m; c++) L[s * m + c]! /= counts[s]!;
   cost.flops += n * m + k * m;
   return L;
 }

@@ -62,7 +62,7 @@ export function loadOrt(): Promise<OrtModule> {
       return ort;
     } catch (e) {
       ortPromise = undefined;
-      throw new Error(`onnxruntime-node is not installed or failed to load (${(e as Error).message.split('\n')[0]}); run npm install`);
+      throw new Error(`onnxruntime-node is not installed or failed to load (${(e as Error).message.split('\n')[0]}); run npm install`, { cause: e });
     }
   })();
   return ortPromise;
@@ -70,9 +70,9 @@ export function loadOrt(): Promise<OrtModule> {
 
 export interface OnnxEngineOptions {
   /** onnxruntime intra-op threads; default SETH_ONNX_THREADS or 2. */
-  threads?: number;
+  threads?: number | undefined;
   /** Sessions kept warm; default 2. */
-  cacheSize?: number;
+  cacheSize?: number | undefined;
   /** The run's memory budget, checked before each session runs (default: defaultBudget()). */
   budget?: MemoryBudget;
 }
@@ -95,10 +95,10 @@ function sessionKey(model: TransformerModel, dtype: DType, perHead: boolean): st
   const add = (a: Float64Array): void => {
     h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   };
-  for (const layer of model.weights) for (const w of layer) (add(w.Q), add(w.K), add(w.V));
+  for (const layer of model.weights) for (const w of layer) for (const m of [w.Q, w.K, w.V]) add(m);
   model.mlp.forEach((p, l) => {
     h.update(`mlp${l}:${p ? p.hidden : 'none'}`);
-    if (p) (add(p.W1), add(p.b1), add(p.W2), add(p.b2));
+    if (p) for (const m of [p.W1, p.b1, p.W2, p.b2]) add(m);
   });
   return h.digest('hex');
 }

@@ -40,12 +40,12 @@ export function orthogonalGaussian(rng: Rng, r: number, m: number): Float64Array
       for (let k = 0; k < i; k++) {
         let d = 0;
         for (let c = 0; c < m; c++) d += G[i * m + c]! * G[k * m + c]!;
-        for (let c = 0; c < m; c++) G[i * m + c] -= d * G[k * m + c]!;
+        for (let c = 0; c < m; c++) G[i * m + c]! -= d * G[k * m + c]!;
       }
       let norm = 0;
       for (let c = 0; c < m; c++) norm += G[i * m + c]! ** 2;
       norm = Math.sqrt(norm);
-      for (let c = 0; c < m; c++) G[i * m + c] /= norm;
+      for (let c = 0; c < m; c++) G[i * m + c]! /= norm;
     }
     for (let i = 0; i < rows; i++) {
       let chi = 0;
@@ -99,8 +99,8 @@ export function performerAttention(o: PerformerOptions): HeadAttention {
     const addKey = (j: number): void => {
       for (let f = 0; f < r; f++) {
         const p = EK[j * r + f]!;
-        for (let c = 0; c < m; c++) S[f * mv + c] += p * V[j * m + c]!;
-        S[f * mv + m] += p;
+        for (let c = 0; c < m; c++) S[f * mv + c]! += p * V[j * m + c]!;
+        S[f * mv + m]! += p;
       }
     };
     const num = new Float64Array(mv);
@@ -108,12 +108,15 @@ export function performerAttention(o: PerformerOptions): HeadAttention {
       num.fill(0);
       for (let f = 0; f < r; f++) {
         const p = EQ[i * r + f]!;
-        for (let c = 0; c < mv; c++) num[c] += p * S[f * mv + c]!;
+        for (let c = 0; c < mv; c++) num[c]! += p * S[f * mv + c]!;
       }
       for (let c = 0; c < m; c++) out[i * m + c] = num[c]! / num[m]!;
     };
     if (causal) {
-      for (let i = 0; i < n; i++) (addKey(i), readQuery(i));
+      for (let i = 0; i < n; i++) {
+        addKey(i);
+        readQuery(i);
+      }
     } else {
       for (let j = 0; j < n; j++) addKey(j);
       for (let i = 0; i < n; i++) readQuery(i);

@@ -98,16 +98,16 @@ export function chebyshevExpCoefficients(h: number, g: number): Float64Array {
   let prev = new Float64Array(N);
   let cur = new Float64Array(N);
   prev[0] = 1;
-  p[0] += cheb[0]!;
+  p[0] = cheb[0]!;
   if (N > 1) {
     cur[1] = 1;
-    p[1] += cheb[1]!;
+    p[1] = cheb[1]!;
   }
   for (let k = 2; k < N; k++) {
     const next = new Float64Array(N);
-    for (let i = 0; i < N - 1; i++) next[i + 1] += 2 * cur[i]!;
-    for (let i = 0; i < N; i++) next[i] -= prev[i]!;
-    for (let i = 0; i < N; i++) p[i] += cheb[k]! * next[i]!;
+    for (let i = 0; i < N - 1; i++) next[i + 1]! += 2 * cur[i]!;
+    for (let i = 0; i < N; i++) next[i]! -= prev[i]!;
+    for (let i = 0; i < N; i++) p[i]! += cheb[k]! * next[i]!;
     prev = cur;
     cur = next;
   }
@@ -272,7 +272,7 @@ function denseHead(hIn: Parameters<HeadAttention>[0], o: PolyOptions, cost: Cost
       }
       const p = cheb[0]! + t * b1 - b2;
       den += p;
-      for (let c = 0; c < m; c++) num[c] += p * V[j * m + c]!;
+      for (let c = 0; c < m; c++) num[c]! += p * V[j * m + c]!;
     }
     for (let c = 0; c < m; c++) out[i * m + c] = num[c]! / den;
   }
@@ -316,8 +316,8 @@ export function polyAttention(o: PolyOptions): HeadAttention {
         const p = psi[t]!;
         if (p === 0) continue;
         const so = t * mv;
-        for (let col = 0; col < m; col++) S[so + col] += p * V[j * m + col]!;
-        S[so + m] += p;
+        for (let col = 0; col < m; col++) S[so + col]! += p * V[j * m + col]!;
+        S[so + m]! += p;
       }
     };
     const readQuery = (i: number): void => {
@@ -329,7 +329,7 @@ export function polyAttention(o: PolyOptions): HeadAttention {
         const p = phi[t]!;
         if (p === 0) continue;
         const so = t * mv;
-        for (let col = 0; col < mv; col++) num[col] += p * S[so + col]!;
+        for (let col = 0; col < mv; col++) num[col]! += p * S[so + col]!;
       }
       for (let col = 0; col < m; col++) out[i * m + col] = num[col]! / num[m]!;
     };

@@ -66,7 +66,7 @@ function attendOneQuery(
   const q = new Float64Array(m);
   for (let k = 0; k < m; k++) {
     const x = xq[k]!;
-    if (x !== 0) for (let c = 0; c < m; c++) q[c] += x * WQ[k * m + c]!;
+    if (x !== 0) for (let c = 0; c < m; c++) q[c]! += x * WQ[k * m + c]!;
   }
   const r = new Float64Array(m);
   for (let k = 0; k < m; k++) {
@@ -89,12 +89,12 @@ function attendOneQuery(
     const p = Math.exp(scores[j]! - max);
     sum += p;
     const off = t * m;
-    for (let k = 0; k < m; k++) xbar[k] += p * X[off + k]!;
+    for (let k = 0; k < m; k++) xbar[k]! += p * X[off + k]!;
   });
   const out = new Float64Array(m);
   for (let k = 0; k < m; k++) {
     const x = xbar[k]! / sum;
-    if (x !== 0) for (let c = 0; c < m; c++) out[c] += x * WV[k * m + c]!;
+    if (x !== 0) for (let c = 0; c < m; c++) out[c]! += x * WV[k * m + c]!;
   }
   return out;
 }

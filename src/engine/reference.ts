@@ -23,7 +23,7 @@ export function matmul(X: Float64Array, rows: number, m: number, W: Float64Array
       if (x === 0) continue;
       const wOff = k * cols;
       const yOff = i * cols;
-      for (let j = 0; j < cols; j++) Y[yOff + j] += x * W[wOff + j]!;
+      for (let j = 0; j < cols; j++) Y[yOff + j]! += x * W[wOff + j]!;
     }
   }
   return Y;
@@ -82,7 +82,7 @@ export function attend(
         sum += w;
         for (let t = 0; t < valCols.length; t++) {
           const c = valCols[t]!;
-          acc[c] += w * V[vOff + c]!;
+          acc[c]! += w * V[vOff + c]!;
         }
       }
     }
@@ -144,7 +144,7 @@ export function applyMlp(Y: Float64Array, n: number, m: number, p: ReluMlp): Flo
     }
   }
   const Out = matmul(Hd, n, p.hidden, p.W2, m);
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) Out[i * m + j] += p.b2[j]!;
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) Out[i * m + j]! += p.b2[j]!;
   return Out;
 }
 
@@ -166,7 +166,7 @@ export function evaluateReference(model: TransformerModel, options: EvalOptions 
       const group = kvGroupOf(model, h);
       if (!kv || kv.group !== group) kv = { group, K: matmul(X, n, m, w.K, m), V: matmul(X, n, m, w.V, m) };
       const out = attend(matmul(X, n, m, w.Q, m), kv.K, kv.V, n, n, m, m, model.scale, causal);
-      for (let i = 0; i < Y.length; i++) Y[i] += out[i]!;
+      for (let i = 0; i < Y.length; i++) Y[i]! += out[i]!;
       if (perHead) layerHeads.push(out);
       options.onProgress?.(++done, L * H);
     }

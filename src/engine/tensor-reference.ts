@@ -75,14 +75,14 @@ export function tensorAttendRows(
         if (s > runMax) {
           const rescale = Math.exp(runMax - s);
           sum *= rescale;
-          for (let t2 = 0; t2 < valCols.length; t2++) acc[valCols[t2]!] *= rescale;
+          for (let t2 = 0; t2 < valCols.length; t2++) acc[valCols[t2]!]! *= rescale;
           runMax = s;
           w = 1;
         } else w = Math.exp(s - runMax);
         sum += w;
         for (let t2 = 0; t2 < valCols.length; t2++) {
           const c = valCols[t2]!;
-          acc[c] += w * t.V1[j * m + c]! * t.V2[k * m + c]!;
+          acc[c]! += w * t.V1[j * m + c]! * t.V2[k * m + c]!;
         }
       }
     }

@@ -40,13 +40,13 @@ export type KernelVariant = 'relaxed' | 'plain';
 
 export interface WasmEngineOptions {
   /** Worker threads (default: the machine's available parallelism). */
-  threads?: number;
+  threads?: number | undefined;
   /** Run on the calling thread when the forward pass costs fewer flops than this (default 2e7). */
   inlineBelowFlops?: number;
   /** Fill all working memory with NaN before each evaluation (tests: every element is written). */
   poison?: boolean;
   /** Kernel build: 'auto' (relaxed SIMD where the runtime supports it), or force one. */
-  variant?: 'auto' | KernelVariant;
+  variant?: 'auto' | KernelVariant | undefined;
   /** The run's memory budget, checked before the working memory grows (default: defaultBudget()). */
   budget?: MemoryBudget;
 }
@@ -418,7 +418,7 @@ export class WasmEngine implements Engine {
   private writeMatrix(offset: number, src: ArrayLike<number>, rows: number, cols: number, ld: number): void {
     const v = this.view(offset, rows * ld);
     if (cols === ld) {
-      v.set(src as ArrayLike<number>);
+      v.set(src);
       return;
     }
     v.fill(0);
@@ -655,12 +655,8 @@ export class WasmEngine implements Engine {
 }
 
 /** Make a wasm engine; rejects with the reason when the build is missing or does not load. */
-export function createWasmEngine(dtype: DType, options: WasmEngineOptions = {}): Promise<WasmEngine> {
-  try {
-    return WasmEngine.create(dtype, options);
-  } catch (e) {
-    return Promise.reject(e as Error);
-  }
+export async function createWasmEngine(dtype: DType, options: WasmEngineOptions = {}): Promise<WasmEngine> {
+  return WasmEngine.create(dtype, options);
 }
 
 /** e^x through the kernel's vectorised exp (for the accuracy tests). */

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { UserError, formatBytes, quoteInput } from '../errors.js';
+import { UserError, describeValue, formatBytes } from '../errors.js';
 import { parseDimacs, writeDimacs } from '../formats/dimacs.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import { PROBLEM_IDS, type Instance, type ProblemId } from '../problems/instance.js';
@@ -58,16 +58,6 @@ function parseJsonInstance(text: string, name: string, budget: MemoryBudget): In
   const parsed = spec.jsonSchema.safeParse(value);
   if (!parsed.success) throw new UserError(`${name}: ${describeZodError(parsed.error)}`);
   return { problem: spec.id, data: spec.fromJson(parsed.data) } as Instance;
-}
-
-/** A JSON value named in a message without echoing it whole: strings quoted and cut, containers by kind. */
-export function describeValue(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (typeof v === 'string') return quoteInput(v);
-  if (Array.isArray(v)) return `an array of ${v.length}`;
-  if (v === null) return 'null';
-  if (typeof v === 'object') return 'an object';
-  return quoteInput(String(v));
 }
 
 /** "field a.b[3]: message (and N more problems)". */

@@ -49,11 +49,13 @@ function isDigit(c: number): boolean {
   return c >= Ch.D0 && c <= Ch.D9;
 }
 
-class JsonScanError {
+class JsonScanError extends Error {
   constructor(
     readonly at: number,
-    readonly message: string,
-  ) {}
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** Parse JSON text (BOM already removed, see decodeText); errors are `file:line:col: …` user errors. */

@@ -45,7 +45,7 @@ export interface ModelFile {
   provenance?: Provenance;
   /** Extra facts for `seth info` (ONNX: opset, heads layout, initializers). */
   details: Record<string, unknown>;
-  differs(model: TransformerModel): string | undefined;
+  differs: (model: TransformerModel) => string | undefined;
 }
 
 /** Whether `path` names a model file of one of the exported kinds (by extension, or a folder with a manifest). */
@@ -60,7 +60,7 @@ export function isModelFile(path: string): boolean {
   }
 }
 
-function parseProvenance(raw: string | unknown, name: string): Provenance | undefined {
+function parseProvenance(raw: unknown, name: string): Provenance | undefined {
   if (raw === undefined) return undefined;
   let v: unknown = raw;
   if (typeof raw === 'string') {

@@ -54,12 +54,19 @@ export function firstInvalidUtf8(b: Uint8Array): number {
       i++;
       continue;
     }
+    // Continuation bytes, and the smallest code point that needs them (overlong encodings are invalid).
     let need: number;
     let min: number;
-    if (c >= 0xc2 && c <= 0xdf) (need = 1), (min = 0x80);
-    else if (c >= 0xe0 && c <= 0xef) (need = 2), (min = 0x800);
-    else if (c >= 0xf0 && c <= 0xf4) (need = 3), (min = 0x10000);
-    else return i;
+    if (c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return i;
     let cp = c & (0x3f >> need);
     for (let k = 1; k <= need; k++) {
       const d = b[i + k];
@@ -79,8 +86,10 @@ export function bytePosition(b: Uint8Array, at: number): { line: number; col: nu
   const start = b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
   for (let i = start; i < at && i < b.length; i++) {
     const c = b[i]!;
-    if (c === 10) (line++, (col = 1));
-    else if ((c & 0xc0) !== 0x80) col++;
+    if (c === 10) {
+      line++;
+      col = 1;
+    } else if ((c & 0xc0) !== 0x80) col++;
   }
   return { line, col };
 }

@@ -31,7 +31,7 @@ export function modelFingerprint(model: TransformerModel): string {
     h.update(bytes);
   };
   add(model.X);
-  for (const layer of model.weights) for (const w of layer) (add(w.Q), add(w.K), add(w.V));
-  for (const p of model.mlp) if (p) (add(p.W1), add(p.b1), add(p.W2), add(p.b2));
+  for (const layer of model.weights) for (const w of layer) for (const m of [w.Q, w.K, w.V]) add(m);
+  for (const p of model.mlp) if (p) for (const m of [p.W1, p.b1, p.W2, p.b2]) add(m);
   return `sha256:${h.digest('hex')}`;
 }

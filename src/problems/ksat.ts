@@ -20,7 +20,7 @@ export function numClauses(cnf: Cnf): number {
 }
 
 export function clauseAt(cnf: Cnf, i: number): Int32Array {
-  return cnf.lits.subarray(cnf.offsets[i]!, cnf.offsets[i + 1]!);
+  return cnf.lits.subarray(cnf.offsets[i], cnf.offsets[i + 1]);
 }
 
 export function cnfFromClauses(vars: number, clauses: readonly (readonly number[])[], provenance?: Provenance): Cnf {

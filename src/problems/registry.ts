@@ -97,7 +97,7 @@ export interface ProblemSpec<I, Sol> {
 export type AnyProblemSpec = ProblemSpec<unknown, unknown>;
 
 function define<I, Sol>(p: ProblemSpec<I, Sol>): AnyProblemSpec {
-  return p as unknown as AnyProblemSpec;
+  return p;
 }
 
 const ksat = define<Cnf, SatSolution>({

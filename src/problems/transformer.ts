@@ -73,8 +73,8 @@ export function maxAbsEntry(model: TransformerModel): number {
     }
   };
   scan(model.X);
-  for (const layer of model.weights) for (const h of layer) (scan(h.Q), scan(h.K), scan(h.V));
-  for (const p of model.mlp) if (p) (scan(p.W1), scan(p.b1), scan(p.W2), scan(p.b2));
+  for (const layer of model.weights) for (const h of layer) for (const m of [h.Q, h.K, h.V]) scan(m);
+  for (const p of model.mlp) if (p) for (const m of [p.W1, p.b1, p.W2, p.b2]) scan(m);
   return m;
 }
 

@@ -62,7 +62,10 @@ export function evalFormula(formula: string, params: Params): number {
         if (!f) throw new SyntaxError(`formula "${formula}": unknown function ${t}`);
         take('(');
         const args = [expr()];
-        while (peek() === ',') (take(','), args.push(expr()));
+        while (peek() === ',') {
+          take(',');
+          args.push(expr());
+        }
         take(')');
         return f(...args);
       }

@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import type { MemoryBudget } from '../memory.js';
 import type { ProblemId } from '../problems/instance.js';
-import type { TransformerModel } from '../problems/transformer.js';
 import type { Params } from './formula.js';
 
 // The probe belongs to the engine layer (src/engine/probe.ts); reductions receive one.
@@ -84,5 +83,5 @@ export interface Decision {
 export type AnyReduction = Reduction<unknown, unknown, unknown, unknown, unknown, unknown>;
 
 export function defineReduction<S, T, SSol, TSol, O, M>(r: Reduction<S, T, SSol, TSol, O, M>): AnyReduction {
-  return r as unknown as AnyReduction;
+  return r;
 }

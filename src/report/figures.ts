@@ -41,7 +41,7 @@ export function decisionFigures(model: TransformerModel, output: Float64Array, t
   const bRange = range(a.bTokens);
   if (typeof acc !== 'number' || !aRange || !bRange || typeof a.dummyToken !== 'number') return undefined;
   if (model.mlp.some((p) => p !== null)) return undefined;
-  const { tokens: n, width: m, layers: L, heads: H } = model;
+  const { tokens: n, width: m, heads: H } = model;
   const nA = aRange[1] - aRange[0] + 1;
   const accumulators = new Float64Array(nA);
   for (let i = 0; i < nA; i++) accumulators[i] = output[(aRange[0] + i) * m + acc]!;
@@ -55,7 +55,7 @@ export function decisionFigures(model: TransformerModel, output: Float64Array, t
   const head = t % H;
   // The layer's input: X_0 plus (residual models) every earlier layer's heads; no MLP here.
   const X = Float64Array.from(model.X);
-  if (model.residual) for (let l = 0; l < layer; l++) for (const h of perHead[l]!) for (let i = 0; i < X.length; i++) X[i] += h[i]!;
+  if (model.residual) for (let l = 0; l < layer; l++) for (const h of perHead[l]!) for (let i = 0; i < X.length; i++) X[i]! += h[i]!;
   const w = model.weights[layer]![head]!;
   const q = matmul(X.subarray((aRange[0] + query) * m, (aRange[0] + query + 1) * m), 1, m, w.Q, m);
   const K = matmul(X, n, m, w.K, m);

@@ -115,13 +115,13 @@ export async function testReduction(r: AnyReduction, o: ReductionTestOptions): P
   );
   const report: ReductionTestReport = { reduction: r.id, runs: details.numRuns, seed: o.seed, skipped, passed: !details.failed };
   if (details.failed && details.counterexample) {
-    const [source, options] = details.counterexample as [unknown, Record<string, unknown>];
+    const [source, options] = details.counterexample;
     // Re-run the shrunk case so the reason matches the counterexample shown.
     const again = await closedLoop(r, source, options);
     report.counterexample = {
       source: serializeInstance({ problem: r.source, data: source } as Instance),
       options,
-      reason: again.status === 'fail' ? again.reason : lastFailure || String(details.errorInstance ?? 'failed'),
+      reason: again.status === 'fail' ? again.reason : lastFailure || (details.errorInstance instanceof Error ? details.errorInstance.message : 'failed'),
       shrinks: details.numShrinks,
       path: details.counterexamplePath ?? '',
     };

@@ -20,7 +20,7 @@ export const graphCommand: CliCommand = {
     withOutput(y).option('format', { type: 'string', choices: ['svg', 'dot', 'json'], default: 'svg', describe: 'SVG (Graphviz layout), DOT source, or JSON' }),
   async run(args: Args): Promise<number> {
     const format = String(args.format);
-    const out = String(args.output ?? '-');
+    const out = typeof args.output === 'string' ? args.output : '-';
     const g = registryGraph(PROBLEMS, REDUCTIONS);
     const prov = makeProvenance('graph', null, { format, problems: g.nodes.length, reductions: g.edges.length });
     const header = [`${prov.tool} ${prov.version}: ${prov.command}`];

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import type { z } from 'zod';
 import { REDUCTIONS } from '../../../reductions/index.js';
 import { ENGINES } from '../../engine/registry.js';
 import { GENERATORS } from '../../generators/index.js';
@@ -21,7 +22,7 @@ export const listCommand: CliCommand = {
         kind: e.kind,
         dtypes: e.dtypes,
         summary: e.summary,
-        options: Object.fromEntries(Object.entries(e.options.shape).map(([k, f]) => [k, f.description ?? ''])),
+        options: Object.fromEntries(Object.entries<z.ZodType>(e.options.shape).map(([k, f]) => [k, f.description ?? ''])),
       })),
     };
     if (args.json) {

@@ -113,7 +113,7 @@ export function loadNativeAddon(): NativeAddon {
   try {
     mod = createRequire(import.meta.url)(path);
   } catch (e) {
-    throw new Error(`the native build at ${path} does not load (${(e as Error).message.split('\n')[0]})`);
+    throw new Error(`the native build at ${path} does not load (${(e as Error).message.split('\n')[0]})`, { cause: e });
   }
   if (!isAddon(mod)) throw new Error(`${path} is not the seth native addon`);
   const info = mod.info();

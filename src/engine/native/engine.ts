@@ -15,9 +15,9 @@ import { loadNativeAddon, type Isa, type NativeAddon } from './addon.js';
 
 export interface NativeEngineOptions {
   /** Native threads (default: the machine's available parallelism). */
-  threads?: number;
+  threads?: number | undefined;
   /** Instruction set: 'auto' (AVX-512F where the CPU has it, else AVX2), or force one. */
-  isa?: Isa;
+  isa?: Isa | undefined;
   /** Fill all working memory with NaN before each evaluation (tests: every element is written). */
   poison?: boolean;
   /** The run's memory budget, checked before the working memory is allocated (default: defaultBudget()). */
@@ -166,10 +166,6 @@ export class NativeEngine implements Engine {
 }
 
 /** Make a native engine; rejects with the one-line reason when the addon is missing or cannot run here. */
-export function createNativeEngine(dtype: DType, options: NativeEngineOptions = {}): Promise<NativeEngine> {
-  try {
-    return Promise.resolve(new NativeEngine(dtype, loadNativeAddon(), options));
-  } catch (e) {
-    return Promise.reject(e as Error);
-  }
+export async function createNativeEngine(dtype: DType, options: NativeEngineOptions = {}): Promise<NativeEngine> {
+  return new NativeEngine(dtype, loadNativeAddon(), options);
 }
