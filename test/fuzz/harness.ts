@@ -44,7 +44,7 @@ export interface Reader {
    * The same input read independently; undefined when the independent reader would refuse it
    * (then an accept by the project's reader is implausible unless `mayAccept` explains it).
    */
-  reparse(bytes: Uint8Array): unknown;
+  reparse: (bytes: Uint8Array) => unknown;
 }
 
 const NAME = 'fuzz-input';
