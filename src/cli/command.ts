@@ -15,7 +15,11 @@ export type Args = Record<string, unknown> & { _: (string | number)[] };
 export interface CliCommand {
   readonly command: string;
   readonly describe: string;
-  builder(y: Argv): Argv;
+  /**
+   * Declare the arguments. `forHelp` is yargs' word that --help (or --version) is on the command
+   * line; only then are the help texts needed (see declareArgs).
+   */
+  builder(y: Argv, forHelp: boolean): Argv;
   run(args: Args): Promise<number>;
   /** Nested commands (e.g. one per generator family under `gen`), registered the same way. */
   readonly subcommands?: readonly CliCommand[];
@@ -72,14 +76,19 @@ function yargsShape(schema: z.ZodType): { type: 'string' | 'number' | 'boolean';
   return { ...base(s), defaultValue };
 }
 
-/** Register the fields of an argument object with yargs. */
-export function declareArgs(y: Argv, args: z.ZodObject): Argv {
+/**
+ * Register the fields of an argument object with yargs. The help texts go in only for --help:
+ * yargs renders the command's whole help after starting its handler (to show on a failure, which
+ * main.ts's .fail never does), and laying out the non-ASCII ones (≤, →, ·) costs string-width
+ * about a quarter of a second of CPU — as much as the rest of a small `seth check`.
+ */
+export function declareArgs(y: Argv, args: z.ZodObject, forHelp = true): Argv {
   let out = y;
   for (const [name, schema] of Object.entries<z.ZodType>(args.shape)) {
     const shape = yargsShape(schema);
     const meta = metaOf(schema);
     const common = {
-      describe: schema.description ?? '',
+      describe: forHelp ? (schema.description ?? '') : '',
       type: shape.type,
       ...(shape.choices ? { choices: shape.choices } : {}),
       ...(meta.alias !== undefined ? { alias: meta.alias } : {}),
@@ -123,7 +132,7 @@ export function defineCommand<S extends z.ZodObject>(spec: CommandSpec<S>): CliC
   return {
     command: spec.command,
     describe: spec.describe,
-    builder: (y) => (spec.configure ? spec.configure(declareArgs(y, spec.args)) : declareArgs(y, spec.args)),
+    builder: (y, forHelp) => (spec.configure ? spec.configure(declareArgs(y, spec.args, forHelp)) : declareArgs(y, spec.args, forHelp)),
     run: (raw) => spec.run(parseArgs(spec.args, raw)),
     ...(spec.subcommands ? { subcommands: spec.subcommands } : {}),
   };

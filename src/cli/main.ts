@@ -62,8 +62,9 @@ function registerCommand(parser: Argv, cmd: CliCommand, setExit: (code: number) 
   parser.command(
     cmd.command,
     cmd.describe,
-    (y) => {
-      const built = cmd.builder(y);
+    // yargs hands builders a second argument: whether --help or --version is on the command line.
+    (y, forHelp?: unknown) => {
+      const built = cmd.builder(y, forHelp === true);
       for (const sub of cmd.subcommands ?? []) registerCommand(built, sub, setExit);
       return built;
     },

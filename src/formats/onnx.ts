@@ -1,4 +1,5 @@
-import onnxProto from 'onnx-proto';
+import { createRequire } from 'node:module';
+import type { onnx as Onnx } from 'onnx-proto';
 import type { TransformerModel } from '../problems/transformer.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { memorySink } from '../io/files.js';
@@ -30,7 +31,14 @@ import { bytesPerElement, writeElementsLE, type NpyData } from './npy.js';
  * with every head's W_K, W_V (equal within a group), so any runtime computes them correctly.
  */
 
-const { onnx } = onnxProto;
+// onnx-proto (protobufjs and the generated message classes) costs about 0.2 s of CPU to load:
+// loaded on first use, so that commands that never touch an ONNX file (a `seth check` of a CNF)
+// do not pay for it.
+let onnxNamespace: typeof Onnx | undefined;
+function onnx(): typeof Onnx {
+  onnxNamespace ??= (createRequire(import.meta.url)('onnx-proto') as { onnx: typeof Onnx }).onnx;
+  return onnxNamespace;
+}
 
 export const ONNX_OPSET = 17;
 export const ONNX_IR_VERSION = 8;
@@ -52,13 +60,13 @@ export function perHeadOutputName(layer: number, head?: number): string {
   return head === undefined ? `layers.${layer}.heads` : `layers.${layer}.heads.${head}`;
 }
 
-type Attr = InstanceType<typeof onnx.AttributeProto>;
+type Attr = Onnx.AttributeProto;
 
 function intsAttr(name: string, ints: number[]): Attr {
-  return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
+  return onnx().AttributeProto.create({ name, type: onnx().AttributeProto.AttributeType.INTS, ints });
 }
 function intAttr(name: string, i: number): Attr {
-  return onnx.AttributeProto.create({ name, type: onnx.AttributeProto.AttributeType.INT, i });
+  return onnx().AttributeProto.create({ name, type: onnx().AttributeProto.AttributeType.INT, i });
 }
 
 function leBytes(data: NpyData, dtype: 'f32' | 'f64' | 'i32'): Uint8Array {
@@ -71,19 +79,19 @@ function leBytes(data: NpyData, dtype: 'f32' | 'f64' | 'i32'): Uint8Array {
 /** Serialise the model as ONNX bytes (a ModelProto). */
 export function buildOnnxModel(model: TransformerModel, options: OnnxExportOptions = {}): Uint8Array {
   const proto = buildOnnxModelProto(model, options);
-  return onnx.ModelProto.encode(proto).finish();
+  return onnx().ModelProto.encode(proto).finish();
 }
 
 /** The ModelProto message itself (for inspection and tests). */
-export function buildOnnxModelProto(model: TransformerModel, options: OnnxExportOptions = {}): InstanceType<typeof onnx.ModelProto> {
+export function buildOnnxModelProto(model: TransformerModel, options: OnnxExportOptions = {}): Onnx.ModelProto {
   const dtype = options.dtype ?? 'f32';
   const layout = options.heads ?? 'batched';
-  const elemType = dtype === 'f32' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.DOUBLE;
+  const elemType = dtype === 'f32' ? onnx().TensorProto.DataType.FLOAT : onnx().TensorProto.DataType.DOUBLE;
   const { tokens: n, width: m, layers: L, heads: H } = model;
 
-  const nodes: InstanceType<typeof onnx.NodeProto>[] = [];
-  const initializers: InstanceType<typeof onnx.TensorProto>[] = [];
-  const extraOutputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
+  const nodes: Onnx.NodeProto[] = [];
+  const initializers: Onnx.TensorProto[] = [];
+  const extraOutputs: Onnx.ValueInfoProto[] = [];
 
   const tensor = (name: string, dims: number[], data: NpyData, type: 'f32' | 'f64' | 'i64'): void => {
     const raw =
@@ -91,25 +99,25 @@ export function buildOnnxModelProto(model: TransformerModel, options: OnnxExport
         ? new Uint8Array(BigInt64Array.from(Array.from(data, (v) => BigInt(v))).buffer)
         : leBytes(data, type);
     initializers.push(
-      onnx.TensorProto.create({
+      onnx().TensorProto.create({
         name,
         dims,
-        dataType: type === 'i64' ? onnx.TensorProto.DataType.INT64 : type === 'f32' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.DOUBLE,
+        dataType: type === 'i64' ? onnx().TensorProto.DataType.INT64 : type === 'f32' ? onnx().TensorProto.DataType.FLOAT : onnx().TensorProto.DataType.DOUBLE,
         rawData: raw,
       }),
     );
   };
   const node = (opType: string, inputs: string[], output: string, attribute: Attr[] = []): string => {
-    nodes.push(onnx.NodeProto.create({ name: `${opType}:${output}`, opType, input: inputs, output: [output], attribute }));
+    nodes.push(onnx().NodeProto.create({ name: `${opType}:${output}`, opType, input: inputs, output: [output], attribute }));
     return output;
   };
-  const valueInfo = (name: string, dims: number[]): InstanceType<typeof onnx.ValueInfoProto> =>
-    onnx.ValueInfoProto.create({
+  const valueInfo = (name: string, dims: number[]): Onnx.ValueInfoProto =>
+    onnx().ValueInfoProto.create({
       name,
-      type: onnx.TypeProto.create({
-        tensorType: onnx.TypeProto.Tensor.create({
+      type: onnx().TypeProto.create({
+        tensorType: onnx().TypeProto.Tensor.create({
           elemType,
-          shape: onnx.TensorShapeProto.create({ dim: dims.map((d) => onnx.TensorShapeProto.Dimension.create({ dimValue: d })) }),
+          shape: onnx().TensorShapeProto.create({ dim: dims.map((d) => onnx().TensorShapeProto.Dimension.create({ dimValue: d })) }),
         }),
       }),
     });
@@ -187,7 +195,7 @@ export function buildOnnxModelProto(model: TransformerModel, options: OnnxExport
   }
 
   const metadata: Record<string, string> = { form: ONNX_FORM, scale: String(model.scale), ...(options.metadata ?? {}) };
-  const graph = onnx.GraphProto.create({
+  const graph = onnx().GraphProto.create({
     name: `seth_${model.kind}_n${n}_m${m}_L${L}_H${H}`,
     node: nodes,
     initializer: initializers,
@@ -197,20 +205,25 @@ export function buildOnnxModelProto(model: TransformerModel, options: OnnxExport
       `${model.kind}: ${L} layer(s), ${H} head(s), ${n} tokens, width ${m}, scale ${model.scale}, residual ${model.residual}${causal ? ', causal' : ''}${model.kvGroups !== undefined ? `, kvGroups ${model.kvGroups}` : ''}; ` +
       `form: ${ONNX_FORM}; heads ${layout}; ${dtype === 'f32' ? 'float32' : 'float64'}`,
   });
-  return onnx.ModelProto.create({
+  return onnx().ModelProto.create({
     irVersion: ONNX_IR_VERSION,
-    opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: ONNX_OPSET })],
+    opsetImport: [onnx().OperatorSetIdProto.create({ domain: '', version: ONNX_OPSET })],
     producerName: TOOL_NAME,
     producerVersion: TOOL_VERSION,
     docString: `Exported by ${TOOL_NAME} ${TOOL_VERSION}. Multi-head form: ${ONNX_FORM}.`,
     graph,
-    metadataProps: Object.entries(metadata).map(([key, value]) => onnx.StringStringEntryProto.create({ key, value })),
+    metadataProps: Object.entries(metadata).map(([key, value]) => onnx().StringStringEntryProto.create({ key, value })),
   });
 }
 
 /** Decode ONNX bytes (for tests and inspection). */
-export function decodeOnnxModel(bytes: Uint8Array): InstanceType<typeof onnx.ModelProto> {
-  return onnx.ModelProto.decode(bytes);
+export function decodeOnnxModel(bytes: Uint8Array): Onnx.ModelProto {
+  return onnx().ModelProto.decode(bytes);
+}
+
+/** The protobuf bytes of one graph (to compare two graphs exactly). */
+export function encodeOnnxGraph(graph: Onnx.IGraphProto): Uint8Array {
+  return onnx().GraphProto.encode(graph).finish();
 }
 
 export interface OnnxAttentionShape {
@@ -229,20 +242,20 @@ export interface OnnxAttentionShape {
 export function buildOnnxAttention(shape: OnnxAttentionShape): Uint8Array {
   const { tokens: n, dim: d, heads: H, scale } = shape;
   const dtype = shape.dtype ?? 'f32';
-  const elemType = dtype === 'f32' ? onnx.TensorProto.DataType.FLOAT : onnx.TensorProto.DataType.DOUBLE;
-  const valueInfo = (name: string): InstanceType<typeof onnx.ValueInfoProto> =>
-    onnx.ValueInfoProto.create({
+  const elemType = dtype === 'f32' ? onnx().TensorProto.DataType.FLOAT : onnx().TensorProto.DataType.DOUBLE;
+  const valueInfo = (name: string): Onnx.ValueInfoProto =>
+    onnx().ValueInfoProto.create({
       name,
-      type: onnx.TypeProto.create({
-        tensorType: onnx.TypeProto.Tensor.create({
+      type: onnx().TypeProto.create({
+        tensorType: onnx().TypeProto.Tensor.create({
           elemType,
-          shape: onnx.TensorShapeProto.create({ dim: [H, n, d].map((v) => onnx.TensorShapeProto.Dimension.create({ dimValue: v })) }),
+          shape: onnx().TensorShapeProto.create({ dim: [H, n, d].map((v) => onnx().TensorShapeProto.Dimension.create({ dimValue: v })) }),
         }),
       }),
     });
-  const node = (opType: string, input: string[], output: string, attribute: Attr[] = []): InstanceType<typeof onnx.NodeProto> =>
-    onnx.NodeProto.create({ name: `${opType}:${output}`, opType, input, output: [output], attribute });
-  const graph = onnx.GraphProto.create({
+  const node = (opType: string, input: string[], output: string, attribute: Attr[] = []): Onnx.NodeProto =>
+    onnx().NodeProto.create({ name: `${opType}:${output}`, opType, input, output: [output], attribute });
+  const graph = onnx().GraphProto.create({
     name: `seth_attention_n${n}_d${d}_H${H}`,
     node: [
       node('Transpose', ['K'], 'Kt', [intsAttr('perm', [0, 2, 1])]),
@@ -252,15 +265,15 @@ export function buildOnnxAttention(shape: OnnxAttentionShape): Uint8Array {
       node('MatMul', ['P', 'V'], 'O'),
     ],
     initializer: [
-      onnx.TensorProto.create({ name: 'scale', dims: [], dataType: elemType, rawData: leBytes(Float64Array.of(scale), dtype) }),
+      onnx().TensorProto.create({ name: 'scale', dims: [], dataType: elemType, rawData: leBytes(Float64Array.of(scale), dtype) }),
     ],
     input: [valueInfo('Q'), valueInfo('K'), valueInfo('V')],
     output: [valueInfo('O')],
   });
-  return onnx.ModelProto.encode(
-    onnx.ModelProto.create({
+  return onnx().ModelProto.encode(
+    onnx().ModelProto.create({
       irVersion: ONNX_IR_VERSION,
-      opsetImport: [onnx.OperatorSetIdProto.create({ domain: '', version: ONNX_OPSET })],
+      opsetImport: [onnx().OperatorSetIdProto.create({ domain: '', version: ONNX_OPSET })],
       producerName: TOOL_NAME,
       producerVersion: TOOL_VERSION,
       graph,

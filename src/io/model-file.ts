@@ -1,9 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import onnxProto from 'onnx-proto';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { buildOnnxModel, decodeOnnxModel } from '../formats/onnx.js';
+import { buildOnnxModel, decodeOnnxModel, encodeOnnxGraph } from '../formats/onnx.js';
 import { readNpy, type NpyArray } from '../formats/npy.js';
 import {
   ModelConfigSchema,
@@ -199,8 +198,8 @@ function loadOnnx(path: string, budget?: MemoryBudget): ModelFile {
       if (JSON.stringify(want) !== JSON.stringify(config)) return `configuration ${JSON.stringify(config)}, the rebuilt model has ${JSON.stringify(want)}`;
       // Both sides decoded from bytes, so both are in protobufjs's normal form before re-encoding.
       const rebuilt = decodeOnnxModel(buildOnnxModel(model, { dtype, heads })).graph!;
-      const a = onnxProto.onnx.GraphProto.encode(rebuilt).finish();
-      const b = onnxProto.onnx.GraphProto.encode(graph).finish();
+      const a = encodeOnnxGraph(rebuilt);
+      const b = encodeOnnxGraph(graph);
       if (a.length !== b.length || a.some((v, i) => v !== b[i])) return 'its graph (nodes and weights) is not the one the chain builds';
       return undefined;
     },
