@@ -1,7 +1,7 @@
 import { REDUCTIONS } from '../../../reductions/index.js';
 import { z } from 'zod';
 import { formatMatmulReport } from '../../check/matmul.js';
-import { checkInstance, type CheckReport, type DecisionReport } from '../../check/run.js';
+import { checkInstance, chooseChain, type CheckReport, type DecisionReport } from '../../check/run.js';
 import type { RecoveredSource } from '../../check/source-from-provenance.js';
 import { formatOrigin, formatStepSizes } from '../../check/steps.js';
 import type { DType } from '../../engine/types.js';
@@ -23,6 +23,7 @@ import type { MemoryBudget } from '../../memory.js';
 import { PROBLEM_IDS } from '../../problems/instance.js';
 import type { TransformerModel } from '../../problems/transformer.js';
 import { viaOf } from '../chain-choice.js';
+import { refuseUnusedShape } from '../shape-options.js';
 import { cliArg, defineCommand, print, warn } from '../command.js';
 import { explainCheck } from '../explain.js';
 import { budgetOf, chainArgs, chainOptionsOf, engineArgs, engineOf, forceArgs, jsonArgs } from '../options.js';
@@ -113,6 +114,7 @@ export async function checkFile(
   const engine = engineOf(a);
   const chainOptions = recovered ? recovered.options : chainOptionsOf(a);
   if (a.arithmetic !== 'auto') chainOptions.numberType = a.arithmetic;
+  if (!recovered && (a.layers !== undefined || a.heads !== undefined)) refuseUnusedShape(chooseChain(instance.problem, { reductions: REDUCTIONS, to: a.to, via: viaOf(a.via) }), a);
   const outputFile = a.output ?? target.output;
   let kept: { model: TransformerModel; output: Float64Array } | undefined;
   const report = await checkInstance(instance, {

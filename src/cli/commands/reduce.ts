@@ -8,6 +8,7 @@ import { instanceFingerprint } from '../../formats/fingerprint.js';
 import { runForward } from '../../reduction/chain.js';
 import { chooseTargetChain } from '../chain-choice.js';
 import type { Args, CliCommand } from '../command.js';
+import { refuseUnusedShape } from '../shape-options.js';
 import { budgetFrom, reductionOptionsFrom, withForce, withOutput, withShape } from '../options.js';
 
 /** `seth reduce FILE --to P [--via a,b] [--layers L --heads H] -o OUT`. */
@@ -25,7 +26,9 @@ export const reduceCommand: CliCommand = {
     // A source no generator made travels inside the model, so the model can be checked on its own.
     attachSourceRecord(inst, file);
     const chain = chooseTargetChain(inst.problem, args);
-    const steps = runForward(chain, inst.data, reductionOptionsFrom(args), budget, currentCommandLine());
+    const options = reductionOptionsFrom(args);
+    refuseUnusedShape(chain, options);
+    const steps = runForward(chain, inst.data, options, budget, currentCommandLine());
     const last = steps[steps.length - 1]!;
     const out = { problem: last.reduction.target, data: last.target } as Instance;
     out.data.provenance = stampRun(out.data.provenance!, { instance: instanceFingerprint(out) });
