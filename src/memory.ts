@@ -33,12 +33,14 @@ export function parseByteSize(text: string, name: string): number {
   return v;
 }
 
-export function guardMemory(what: string, estimateBytes: number, budget: MemoryBudget): void {
+/** `wouldFit`: what the refusal suggests instead (e.g. another shape), worked out only when it refuses. */
+export function guardMemory(what: string, estimateBytes: number, budget: MemoryBudget, wouldFit?: () => string | undefined): void {
   if (budget.force) return;
   if (!(estimateBytes <= budget.limitBytes)) {
+    const instead = wouldFit?.();
     throw new UserError(
       `refusing ${what}: it would need about ${formatBytes(estimateBytes)} of memory, over the budget of ` +
-        `${formatBytes(budget.limitBytes)}; pass --force to try anyway (or set SETH_MEMORY_LIMIT in bytes)`,
+        `${formatBytes(budget.limitBytes)}; ${instead !== undefined ? `${instead}; or ` : ''}pass --force to try anyway (or set SETH_MEMORY_LIMIT in bytes)`,
     );
   }
 }

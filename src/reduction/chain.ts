@@ -3,6 +3,7 @@ import { asOption, describeZodError } from '../zod-error.js';
 import { guardMemory, type MemoryBudget } from '../memory.js';
 import { problemSpec } from '../problems/registry.js';
 import { makeProvenance, type Provenance } from '../provenance.js';
+import { whatWouldFit } from './fit.js';
 import { evalOverhead } from './formula.js';
 import type { AnyReduction, ReductionContext } from './types.js';
 
@@ -51,8 +52,8 @@ export function planChain(chain: readonly AnyReduction[], sourceSizes: Record<st
 }
 
 /** Refuse, before anything is allocated, a chain any of whose targets would not fit the budget. */
-export function guardChain(plan: readonly PlannedStep[], budget: MemoryBudget): void {
-  for (const p of plan) guardMemory(`${p.reduction.id} (its target would have ${describeSizes(p.declared)})`, p.estimateBytes, budget);
+export function guardChain(plan: readonly PlannedStep[], budget: MemoryBudget, wouldFit?: () => string | undefined): void {
+  for (const p of plan) guardMemory(`${p.reduction.id} (its target would have ${describeSizes(p.declared)})`, p.estimateBytes, budget, wouldFit);
 }
 
 /**
@@ -101,8 +102,9 @@ export function runForward(
   command?: string,
 ): ChainStep[] {
   if (chain.length === 0) return [];
-  const plan = planChain(chain, problemSpec(chain[0]!.source).sizes(source), rawOptions);
-  guardChain(plan, budget);
+  const sizes = problemSpec(chain[0]!.source).sizes(source);
+  const plan = planChain(chain, sizes, rawOptions);
+  guardChain(plan, budget, () => whatWouldFit(planChain, chain, sizes, rawOptions, budget));
   const steps: ChainStep[] = [];
   let current = source;
   for (const planned of plan) {
