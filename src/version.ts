@@ -2,29 +2,31 @@ import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Name and version of the tool, read from package.json (works from src/ under vitest and from dist/). */
-function findPackageJson(): { name: string; version: string } {
+/**
+ * The project's one root finder: the nearest folder above this file whose package.json is
+ * seth-workbench's (the same from src/ under vitest and from dist/src/). Build outputs (build/,
+ * dist/, the native addon) and the Python package are found from here.
+ */
+function findProject(): { root: string; name: string; version: string } | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
+  for (;;) {
     const candidate = join(dir, 'package.json');
     if (existsSync(candidate)) {
-      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'seth-workbench') return { name: pkg.name, version: pkg.version ?? '0.0.0' };
+      try {
+        const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: unknown; version?: unknown };
+        if (pkg.name === 'seth-workbench') return { root: dir, name: pkg.name, version: typeof pkg.version === 'string' ? pkg.version : '0.0.0' };
+      } catch {
+        // not ours; keep looking
+      }
     }
-    dir = dirname(dir);
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
   }
-  return { name: 'seth-workbench', version: '0.0.0' };
 }
 
-const pkg = findPackageJson();
-export const TOOL_NAME: string = pkg.name;
-export const TOOL_VERSION: string = pkg.version;
-/** Project root (the folder holding package.json). */
-export const PROJECT_ROOT: string = (() => {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    dir = dirname(dir);
-  }
-  return process.cwd();
-})();
+const project = findProject();
+export const TOOL_NAME: string = project?.name ?? 'seth-workbench';
+export const TOOL_VERSION: string = project?.version ?? '0.0.0';
+/** Project root (the folder holding seth-workbench's package.json; the working folder if none is found). */
+export const PROJECT_ROOT: string = project?.root ?? process.cwd();

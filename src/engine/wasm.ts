@@ -1,24 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-import { Worker } from 'node:worker_threads';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import { exactAttentionCost } from './cost.js';
 import type { DType, Engine, EvalOptions, EvalResult, AttentionBatch, PreparedAttention } from './types.js';
-import {
-  runCalls,
-  wasmApi,
-  type Arg,
-  type Call,
-  type KernelCall,
-  type FromWorker,
-  type ToWorker,
-  type WasmMemory,
-  type WorkerInit,
-} from './wasm-worker.js';
+import { BASE, loadKernel, type KernelVariant } from './wasm-kernel.js';
+import { acquirePool, type Pool } from './wasm-pool.js';
+import type { Arg, Call, KernelCall } from './wasm-worker.js';
 
 /**
  * The wasm engine: the attention kernels of asm/attention.ts (AssemblyScript → WebAssembly with
@@ -36,8 +23,6 @@ import {
  * costs more than they do.
  */
 
-export type KernelVariant = 'relaxed' | 'plain';
-
 export interface WasmEngineOptions {
   /** Worker threads (default: the machine's available parallelism). */
   threads?: number | undefined;
@@ -51,95 +36,9 @@ export interface WasmEngineOptions {
   budget?: MemoryBudget;
 }
 
-/** One head of a bare attention batch: Q, K, V are n×d row-major. */
-// The bare attention batch types are shared by every engine (src/engine/types.ts).
-export type { AttentionBatch, AttentionHead, PreparedAttention } from './types.js';
-
-const BASE = 65536; // below: the kernel's static data (exp tables)
-const PAGE = 65536;
-const MAX_PAGES = 65536; // 4 GiB, the wasm32 limit
 const GROUP_BYTES = 256 * 1024 * 1024; // projected Q, K, V, packed keys and outputs per head group
 /** Rows per chunk that a worker takes at a time (a multiple of 16: key packing and query groups). */
 const CHUNK = 64;
-
-// ---------------------------------------------------------------------------------------------
-// Loading the kernel
-// ---------------------------------------------------------------------------------------------
-
-interface LoadedKernel {
-  readonly module: object;
-  readonly variant: KernelVariant;
-  readonly path: string;
-}
-
-/** The repository root: the nearest folder above this file with seth-workbench's package.json. */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg)) {
-      try {
-        if ((JSON.parse(readFileSync(pkg, 'utf8')) as { name?: unknown }).name === 'seth-workbench') return dir;
-      } catch {
-        // not ours; keep looking
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error('cannot find the seth-workbench folder above ' + fileURLToPath(import.meta.url));
-    dir = up;
-  }
-}
-
-/** Where the kernels are built: build/ in the repository, or $SETH_WASM_DIR. */
-export function wasmBuildPaths(): Record<KernelVariant, string> {
-  const build = process.env.SETH_WASM_DIR ?? join(projectRoot(), 'build');
-  return { relaxed: join(build, 'attention-relaxed.wasm'), plain: join(build, 'attention-simd.wasm') };
-}
-
-const loadedKernels = new Map<string, LoadedKernel>();
-
-function loadKernel(want: 'auto' | KernelVariant): LoadedKernel {
-  const paths = wasmBuildPaths();
-  const key = `${want} ${paths.plain}`;
-  const cached = loadedKernels.get(key);
-  if (cached) return cached;
-  const api = wasmApi();
-  if (typeof api !== 'object') throw new Error('this runtime has no WebAssembly');
-  // Each kernel call runs long and wasm code does not tier up inside a call: compile optimised
-  // code up front instead of starting in the baseline compiler.
-  setFlagsFromString('--no-liftoff');
-  const tryVariant = (variant: KernelVariant): LoadedKernel | undefined => {
-    if (!existsSync(paths[variant])) return undefined;
-    const bytes = new Uint8Array(readFileSync(paths[variant]));
-    if (variant === 'relaxed' && !api.validate(bytes)) {
-      // Node 20 ships relaxed SIMD behind a flag; it must be set before compiling.
-      setFlagsFromString('--experimental-wasm-relaxed-simd');
-      if (!api.validate(bytes)) return undefined;
-    }
-    if (!api.validate(bytes)) return undefined;
-    return { module: new api.Module(bytes), variant, path: paths[variant] };
-  };
-  const order: KernelVariant[] = want === 'auto' ? ['relaxed', 'plain'] : [want];
-  for (const v of order) {
-    const k = tryVariant(v);
-    if (k) {
-      loadedKernels.set(key, k);
-      return k;
-    }
-  }
-  const missing = order.filter((v) => !existsSync(paths[v]));
-  if (missing.length === order.length) throw new Error(`no wasm build at ${paths[order[order.length - 1]!]}; run "npm run build:wasm"`);
-  throw new Error(`the wasm build (${order.join(', ')}) does not validate on this runtime`);
-}
-
-function workerUrl(): URL {
-  const here = new URL('./wasm-worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(here))) return here;
-  // Running from the TypeScript sources (vitest): use the compiled worker.
-  const compiled = join(projectRoot(), 'dist', 'src', 'engine', 'wasm-worker.js');
-  if (existsSync(compiled)) return pathToFileURL(compiled);
-  throw new Error(`no compiled worker at ${compiled}; run "npm run build"`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Layout helpers
@@ -159,205 +58,6 @@ class Arena {
   get end(): number {
     return this.off;
   }
-}
-
-interface Pending {
-  remaining: number;
-  resolve: () => void;
-  reject: (e: Error) => void;
-  onProgress?: (value: number) => void;
-  error?: Error;
-}
-
-// ---------------------------------------------------------------------------------------------
-// The worker pool: one shared memory, one kernel instance on this thread, `threads` workers
-// ---------------------------------------------------------------------------------------------
-
-/** Idle pools are kept this long for the next engine (a checker run makes one engine per instance). */
-const POOL_LINGER_MS = 2000;
-
-class Pool {
-  readonly memory: WasmMemory;
-  readonly local: Record<string, unknown>;
-  readonly workers: Worker[] = [];
-  private readonly control = new SharedArrayBuffer(16);
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private queue: Promise<unknown> = Promise.resolve();
-  /** Bumped by every evaluation and every upload of a prepared attention batch. */
-  generation = 0;
-  broken: Error | undefined;
-  terminated = false;
-  refs = 0;
-  private linger: NodeJS.Timeout | undefined;
-
-  constructor(
-    readonly key: string,
-    readonly kernel: LoadedKernel,
-    readonly threads: number,
-  ) {
-    const api = wasmApi();
-    this.memory = new api.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
-    this.local = new api.Instance(kernel.module, { env: { memory: this.memory } }).exports;
-  }
-
-  private workersReady: Promise<boolean> | undefined;
-  /** Why the workers could not start (the pool then runs everything on the calling thread). */
-  workerProblem: string | undefined;
-
-  /** Start the workers on first need; false when they cannot start (run on this thread instead). */
-  private ensureWorkers(): Promise<boolean> {
-    this.workersReady ??= this.start().then(
-      () => true,
-      async (e: unknown) => {
-        this.workerProblem = (e as Error).message;
-        const failed = this.workers.splice(0);
-        await Promise.all(failed.map((w) => w.terminate()));
-        return false;
-      },
-    );
-    return this.workersReady;
-  }
-
-  private async start(): Promise<void> {
-    const url = workerUrl();
-    const ready: Promise<void>[] = [];
-    for (let w = 0; w < this.threads; w++) {
-      const init: WorkerInit = { kind: 'seth-wasm-worker', module: this.kernel.module, memory: this.memory, control: this.control, workers: this.threads, index: w };
-      const worker = new Worker(url, { workerData: init });
-      this.workers.push(worker);
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          worker.on('message', (msg: FromWorker) => {
-            if (msg.type === 'ready') {
-              worker.off('error', reject);
-              resolve();
-            } else this.onMessage(msg);
-          });
-          worker.once('error', reject);
-        }),
-      );
-      worker.on('error', (e: Error) => {
-        if (this.workers.includes(worker)) this.fail(new Error(`wasm worker failed: ${e.message}`));
-      });
-      worker.on('exit', (code) => {
-        if (!this.terminated && this.workers.includes(worker)) this.fail(new Error(`wasm worker exited (code ${code})`));
-      });
-    }
-    try {
-      await Promise.all(ready);
-    } finally {
-      // Idle workers must not keep the process alive; dispatch() refs them while they work.
-      for (const w of this.workers) w.unref();
-    }
-  }
-
-  private fail(e: Error): void {
-    this.broken ??= e;
-    if (pools.get(this.key) === this) pools.delete(this.key);
-    for (const [id, p] of this.pending) {
-      this.pending.delete(id);
-      p.reject(e);
-    }
-  }
-
-  private onMessage(msg: FromWorker): void {
-    if (msg.type === 'ready') return;
-    const p = this.pending.get(msg.id);
-    if (!p) return;
-    if (msg.type === 'progress') {
-      p.onProgress?.(msg.value);
-      return;
-    }
-    if (msg.type === 'error') p.error ??= new Error(`wasm kernel failed: ${msg.message}`);
-    if (--p.remaining === 0) {
-      this.pending.delete(msg.id);
-      if (p.error) p.reject(p.error);
-      else p.resolve();
-    }
-  }
-
-  acquire(): void {
-    this.refs++;
-    if (this.linger) clearTimeout(this.linger);
-    this.linger = undefined;
-  }
-
-  /** Drop one engine's hold; the last one out terminates the workers after POOL_LINGER_MS. */
-  release(): void {
-    if (--this.refs > 0) return;
-    this.linger = setTimeout(() => void this.terminate(), POOL_LINGER_MS);
-    this.linger.unref();
-  }
-
-  async terminate(): Promise<void> {
-    if (this.terminated) return;
-    this.terminated = true;
-    if (pools.get(this.key) === this) pools.delete(this.key);
-    await Promise.all(this.workers.map((w) => w.terminate()));
-    this.fail(new Error('the wasm worker pool was shut down'));
-  }
-
-  /**
-   * Run `job` alone: evaluations share the memory, so each one (writing its inputs, computing,
-   * reading its outputs) waits for the one before.
-   */
-  exclusive<T>(job: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(job, job);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Make sure the memory holds `bytes`; views must be taken afterwards. */
-  reserve(bytes: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (bytes <= have) return;
-    const pages = Math.ceil(bytes / PAGE);
-    if (pages > MAX_PAGES) throw new Error(`the wasm engine needs ${(bytes / 2 ** 30).toFixed(2)} GiB; its memory holds at most 4 GiB`);
-    this.memory.grow(pages - have / PAGE);
-  }
-
-  /**
-   * Run the call list on every worker (or once on this thread), after zeroing the chunk counters
-   * (`counters` Int32 slots from byte offset `counterBase`); call inside exclusive().
-   */
-  async dispatch(calls: Call[], counterBase: number, counters: number, inline: boolean, onProgress?: (value: number) => void): Promise<void> {
-    if (this.broken) throw this.broken;
-    if (!inline && !(await this.ensureWorkers())) inline = true;
-    new Int32Array(this.memory.buffer, counterBase, counters).fill(0);
-    if (inline || this.workers.length === 0) {
-      runCalls(this.local, this.memory, this.threads, calls, () => undefined, (v) => onProgress?.(v));
-      return;
-    }
-    const control = new Int32Array(this.control);
-    Atomics.store(control, 0, 0);
-    Atomics.store(control, 2, 0);
-    const id = this.nextId++;
-    for (const w of this.workers) w.ref();
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const p: Pending = { remaining: this.workers.length, resolve, reject };
-        if (onProgress) p.onProgress = onProgress;
-        this.pending.set(id, p);
-        for (const w of this.workers) w.postMessage({ type: 'run', id, calls } satisfies ToWorker);
-      });
-    } finally {
-      for (const w of this.workers) w.unref();
-    }
-  }
-}
-
-const pools = new Map<string, Pool>();
-
-function acquirePool(kernel: LoadedKernel, threads: number): Pool {
-  const key = `${kernel.path} ${threads}`;
-  let pool = pools.get(key);
-  if (!pool || pool.terminated || pool.broken) {
-    pool = new Pool(key, kernel, threads);
-    pools.set(key, pool);
-  }
-  pool.acquire();
-  return pool;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -657,22 +357,4 @@ export class WasmEngine implements Engine {
 /** Make a wasm engine; rejects with the reason when the build is missing or does not load. */
 export async function createWasmEngine(dtype: DType, options: WasmEngineOptions = {}): Promise<WasmEngine> {
   return WasmEngine.create(dtype, options);
-}
-
-/** e^x through the kernel's vectorised exp (for the accuracy tests). */
-export function kernelExp(x: Float64Array, dtype: DType, variant: 'auto' | KernelVariant = 'auto'): Float64Array {
-  const kernel = loadKernel(variant);
-  const api = wasmApi();
-  const memory = new api.Memory({ initial: 2, maximum: MAX_PAGES, shared: true });
-  const ex = new api.Instance(kernel.module, { env: { memory } }).exports;
-  const el = dtype === 'f64' ? 8 : 4;
-  const n = roundUp(x.length, 4);
-  const bytes = BASE + 2 * n * el;
-  memory.grow(Math.ceil(bytes / PAGE));
-  const buf = memory.buffer;
-  const src = dtype === 'f64' ? new Float64Array(buf, BASE, n) : new Float32Array(buf, BASE, n);
-  const dst = dtype === 'f64' ? new Float64Array(buf, BASE + n * el, n) : new Float32Array(buf, BASE + n * el, n);
-  src.set(x);
-  (ex[dtype === 'f64' ? 'expArray64' : 'expArray32'] as (s: number, d: number, n: number) => void)(BASE, BASE + n * el, n);
-  return Float64Array.from(dst.subarray(0, x.length));
 }
