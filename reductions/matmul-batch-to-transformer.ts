@@ -53,15 +53,8 @@ import { z } from 'zod';
 import { F64, RATIONAL, rational, type Rational, type Scalar } from '../src/autodiff/scalar.js';
 import type { OpStats } from '../src/autodiff/tape.js';
 import { paramsFromModel, transformerGradient, type TransformerParams } from '../src/autodiff/transformer-grad.js';
-import {
-  exactPairs,
-  isExactInstance,
-  resolveLayout,
-  validateMatmulBatch,
-  type ExactPair,
-  type MatmulBatch,
-  type MatmulProducts,
-} from '../src/problems/matmul-batch.js';
+import { exactPairs, isExactInstance, resolveLayout, type ExactPair, type MatmulBatch, type MatmulProducts } from '../src/problems/matmul-batch.js';
+import { validateMatmulBatch } from '../src/problems/matmul-batch-json.js';
 import { guardMemory } from '../src/memory.js';
 import type { HeadWeights, TransformerModel } from '../src/problems/transformer.js';
 import { defineReduction, type Reduction } from '../src/reduction/types.js';

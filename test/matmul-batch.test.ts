@@ -17,19 +17,9 @@ import { UserError } from '../src/errors.js';
 import { findGenerator, GENERATORS } from '../src/generators/index.js';
 import { generateMatmulBatch, matmulGenerator } from '../src/generators/matmul.js';
 import { parseInstance } from '../src/io/instance-file.js';
-import {
-  MatmulBatchJsonSchema,
-  compareProducts,
-  directProducts,
-  exactPairs,
-  matmulBatchFromJson,
-  matmulBatchToJson,
-  matmulMaxAbs,
-  parseMatmulBatch,
-  resolveLayout,
-  validateMatmulBatch,
-  type MatmulBatch,
-} from '../src/problems/matmul-batch.js';
+import { exactPairs, matmulMaxAbs, resolveLayout, type MatmulBatch } from '../src/problems/matmul-batch.js';
+import { MatmulBatchJsonSchema, matmulBatchFromJson, matmulBatchToJson, parseMatmulBatch, validateMatmulBatch } from '../src/problems/matmul-batch-json.js';
+import { compareProducts, directProducts } from '../src/problems/matmul-batch-products.js';
 import { problemSpec } from '../src/problems/registry.js';
 import { evalOverhead } from '../src/reduction/formula.js';
 import { makeRng } from '../src/rng.js';

@@ -1,7 +1,8 @@
 import { formatRational, type Rational } from '../autodiff/scalar.js';
 import type { OpStats } from '../autodiff/tape.js';
 import type { MemoryBudget } from '../memory.js';
-import { compareProducts, directMultiplicationOps, directProducts, matmulBatchSizes, type MatmulBatch, type MatmulProducts } from '../problems/matmul-batch.js';
+import { matmulBatchSizes, type MatmulBatch, type MatmulProducts } from '../problems/matmul-batch.js';
+import { compareProducts, directMultiplicationOps, directProducts } from '../problems/matmul-batch-products.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import type { Provenance } from '../provenance.js';
 import { formatOrigin, formatStepSizes, type StepReport } from './steps.js';

@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError, formatBytes, quoteInput } from '../errors.js';
+import { describeZodError } from '../zod-error.js';
 import { displayName, isStdio, noteInputFd } from '../io/files.js';
 import { parseJsonText } from '../io/json-text.js';
 import { decodeText } from '../io/text.js';
@@ -197,10 +198,7 @@ function parseHeader(bytes: Uint8Array, fileSize: number, name: string): ParsedH
       continue;
     }
     const e = EntrySchema.safeParse(value);
-    if (!e.success) {
-      const issue = e.error.issues[0];
-      throw fail(name, `tensor "${key}": expected {dtype, shape, data_offsets}${issue ? ` (${issue.path.join('.') || 'entry'}: ${issue.message})` : ''}`);
-    }
+    if (!e.success) throw fail(name, `tensor "${key}": expected {dtype, shape, data_offsets} (${describeZodError(e.error)})`);
     const dtype = FROM_ST[e.data.dtype];
     if (!dtype) throw fail(name, `tensor "${key}": dtype ${JSON.stringify(e.data.dtype)} not supported; expected one of F64, F32, I32, U8`);
     const [begin, end] = e.data.data_offsets;

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { describeZodError } from '../zod-error.js';
 import { displayName, fileDigest, hashingSink, readInputBytes, writeOutputAtomic, writeStreamAtomic } from '../io/files.js';
 import { MAX_JSON_DEPTH, parseJsonText } from '../io/json-text.js';
 import { decodeText } from '../io/text.js';
@@ -206,10 +207,7 @@ function madeFor(meta: OutputMeta, model: TransformerModel): string {
 
 function parseMeta(raw: unknown, name: string): OutputMeta {
   const r = OutputMetaSchema.safeParse(raw);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    throw new UserError(`${name}: bad output metadata${issue ? ` (field ${issue.path.join('.') || '(top level)'}: ${issue.message})` : ''}`);
-  }
+  if (!r.success) throw new UserError(`${name}: bad output metadata (${describeZodError(r.error)})`);
   return r.data;
 }
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { UserError, describeValue, formatBytes } from '../errors.js';
+import { describeZodError } from '../zod-error.js';
 import { parseDimacs, writeDimacs } from '../formats/dimacs.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import { PROBLEM_IDS, type Instance, type ProblemId } from '../problems/instance.js';
@@ -58,22 +59,6 @@ function parseJsonInstance(text: string, name: string, budget: MemoryBudget): In
   const parsed = spec.jsonSchema.safeParse(value);
   if (!parsed.success) throw new UserError(`${name}: ${describeZodError(parsed.error)}`);
   return { problem: spec.id, data: spec.fromJson(parsed.data) } as Instance;
-}
-
-/** "field a.b[3]: message (and N more problems)". */
-export function describeZodError(error: z.ZodError): string {
-  const issues = error.issues;
-  const first = issues[0];
-  if (!first) return 'invalid';
-  const path = first.path.length === 0 ? '(top level)' : formatPath(first.path);
-  const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
-  return `field ${path}: ${first.message}${more}`;
-}
-
-function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const p of path) out += typeof p === 'number' ? `[${p}]` : out === '' ? String(p) : `.${String(p)}`;
-  return out;
 }
 
 /** File text for an instance: DIMACS for k-SAT, JSON otherwise. */

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { describeZodError } from '../zod-error.js';
 import { buildOnnxModel, decodeOnnxModel, encodeOnnxGraph } from '../formats/onnx.js';
 import { readNpy, type NpyArray } from '../formats/npy.js';
 import {
@@ -138,7 +139,7 @@ function loadNpyFolder(path: string, budget?: MemoryBudget): ModelFile {
     throw new UserError(`${manifestPath}: not valid JSON (${(e as Error).message})`);
   }
   const m = ManifestSchema.safeParse(raw);
-  if (!m.success) throw new UserError(`${manifestPath}: not a seth npy export manifest (field ${m.error.issues[0]?.path.join('.') || '(top level)'}: ${m.error.issues[0]?.message ?? ''})`);
+  if (!m.success) throw new UserError(`${manifestPath}: not a seth npy export manifest (${describeZodError(m.error)})`);
   const tensors = new Map<string, NpyArray>();
   for (const [t, entry] of Object.entries(m.data.tensors)) {
     if (entry.file.includes('/') || entry.file.includes('\\') || entry.file.startsWith('.')) {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { describeZodError } from '../zod-error.js';
 import { readNpy } from '../formats/npy.js';
 import { readSafetensors } from '../formats/safetensors.js';
 import { OUTPUT_FORMAT, OutputMetaSchema, sidecarPath, type OutputMeta } from '../formats/tensor-output.js';
@@ -26,7 +27,7 @@ export interface OutputFileInfo {
 
 function parseMeta(raw: unknown, name: string): OutputMeta {
   const r = OutputMetaSchema.safeParse(raw);
-  if (!r.success) throw new UserError(`${name}: bad output metadata (field ${r.error.issues[0]?.path.join('.') || '(top level)'}: ${r.error.issues[0]?.message ?? ''})`);
+  if (!r.success) throw new UserError(`${name}: bad output metadata (${describeZodError(r.error)})`);
   return r.data;
 }
 

@@ -18,17 +18,9 @@ import {
   type Cnf,
   type SatSolution,
 } from './ksat.js';
-import {
-  MatmulBatchJsonSchema,
-  directProducts,
-  matmulBatchFromJson,
-  matmulBatchSizes,
-  matmulBatchToJson,
-  verifyMatmulProducts,
-  type MatmulBatch,
-  type MatmulBatchJson,
-  type MatmulProducts,
-} from './matmul-batch.js';
+import { matmulBatchSizes, type MatmulBatch, type MatmulProducts } from './matmul-batch.js';
+import { MatmulBatchJsonSchema, matmulBatchFromJson, matmulBatchToJson, type MatmulBatchJson } from './matmul-batch-json.js';
+import { directProducts, verifyMatmulProducts } from './matmul-batch-products.js';
 import { KovJsonSchema, kovFromJson, kovSizes, kovToJson, verifyKovWitness, type KovInstance, type KovJson, type KovSolution } from './kov.js';
 import {
   TensorAttentionJsonSchema,

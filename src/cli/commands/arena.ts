@@ -9,6 +9,7 @@ import { runSelector, SELECTOR_DEFAULT, type SelectorRow } from '../../arena/sel
 import { buildInstance, defaultEngines, suiteSpecs } from '../../arena/suites.js';
 import { runThreshold, THRESHOLD_DEFAULT, type ThresholdPoint } from '../../arena/threshold.js';
 import { UserError } from '../../errors.js';
+import { asOption, describeZodError } from '../../zod-error.js';
 import { writeOutputAtomic } from '../../io/files.js';
 import { currentCommandLine } from '../../provenance.js';
 import { TOOL_NAME, TOOL_VERSION } from '../../version.js';
@@ -41,7 +42,7 @@ export const arenaCommand: CliCommand = {
       .option('o', { alias: 'output', type: 'string', describe: 'folder for results.jsonl, scorecard and plots (default arena-SUITE)' }),
   async run(args: Args): Promise<number> {
     const parsed = ArenaArgs.safeParse({ suite: args.suite, engines: args.engines, seed: args.seed, o: args.o, json: args.json === true });
-    if (!parsed.success) throw new UserError(`arena: option --${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    if (!parsed.success) throw new UserError(`arena: ${describeZodError(parsed.error, asOption)}`);
     const a = parsed.data;
     const dir = a.o ?? `arena-${a.suite}`;
     const budget = budgetFrom(args);

@@ -1,5 +1,6 @@
 import type { Argv } from 'yargs';
 import { UserError } from '../../errors.js';
+import { asOption, describeZodError } from '../../zod-error.js';
 import { GENERATORS } from '../../generators/index.js';
 import type { AnyGenerator } from '../../generators/types.js';
 import { serializeInstance } from '../../io/instance-file.js';
@@ -39,10 +40,7 @@ function generate(g: AnyGenerator, args: Args): number {
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(g.cliOptions)) if (args[key] !== undefined) raw[key] = args[key];
   const parsed = g.schema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new UserError(`seth gen ${g.id}: option --${issue?.path.join('.') || '?'}: ${issue?.message ?? 'invalid'}`);
-  }
+  if (!parsed.success) throw new UserError(`seth gen ${g.id}: ${describeZodError(parsed.error, asOption)}`);
   const seed = args.seed;
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new UserError(`option --seed: expected an integer, got ${String(seed)}`);
   const instance = g.generate(parsed.data, makeRng(seed), currentCommandLine(), defaultBudget(args.force === true));
