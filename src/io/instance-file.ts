@@ -1,4 +1,3 @@
-import type { z } from 'zod';
 import { UserError, describeValue, formatBytes } from '../errors.js';
 import { describeZodError } from '../zod-error.js';
 import { parseDimacs, writeDimacs } from '../formats/dimacs.js';
