@@ -324,6 +324,39 @@ function scores4x4_64(q0: usize, q1: usize, q2: usize, q3: usize, kb: usize, dk:
   v128.store(s, f64x2.mul(sc, s30)); v128.store(s, f64x2.mul(sc, s31), 16);
 }
 
+/**
+ * The non-finite policy (src/engine/finite.ts) in the kernels: a row whose logits or output hold
+ * ±∞ or NaN is recorded in an i32 at `bad` (0 = none, else 1 + the smallest such row; several
+ * threads may write it), and its output is made NaN, never a finite number the softmax absorbed
+ * (the running maximum ignores NaN and the exp flushes it to 0). `bad` = 0: nothing is recorded.
+ */
+function noteBadRow(bad: usize, row: i32): void {
+  if (bad == 0) return;
+  const v = row + 1;
+  let cur = atomic.load<i32>(bad);
+  while (cur == 0 || v < cur) {
+    const seen = atomic.cmpxchg<i32>(bad, cur, v);
+    if (seen == cur) return;
+    cur = seen;
+  }
+}
+
+/** True when row[0..cnt) is finite (x − x is 0 for finite x, NaN for ±∞ and NaN). */
+function rowFinite64(row: usize, cnt: i32): bool {
+  let acc = f64x2.splat(0.0);
+  const pairs = cnt >> 1;
+  for (let j = 0; j < pairs; j++) {
+    const v = v128.load(at64(row, j << 1));
+    acc = f64x2.add(acc, f64x2.sub(v, v));
+  }
+  let z = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  if (cnt & 1) {
+    const v = load<f64>(at64(row, cnt - 1));
+    z += v - v;
+  }
+  return z == z;
+}
+
 /** Maximum of row[0..cnt); then row[cnt] = −∞ when cnt is odd (so the last pair exps to 0). */
 function rowMax64(row: usize, cnt: i32): f64 {
   let mv = f64x2.splat(-Infinity);
@@ -438,7 +471,7 @@ export function attendScratchBytes64(dv: i32): i32 {
  */
 export function attend64(
   Q: usize, ldq: i32, Kp: usize, V: usize, ldv: i32, nk: i32, dk: i32, dv: i32,
-  r0: i32, r1: i32, scale: f64, Out: usize, ldo: i32, accumulate: i32, scratch: usize, causal: i32,
+  r0: i32, r1: i32, scale: f64, Out: usize, ldo: i32, accumulate: i32, scratch: usize, causal: i32, bad: usize,
 ): void {
   const lds = (<usize>TILE) << 3;
   const S = scratch; // GROUP rows × TILE scores
@@ -472,6 +505,12 @@ export function attend64(
         }
         for (let q = sb * 4; q < sb * 4 + 4; q++) {
           const row = at64(S, q * TILE);
+          // Logits of the keys this row sees (causal: up to itself), before the mask's −∞.
+          const seen = causal ? min(cnt, max(0, i0 + q + 1 - j0)) : cnt;
+          if (!rowFinite64(row, seen)) {
+            noteBadRow(bad, min(i0 + q, last));
+            store<f64>(at64(lPtr, q), NaN);
+          }
           if (causal) {
             // Keys after query i0 + q score −∞ (weight 0). Key 0 is always seen, so the running
             // maximum is finite from the first tile on and a fully masked tile changes nothing.
@@ -493,11 +532,15 @@ export function attend64(
       const inv = f64x2.splat(load<f64>(at64(lPtr, q)));
       const src = at64(O, q * dv);
       const dst = at64(Out, (i0 + q) * ldo);
+      let z = f64x2.splat(0.0);
       for (let c = 0; c < dv; c += 2) {
         let v = f64x2.div(v128.load(at64(src, c)), inv);
         if (accumulate) v = f64x2.add(v128.load(at64(dst, c)), v);
         v128.store(at64(dst, c), v);
+        z = f64x2.add(z, f64x2.sub(v, v));
       }
+      const zs = f64x2.extract_lane(z, 0) + f64x2.extract_lane(z, 1);
+      if (zs != zs) noteBadRow(bad, i0 + q);
     }
   }
 }
@@ -634,6 +677,22 @@ function scores4x8_32(q0: usize, q1: usize, q2: usize, q3: usize, kb: usize, dk:
   v128.store(s, f32x4.mul(sc, s30)); v128.store(s, f32x4.mul(sc, s31), 16);
 }
 
+/** As rowFinite64 in float32. */
+function rowFinite32(row: usize, cnt: i32): bool {
+  let acc = f32x4.splat(0.0);
+  const quads = cnt >> 2;
+  for (let j = 0; j < quads; j++) {
+    const v = v128.load(at32(row, j << 2));
+    acc = f32x4.add(acc, f32x4.sub(v, v));
+  }
+  let z = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+  for (let j = quads << 2; j < cnt; j++) {
+    const v = load<f32>(at32(row, j));
+    z += v - v;
+  }
+  return z == z;
+}
+
 function rowMax32(row: usize, cnt: i32): f32 {
   let mv = f32x4.splat(-Infinity);
   const quads = cnt >> 2;
@@ -735,7 +794,7 @@ export function attendScratchBytes32(dv: i32): i32 {
 /** As attend64 in float32: dk, dv multiples of 4, keys packed by packKeys32. */
 export function attend32(
   Q: usize, ldq: i32, Kp: usize, V: usize, ldv: i32, nk: i32, dk: i32, dv: i32,
-  r0: i32, r1: i32, scale: f32, Out: usize, ldo: i32, accumulate: i32, scratch: usize, causal: i32,
+  r0: i32, r1: i32, scale: f32, Out: usize, ldo: i32, accumulate: i32, scratch: usize, causal: i32, bad: usize,
 ): void {
   const lds = (<usize>TILE) << 2;
   const S = scratch;
@@ -769,6 +828,12 @@ export function attend32(
         }
         for (let q = sb * 4; q < sb * 4 + 4; q++) {
           const row = at32(S, q * TILE);
+          // Logits of the keys this row sees (causal: up to itself), before the mask's −∞.
+          const seen = causal ? min(cnt, max(0, i0 + q + 1 - j0)) : cnt;
+          if (!rowFinite32(row, seen)) {
+            noteBadRow(bad, min(i0 + q, last));
+            store<f32>(at32(lPtr, q), NaN);
+          }
           if (causal) {
             // Keys after query i0 + q score −∞ (weight 0). Key 0 is always seen, so the running
             // maximum is finite from the first tile on and a fully masked tile changes nothing.
@@ -790,11 +855,15 @@ export function attend32(
       const inv = f32x4.splat(load<f32>(at32(lPtr, q)));
       const src = at32(O, q * dv);
       const dst = at32(Out, (i0 + q) * ldo);
+      let z = f32x4.splat(0.0);
       for (let c = 0; c < dv; c += 4) {
         let v = f32x4.div(v128.load(at32(src, c)), inv);
         if (accumulate) v = f32x4.add(v128.load(at32(dst, c)), v);
         v128.store(at32(dst, c), v);
+        z = f32x4.add(z, f32x4.sub(v, v));
       }
+      const zs = (f32x4.extract_lane(z, 0) + f32x4.extract_lane(z, 1)) + (f32x4.extract_lane(z, 2) + f32x4.extract_lane(z, 3));
+      if (zs != zs) noteBadRow(bad, i0 + q);
     }
   }
 }

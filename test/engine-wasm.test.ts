@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDecision } from '../src/check/run.js';
+import { NonFiniteError } from '../src/engine/finite.js';
 import { evaluateReference } from '../src/engine/reference.js';
 import { createEngine, DEFAULT_ENGINE, ENGINES } from '../src/engine/registry.js';
 import { defaultBudget } from '../src/memory.js';
@@ -297,6 +298,22 @@ describe.skipIf(!haveBuild)('wasm engine', () => {
       expect(t.ok, `${key}: ${t.err} > ${t.bound}`).toBe(true);
       for (let h = 0; h < 3; h++) expect(withinTolerance(engine.dtype, got.perHead![1]![h]!, want.perHead![1]![h]!).ok).toBe(true);
     }
+  });
+
+  it('a non-finite logit is a NonFiniteError naming layer, head and row, never absorbed by the softmax', async () => {
+    // Row 5 of X at 1e200: its own logit q_5·k_5 ≈ 1e400 overflows; every other row's logits stay finite.
+    const model = deepModel({ n: 40, m: 4, L: 2, H: 2, residual: false, mlp: false, hidden: 1, seed: 3 });
+    model.X.fill(1e200, 5 * 4, 6 * 4);
+    expect(evaluateReference(model).output.every(Number.isFinite)).toBe(false);
+    for (const key of ['f64', 'f64-inline', 'f64-3threads', 'f64-plain']) {
+      await expect(engines[key]!.evaluate(model), key).rejects.toThrow(NonFiniteError);
+      await expect(engines[key]!.evaluate(model), key).rejects.toThrow(/engine wasm \(f64\): non-finite logit or output at layer 1, head 1, row 5 /);
+    }
+    // A later layer and head: W_Q, W_K of layer 2, head 2 at 1e300 overflow every logit there.
+    const late = deepModel({ n: 40, m: 4, L: 2, H: 2, residual: false, mlp: false, hidden: 1, seed: 4 });
+    late.weights[1]![1]!.Q.fill(1e300);
+    late.weights[1]![1]!.K.fill(1e300);
+    for (const key of ['f64', 'f32']) await expect(engines[key]!.evaluate(late), key).rejects.toThrow(/at layer 2, head 2, row 0 /);
   });
 
   it('reports progress once per head, in order of completion, ending at L·H', async () => {

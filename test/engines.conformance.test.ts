@@ -111,13 +111,6 @@ function degenerateModels(): { what: string; model: TransformerModel }[] {
   return out;
 }
 
-/**
- * Engines whose kernels do not expose their logits and return finite numbers where the float64
- * reference overflows: known gaps of the non-finite policy, listed so that the suite names them
- * (the wasm kernels keep a running maximum that absorbs +Infinity logits; see docs/reliability.md).
- */
-const LOGIT_BLIND: Readonly<Record<string, string>> = { wasm: 'W_Q, W_K = 1e300' };
-
 function largestMagnitude(model: TransformerModel, result: Float64Array): number {
   const ws = model.weights.flat();
   return Math.max(Math.abs(model.scale), maxAbs(model.X), maxAbs(result), ...ws.map((w) => Math.max(maxAbs(w.Q), maxAbs(w.K), maxAbs(w.V))));
@@ -287,7 +280,6 @@ describe.each(cases)('engine $name ($dtype) conforms', ({ name, dtype, entry }) 
         expect(got.every(Number.isFinite), what).toBe(true);
         continue;
       }
-      if (!refFinite && LOGIT_BLIND[name] === what) continue;
       expect(refFinite, `${what}: the reference is non-finite, ${name} returned numbers`).toBe(true);
       expect(got.every(Number.isFinite), what).toBe(true);
       expectClose(got, want, tol, what);

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import { exactAttentionCost } from './cost.js';
+import { NonFiniteError } from './finite.js';
 import type { DType, Engine, EvalOptions, EvalResult, AttentionBatch, PreparedAttention } from './types.js';
 import { BASE, loadKernel, type KernelVariant } from './wasm-kernel.js';
 import { acquirePool, type Pool } from './wasm-pool.js';
@@ -175,6 +176,8 @@ export class WasmEngine implements Engine {
     const scratch = arena.alloc(((this.threads + 1) * scratchBytes) / el);
     const counterCount = L * groups.length * (G + 2);
     const counters = arena.alloc(Math.ceil((4 * counterCount) / el));
+    // Per layer and head: 0, or 1 + the first row whose logits or output are not finite (the kernel's noteBadRow).
+    const bad = arena.alloc(Math.ceil((4 * L * H) / el));
     guardMemory(`the wasm engine on ${n} tokens × width ${m} × ${L}·${H} heads`, arena.end, this.budget);
     this.pool.reserve(arena.end);
 
@@ -247,7 +250,7 @@ export class WasmEngine implements Engine {
             [
               {
                 fn: this.kernel('attend'),
-                args: [QKV + 3 * j * dp * el, qkvCols, Kp[j]!, QKV + (3 * j + 2) * dp * el, qkvCols, n, dp, dp, r0Arg, r1Arg, model.scale, out, dp, 0, scratchArg, model.causal ? 1 : 0],
+                args: [QKV + 3 * j * dp * el, qkvCols, Kp[j]!, QKV + (3 * j + 2) * dp * el, qkvCols, n, dp, dp, r0Arg, r1Arg, model.scale, out, dp, 0, scratchArg, model.causal ? 1 : 0, bad + 4 * (l * H + h)],
               },
             ],
             l * H + h,
@@ -279,7 +282,17 @@ export class WasmEngine implements Engine {
           if (c === reports) options.onProgress!(++done, L * H);
         }
       : undefined;
+    const badRows = new Int32Array(this.pool.memory.buffer, bad, L * H);
+    badRows.fill(0);
     await this.pool.dispatch(calls, counters, used, inline, onProgress);
+    // The non-finite policy (finite.ts): the first layer, then head, with a non-finite logit or output.
+    const k = badRows.findIndex((v) => v !== 0);
+    if (k >= 0) {
+      throw new NonFiniteError(
+        `engine wasm (${this.dtype}): non-finite logit or output at layer ${Math.floor(k / H) + 1}, head ${(k % H) + 1}, row ${badRows[k]! - 1} ` +
+          '(the scaled scores or the values leave the floating-point range of this dtype)',
+      );
+    }
 
     const result: EvalResult = { output: this.readMatrix(X, n, m, dp), engine: 'wasm', dtype: this.dtype, cost: exactAttentionCost(model) };
     if (PH) result.perHead = PH.map((layer) => layer.map((off) => this.readMatrix(off, n, m, dp)));
@@ -327,7 +340,7 @@ export class WasmEngine implements Engine {
         total: n,
         chunk: CHUNK,
         counter: counters + 4 * used++,
-        calls: [{ fn: this.kernel('attend'), args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0Arg, r1Arg, batch.scale, b.O, dp, 0, [scratch, 0, 0, scratchBytes], 0] }],
+        calls: [{ fn: this.kernel('attend'), args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0Arg, r1Arg, batch.scale, b.O, dp, 0, [scratch, 0, 0, scratchBytes], 0, 0] }],
       });
     }
     // The memory is shared with evaluations: if one ran in between, run() uploads the batch again.
