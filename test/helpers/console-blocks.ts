@@ -51,7 +51,8 @@ export function consoleBlocks(markdown: string): ConsoleBlock[] {
  */
 export function normalizeOutputLine(line: string): string {
   return line
-    .replace(/\d[\d,]*(\.\d+)?\s?(ms|s|GiB|MiB|KiB)\b/g, '<n $2>')
+    .replace(/\d[\d,]*(\.\d+)?\s?(ms|s)\b/g, '<time>')
+    .replace(/\d[\d,]*(\.\d+)?\s?(GiB|MiB|KiB)\b/g, '<bytes>')
     .replace(/\s+/g, ' ')
     .trim();
 }
