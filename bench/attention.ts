@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { attend } from '../src/engine/reference.js';
 import type { AttentionBatch, AttentionHead, DType, PreparedAttention } from '../src/engine/types.js';
 import { makeRng } from '../src/rng.js';
-import type { PeakMeter } from './machine.js';
+import { cpuMs, type PeakMeter } from './machine.js';
 import { PeerServer } from './peer.js';
 import { BENCH, SEED, TMP, maxAbsDiff, median, timeRuns, timed, uniform, type Args } from './util.js';
 
@@ -54,6 +54,12 @@ export interface AttentionRow {
   peak: { f64: number | null; f32: number | null };
   /** GFLOP/s ÷ the same-dtype peak of this case. */
   fractionOfPeak: Partial<Record<Column, number | null>>;
+  /**
+   * The native engine per CPU-second of this process (its threads' CPU time, not wall time) ÷ the
+   * FMA loop's GFLOP per CPU-second: on a shared machine, what the kernel makes of the cycles it
+   * gets. It does not see time lost to idle threads (a sleeping thread uses no CPU), the wall figures do.
+   */
+  cpu: { peak: { f64: number | null; f32: number | null }; gflopPerCpuSecond: Partial<Record<Column, number | null>>; fractionOfPeak: Partial<Record<Column, number | null>> };
   /** Ratios of GFLOP/s in this run, e.g. nativeF64/numpyF64. */
   ratios: Record<string, number | null>;
   maxAbsErrVsReference: Partial<Record<Column, number | null>>;
@@ -156,6 +162,7 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
         outputs[k] = p.read().map((o) => Float64Array.from(o));
       }
       const samples: Partial<Record<Column, number[]>> = {};
+      const cpuSamples: Partial<Record<Column, number[]>> = {};
       const push = (k: Column, ms: number | null): void => {
         if (ms !== null) (samples[k] ??= []).push(ms);
       };
@@ -164,6 +171,8 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
       const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 250));
       engines.peak?.take('f64');
       engines.peak?.take('f32');
+      engines.peak?.takeCpu('f64');
+      engines.peak?.takeCpu('f32');
       for (let r = 0; r < args.runs; r++) {
         for (const dtype of ['f64', 'f32'] as const) {
           const F = dtype === 'f64' ? 'F64' : 'F32';
@@ -175,13 +184,25 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
           }
           for (const k of [`native${F}`, `wasm${F}`, `onnx${F}`] as const) {
             const p = prepared[k as Column];
-            if (p) push(k as Column, await timed(() => p.run()));
+            if (!p) continue;
+            const c0 = cpuMs();
+            push(k as Column, await timed(() => p.run()));
+            if (k.startsWith('native')) (cpuSamples[k as Column] ??= []).push(cpuMs() - c0);
           }
         }
       }
       for (const p of Object.values(prepared)) await p.release?.();
       const peakF64 = engines.peak ? median(engines.peak.take('f64')) : null;
       const peakF32 = engines.peak ? median(engines.peak.take('f32')) : null;
+      const cpuPeak = { f64: engines.peak ? median(engines.peak.takeCpu('f64')) : null, f32: engines.peak ? median(engines.peak.takeCpu('f32')) : null };
+      const cpu: AttentionRow['cpu'] = { peak: cpuPeak, gflopPerCpuSecond: {}, fractionOfPeak: {} };
+      for (const k of ['nativeF64', 'nativeF32'] as const) {
+        const c = cpuSamples[k]?.length ? median(cpuSamples[k]) : null;
+        const g = c ? gflop / (c / 1e3) : null;
+        const pk = cpuPeak[dtypeOf(k)];
+        cpu.gflopPerCpuSecond[k] = g;
+        cpu.fractionOfPeak[k] = g !== null && pk ? g / pk : null;
+      }
       const ms: Partial<Record<Column, number | null>> = { reference: refMs };
       for (const k of COLUMNS.slice(1)) ms[k] = samples[k]?.length ? median(samples[k]) : null;
       const gflops: Partial<Record<Column, number | null>> = {};
@@ -202,7 +223,7 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
         const n = c.tokens * c.dim;
         err[`${label}F64`] = all && all.length === c.heads * n ? errOf(refOut.map((_, t) => all.subarray(t * n, (t + 1) * n))) : null;
       }
-      rows.push({ name: c.name, tokens: c.tokens, dim: c.dim, heads: c.heads, gflop, ms, gflops, peak: { f64: peakF64, f32: peakF32 }, fractionOfPeak, ratios, maxAbsErrVsReference: err });
+      rows.push({ name: c.name, tokens: c.tokens, dim: c.dim, heads: c.heads, gflop, ms, gflops, peak: { f64: peakF64, f32: peakF32 }, fractionOfPeak, cpu, ratios, maxAbsErrVsReference: err });
     }
   } finally {
     numpy?.server.close();

@@ -67,6 +67,9 @@ export interface LatencyResult {
   stagesMs: Record<string, number>;
   /** A bare `node -e ""` process on this machine now (the floor of startupMs). */
   bareNodeMs: number;
+  /** CPU time of the `seth check` process (all its threads, user + system), and of the bare node process: unlike wall time, not stretched by other load. */
+  cpuMs: number;
+  bareNodeCpuMs: number;
   /** The same evaluation in a warm process (engine loaded, threads up): the kernel's own time. */
   warmEvaluateMs: number;
   /** Cold evaluate ÷ warm evaluate (the target: ≤ 2). */
@@ -91,15 +94,27 @@ export async function benchLatency(args: Args): Promise<LatencyResult | null> {
   const runs = args.quick ? 5 : Math.max(args.runs, 9);
   const walls: number[] = [];
   const bare: number[] = [];
+  const cpu: number[] = [];
+  const bareCpu: number[] = [];
+  // Each child reports its own CPU time (process.cpuUsage() at exit, every thread) on stderr.
+  const CPU_TAG = 'seth-bench-cpu-ms ';
+  const reportCpu = `data:text/javascript,process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('\\n${CPU_TAG}'+(u.user+u.system)/1e3+'\\n')})`;
+  const cpuOf = (stderr: string): number => {
+    const line = stderr.split('\n').find((l) => l.startsWith(CPU_TAG));
+    if (line === undefined) throw new Error('a bench child did not report its CPU time');
+    return Number(line.slice(CPU_TAG.length));
+  };
   const stages: Record<string, number[]> = { forward: [], evaluate: [], decode: [], oracle: [], total: [] };
   let engine = '';
   for (let r = 0; r < runs; r++) {
     let t0 = performance.now();
-    spawnSync(process.execPath, ['-e', ''], { stdio: 'ignore' });
+    const b = spawnSync(process.execPath, ['--import', reportCpu, '-e', ''], { encoding: 'utf8' });
     bare.push(performance.now() - t0);
+    bareCpu.push(cpuOf(b.stderr));
     t0 = performance.now();
-    const p = spawnSync(process.execPath, [bin, 'check', path, '--layers', '2', '--heads', '2', '--json'], { encoding: 'utf8' });
+    const p = spawnSync(process.execPath, ['--import', reportCpu, bin, 'check', path, '--layers', '2', '--heads', '2', '--json'], { encoding: 'utf8' });
     walls.push(performance.now() - t0);
+    cpu.push(cpuOf(p.stderr));
     const parsed: unknown = JSON.parse(p.stdout);
     if (p.status !== 0 || !isCheckJson(parsed)) throw new Error(`seth check ${file} failed: ${p.stderr.trim().split('\n').pop() ?? p.status}`);
     engine = parsed.engine;
@@ -122,6 +137,8 @@ export async function benchLatency(args: Args): Promise<LatencyResult | null> {
     startupMs: median(walls.map((w, i) => w - stages.total![i]!)),
     stagesMs,
     bareNodeMs: median(bare),
+    cpuMs: median(cpu),
+    bareNodeCpuMs: median(bareCpu),
     warmEvaluateMs,
     evaluateOverWarm: stagesMs.evaluate! / warmEvaluateMs,
   };

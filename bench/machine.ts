@@ -45,6 +45,7 @@ export function machine(extra: Record<string, string | number>): Record<string, 
  */
 export class PeakMeter {
   private readonly samples: Record<DType, number[]> = { f64: [], f32: [] };
+  private readonly cpuSamples: Record<DType, number[]> = { f64: [], f32: [] };
   constructor(
     private readonly addon: NativeAddon,
     readonly threads: number,
@@ -55,13 +56,29 @@ export class PeakMeter {
     const lanes = (this.isa === 'avx512' ? 8 : 4) * (dtype === 'f32' ? 2 : 1);
     // About 0.1 s at the nominal rate (2 FMA pipes × lanes × 2 flops × 2.5 GHz per thread).
     const iters = Math.round((0.1 * 2 * lanes * 2 * 2.5e9) / (12 * 2 * lanes));
+    const c0 = cpuMs();
     const g = this.addon.peak(dtype === 'f32', this.threads, iters, this.isa);
+    const cpu = cpuMs() - c0;
     this.samples[dtype].push(g);
+    // The same multiply-adds per CPU-second of this process (all its threads): what a core does
+    // while it runs us, whatever else the machine runs.
+    if (cpu > 0) this.cpuSamples[dtype].push((this.threads * iters * 12 * 2 * lanes) / (cpu / 1e3) / 1e9);
     return g;
   }
 
-  /** Samples since the last call (then cleared). */
+  /** Samples since the last call (then cleared), GFLOP/s of wall time. */
   take(dtype: DType): number[] {
     return this.samples[dtype].splice(0);
   }
+
+  /** Samples since the last call (then cleared), GFLOP per CPU-second. */
+  takeCpu(dtype: DType): number[] {
+    return this.cpuSamples[dtype].splice(0);
+  }
+}
+
+/** CPU time of this process so far (every thread), ms. */
+export function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e3;
 }

@@ -87,6 +87,10 @@ async function main(): Promise<void> {
       const t = tablesOf(results);
       report.push(`\n### Exact attention: GFLOP/s (fraction of the FMA peak measured in the same run), median of ${args.runs} runs\n`);
       report.push(t.attention!);
+      if (t['attention-cpu']) {
+        report.push('\nThe native engine per CPU-second of this process against the FMA loop per CPU-second (robust to the load: both count only the cycles this process got):\n');
+        report.push(t['attention-cpu']);
+      }
       report.push('\nRatios of GFLOP/s in this run:\n');
       report.push(t.ratios!);
       report.push('\nms:\n');

@@ -46,6 +46,16 @@ export function attentionTable(rows: AttentionRow[]): string {
   );
 }
 
+/** The native engine per CPU-second against the FMA loop per CPU-second (AttentionRow.cpu). */
+export function cpuTable(rows: AttentionRow[]): string {
+  const cell = (r: AttentionRow, k: 'nativeF64' | 'nativeF32'): string =>
+    r.cpu?.gflopPerCpuSecond[k] ? `${fmt(r.cpu.gflopPerCpuSecond[k], 1)} (${pct(r.cpu.fractionOfPeak[k])})` : '—';
+  return table(
+    ['(tokens, d)', 'FMA peak f64 / CPU-s', 'native f64 / CPU-s', 'FMA peak f32 / CPU-s', 'native f32 / CPU-s'],
+    rows.map((r) => [r.name, fmt(r.cpu?.peak.f64, 1), cell(r, 'nativeF64'), fmt(r.cpu?.peak.f32, 1), cell(r, 'nativeF32')]),
+  );
+}
+
 export function ratioTable(rows: AttentionRow[]): string {
   return table(
     ['(tokens, d)', ...RATIOS.map(([a, b]) => `${LABEL[a]} / ${LABEL[b]}`)],
@@ -71,8 +81,23 @@ export function chainTable(r: ChainResult): string {
 
 export function latencyTable(r: LatencyResult): string {
   return table(
-    ['file', 'engine', 'wall ms', 'start-up + exit ms', 'bare node ms', 'chain (forward) ms', 'evaluate ms', 'warm evaluate ms', 'evaluate / warm', 'decode ms', 'oracle ms'],
-    [[r.file, r.engine, fmt(r.wallMs, 0), fmt(r.startupMs, 0), fmt(r.bareNodeMs, 0), fmt(r.stagesMs.forward, 0), fmt(r.stagesMs.evaluate, 1), fmt(r.warmEvaluateMs, 1), `${fmt(r.evaluateOverWarm, 2)}×`, fmt(r.stagesMs.decode, 0), fmt(r.stagesMs.oracle, 0)]],
+    ['file', 'engine', 'wall ms', 'CPU ms', 'bare node wall / CPU ms', 'start-up + exit ms', 'chain (forward) ms', 'evaluate ms', 'warm evaluate ms', 'evaluate / warm', 'decode ms', 'oracle ms'],
+    [
+      [
+        r.file,
+        r.engine,
+        fmt(r.wallMs, 0),
+        fmt(r.cpuMs, 0),
+        `${fmt(r.bareNodeMs, 0)} / ${fmt(r.bareNodeCpuMs, 0)}`,
+        fmt(r.startupMs, 0),
+        fmt(r.stagesMs.forward, 0),
+        fmt(r.stagesMs.evaluate, 1),
+        fmt(r.warmEvaluateMs, 1),
+        `${fmt(r.evaluateOverWarm, 2)}×`,
+        fmt(r.stagesMs.decode, 0),
+        fmt(r.stagesMs.oracle, 0),
+      ],
+    ],
   );
 }
 
@@ -101,6 +126,7 @@ export function tablesOf(r: BenchResults): Record<string, string> {
   if (r.attention) {
     t.attention = attentionTable(r.attention.rows);
     t.ratios = ratioTable(r.attention.rows);
+    if (r.attention.rows.every((row) => row.cpu !== undefined)) t['attention-cpu'] = cpuTable(r.attention.rows);
     t['attention-ms'] = msTable(r.attention.rows);
   }
   if (r.oracles) t.oracles = oracleTable(r.oracles);
