@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { headwiseEngine, softmaxCombine, type HeadAttention, type EngineCtx } from './headwise.js';
 import { gaussian } from './performer.js';
 import type { Engine } from './types.js';
+import { LinformerOptions } from './engine-options.js';
 
 /**
  * Linformer (Wang, Li, Khabsa, Fang, Ma, "Linformer: Self-Attention with Linear Complexity", 2020):
@@ -18,10 +19,6 @@ import type { Engine } from './types.js';
  * exact limit. Not defined for causal models (every projected row mixes all
  * positions).
  */
-export const LinformerOptions = z.strictObject({
-  k: z.number().int().min(1).default(64).describe('rows the keys and values are projected to'),
-  projection: z.enum(['gaussian', 'mean']).default('gaussian').describe('E = F: seeded Gaussian N(0, 1/k), or the means of k contiguous segments'),
-});
 export type LinformerOptions = z.infer<typeof LinformerOptions>;
 
 export function linformerAttention(o: LinformerOptions): HeadAttention {

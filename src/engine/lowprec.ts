@@ -1,10 +1,11 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { kvGroupsViolation, type TransformerModel } from '../problems/transformer.js';
 import { exactAttentionCost } from './cost.js';
 import { isCausal, type Cost } from './headwise.js';
 import { FORMATS, roundTo, type MiniFloat } from './minifloat.js';
 import type { Engine, EvalOptions, EvalResult } from './types.js';
+import { LowprecOptions } from './engine-options.js';
 
 /**
  * Exact attention computed in low precision: the reference algorithm with every stored value
@@ -21,10 +22,6 @@ import type { Engine, EvalOptions, EvalResult } from './types.js';
  * Causal models: keys j ≤ i. Grouped-query models: every head carries its group's W_K, W_V, so
  * projecting per head computes the same values.
  */
-export const LowprecOptions = z.strictObject({
-  format: z.enum(['fp16', 'bf16', 'e4m3', 'e5m2', 'f64']).default('fp16').describe('number format: fp16, bf16, e4m3, e5m2 or f64'),
-  accumulate: z.enum(['same', 'f32']).default('same').describe('accumulator format: same as format, or f32'),
-});
 export type LowprecOptions = z.infer<typeof LowprecOptions>;
 
 type Round = (x: number) => number;

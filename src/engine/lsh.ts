@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { headwiseEngine, type HeadAttention, type EngineCtx } from './headwise.js';
 import { gaussian } from './performer.js';
 import type { Engine } from './types.js';
+import { LshOptions } from './engine-options.js';
 
 /**
  * Bucketed attention by angular LSH, in the style of Reformer (Kitaev, Kaiser, Levskaya, ICLR 2020)
@@ -20,11 +21,6 @@ import type { Engine } from './types.js';
  * skipped), e.g. with b = 0 (one bucket). Not offered for causal models (a block of sorted keys
  * mixes positions; masking it would change the sampling estimator).
  */
-export const LshOptions = z.strictObject({
-  hashes: z.number().int().min(0).max(30).default(4).describe('hyperplanes b (2^b buckets)'),
-  block: z.number().int().min(1).default(32).describe('block size w of the sorted order'),
-  samples: z.number().int().min(0).default(32).describe('uniformly sampled keys for the residual mass'),
-});
 export type LshOptions = z.infer<typeof LshOptions>;
 
 function grayToBinary(g: number): number {

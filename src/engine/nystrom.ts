@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { headwiseEngine, type Cost, type HeadAttention, type EngineCtx } from './headwise.js';
 import type { Engine } from './types.js';
+import { NystromOptions } from './engine-options.js';
 
 /**
  * Nyströmformer (Xiong et al., "Nyströmformer: A Nyström-Based Algorithm for Approximating
@@ -18,11 +19,6 @@ import type { Engine } from './types.js';
  * with enough iterations (about 20 on small random heads; on an ill-conditioned M many more
  * iterations lose accuracy again, as the converged Z amplifies roundoff through M⁺'s large entries). Not defined for causal models (a landmark mixes past and future tokens).
  */
-export const NystromOptions = z.strictObject({
-  landmarks: z.number().int().min(1).default(32).describe('number of landmarks k'),
-  iterations: z.number().int().min(0).default(6).describe('iterations of the pseudo-inverse'),
-  pinv: z.enum(['iterative', 'exact']).default('iterative').describe('M⁺ by the paper\'s iteration, or exactly (rank-revealing elimination)'),
-});
 export type NystromOptions = z.infer<typeof NystromOptions>;
 
 /** Row softmax of s·A Bᵀ for A (ra×m), B (rb×m). */

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Rng } from '../rng.js';
 import { headwiseEngine, type HeadAttention, type EngineCtx } from './headwise.js';
 import type { Engine } from './types.js';
+import { PerformerOptions } from './engine-options.js';
 
 /**
  * Performer's FAVOR+ (Choromanski et al., "Rethinking Attention with Performers", ICLR 2021,
@@ -17,9 +18,6 @@ import type { Engine } from './types.js';
  * Causal models: prefix sums over j ≤ i. Unbiased, with variance growing like e^{‖x‖²+‖y‖²}:
  * exact in the limit r → ∞ (error ∝ 1/√r), which the tests measure. Features are redrawn per head.
  */
-export const PerformerOptions = z.strictObject({
-  features: z.number().int().min(1).default(256).describe('number of random features r'),
-});
 export type PerformerOptions = z.infer<typeof PerformerOptions>;
 
 /** A standard normal draw (Box–Muller on the seeded stream). */

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { UserError } from '../errors.js';
 import { headwiseEngine, type Cost, type EngineCtx, type HeadAttention } from './headwise.js';
 import type { Engine } from './types.js';
+import { PolyOptions } from './engine-options.js';
 
 /**
  * The polynomial method of Alman and Song, "Fast Attention Requires Bounded Entries" (NeurIPS 2023,
@@ -37,12 +38,6 @@ import type { Engine } from './types.js';
  * degree 200); the factorisation itself is tested against the multinomial theorem and, at small
  * entries, against the reference engine.
  */
-export const PolyOptions = z.strictObject({
-  degree: z.number().int().min(0).max(200).optional().describe('polynomial degree g (default: from --engine-opt error)'),
-  error: z.number().positive().lt(1).optional().describe('target relative error of each exp weight (default 1/(20n))'),
-  maxRank: z.number().int().min(1).default(20000).describe('refuse when the rank C(m′+1+g, g) exceeds this'),
-  mode: z.enum(['factorised', 'dense']).default('factorised').describe('factorised (U₁U₂ᵀ, the method) or dense (P on the n×n scores)'),
-});
 export type PolyOptions = z.infer<typeof PolyOptions>;
 
 /** ln C(a+g, g). */

@@ -3,16 +3,18 @@ import { UserError } from '../errors.js';
 import type { MemoryBudget } from '../memory.js';
 import { describeZodError } from '../zod-error.js';
 import { finiteChecked } from './finite.js';
-import { createLinformerEngine, LinformerOptions } from './linformer.js';
-import { createLowprecEngine, LowprecOptions } from './lowprec.js';
-import { createLshEngine, LshOptions } from './lsh.js';
-import { createNystromEngine, NystromOptions } from './nystrom.js';
-import { createPerformerEngine, PerformerOptions } from './performer.js';
-import { createPolyEngine, PolyOptions } from './poly.js';
-import { createTopkEngine, TopkOptions } from './topk.js';
-import { createWindowEngine, WindowOptions } from './window.js';
+import {
+  LinformerOptions,
+  LowprecOptions,
+  LshOptions,
+  NystromOptions,
+  PerformerOptions,
+  PolyOptions,
+  TopkOptions,
+  TorchOptionsSchema,
+  WindowOptions,
+} from './engine-options.js';
 import { referenceEngine } from './reference.js';
-import { TorchOptionsSchema } from './torch.js';
 import type { DType, Engine } from './types.js';
 
 /**
@@ -20,7 +22,9 @@ import type { DType, Engine } from './types.js';
  * name, dtypes, help line, its options (a zod object: `--engine-opt key=value` on the command line
  * is validated against it) and whether it is exact or an approximation. The CLI's `--engine`
  * help and validation, `seth list` and the conformance suite (test/engines.conformance.test.ts)
- * all read this list; nothing else names an engine.
+ * all read this list; nothing else names an engine. Every engine's module is imported in its
+ * `create`, when it is made (the option schemas of those with files of their own are in
+ * engine-options.ts): loading the registry loads no engine but the reference.
  */
 
 /** What every engine is made with: the one memory budget of the run and the run's seed. */
@@ -131,7 +135,7 @@ export const ENGINES: readonly EngineEntry[] = [
     summary: 'Alman–Song polynomial method: exp ≈ degree-g Chebyshev polynomial, factorised through monomial features (rank C(m′+1+g, g))',
     options: PolyOptions,
     exactLimit: { options: { mode: 'dense', degree: 200 }, tolerance: 1e-9 },
-    create: (_dtype, options, ctx) => Promise.resolve(createPolyEngine(options, ctx)),
+    create: async (_dtype, options, ctx) => (await import('./poly.js')).createPolyEngine(options, ctx),
   }),
   defineEngine({
     name: 'performer',
@@ -142,7 +146,7 @@ export const ENGINES: readonly EngineEntry[] = [
     // Unbiased, exact only as r → ∞ (error ∝ 1/√r, measured in test/engine-approx.test.ts): here
     // 4096 features must bring every output within 0.25·max(1, max|X_L|) of the reference.
     exactLimit: { options: { features: 4096 }, tolerance: 0.25 },
-    create: (_dtype, options, ctx) => Promise.resolve(createPerformerEngine(options, ctx)),
+    create: async (_dtype, options, ctx) => (await import('./performer.js')).createPerformerEngine(options, ctx),
   }),
   defineEngine({
     name: 'nystrom',
@@ -151,7 +155,7 @@ export const ENGINES: readonly EngineEntry[] = [
     summary: 'Nyströmformer: segment-mean landmarks, iterative pseudo-inverse (k landmarks)',
     options: NystromOptions,
     exactLimit: { options: { landmarks: 1_000_000, pinv: 'exact' }, tolerance: 1e-6 },
-    create: (_dtype, options, ctx) => Promise.resolve(createNystromEngine(options, ctx)),
+    create: async (_dtype, options, ctx) => (await import('./nystrom.js')).createNystromEngine(options, ctx),
   }),
   defineEngine({
     name: 'linformer',
@@ -160,7 +164,7 @@ export const ENGINES: readonly EngineEntry[] = [
     summary: 'Linformer: keys and values projected along the sequence to k rows (seeded Gaussian or mean pooling)',
     options: LinformerOptions,
     exactLimit: { options: { k: 1_000_000 }, tolerance: 1e-10 },
-    create: (_dtype, options, ctx) => Promise.resolve(createLinformerEngine(options, ctx)),
+    create: async (_dtype, options, ctx) => (await import('./linformer.js')).createLinformerEngine(options, ctx),
   }),
   defineEngine({
     name: 'lsh',
@@ -169,7 +173,7 @@ export const ENGINES: readonly EngineEntry[] = [
     summary: 'angular-LSH bucketed attention (Reformer/HyperAttention): exact in sorted blocks + sampled residual keys',
     options: LshOptions,
     exactLimit: { options: { block: 1_000_000 }, tolerance: 1e-10 },
-    create: (_dtype, options, ctx) => Promise.resolve(createLshEngine(options, ctx)),
+    create: async (_dtype, options, ctx) => (await import('./lsh.js')).createLshEngine(options, ctx),
   }),
   defineEngine({
     name: 'topk',
@@ -178,7 +182,7 @@ export const ENGINES: readonly EngineEntry[] = [
     summary: 'top-k attention: exact scores, softmax over the k largest per query',
     options: TopkOptions,
     exactLimit: { options: { k: 1_000_000 }, tolerance: 1e-10 },
-    create: (_dtype, options, ctx) => Promise.resolve(createTopkEngine(options, ctx)),
+    create: async (_dtype, options, ctx) => (await import('./topk.js')).createTopkEngine(options, ctx),
   }),
   defineEngine({
     name: 'window',
@@ -187,7 +191,7 @@ export const ENGINES: readonly EngineEntry[] = [
     summary: 'local attention: each query sees the keys within distance w',
     options: WindowOptions,
     exactLimit: { options: { w: 1_000_000 }, tolerance: 1e-10 },
-    create: (_dtype, options, ctx) => Promise.resolve(createWindowEngine(options, ctx)),
+    create: async (_dtype, options, ctx) => (await import('./window.js')).createWindowEngine(options, ctx),
   }),
   defineEngine({
     name: 'lowprec',
@@ -196,7 +200,7 @@ export const ENGINES: readonly EngineEntry[] = [
     summary: 'exact attention in emulated fp16 / bf16 / fp8 E4M3 / E5M2 arithmetic (bit-exact rounding)',
     options: LowprecOptions,
     exactLimit: { options: { format: 'f64' }, tolerance: 1e-10 },
-    create: (_dtype, options) => Promise.resolve(createLowprecEngine(options)),
+    create: async (_dtype, options) => (await import('./lowprec.js')).createLowprecEngine(options),
   }),
 ];
 

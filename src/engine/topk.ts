@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { headwiseEngine, score, softmaxCombine, type HeadAttention, type EngineCtx } from './headwise.js';
 import type { Engine } from './types.js';
+import { TopkOptions } from './engine-options.js';
 
 /**
  * top-k attention: for each query i, the exact scores s_ij = s·⟨q_i, k_j⟩ of all keys are computed,
@@ -13,7 +14,6 @@ import type { Engine } from './types.js';
  * 2n²m flops, only the exps and the value sum shrink to n·k. Exact limit: k ≥ n (all keys kept).
  * Causal models: T_i is taken among the keys j ≤ i.
  */
-export const TopkOptions = z.strictObject({ k: z.number().int().min(1).default(32).describe('keys kept per query') });
 export type TopkOptions = z.infer<typeof TopkOptions>;
 
 export function topkAttention(o: TopkOptions): HeadAttention {

@@ -13,6 +13,7 @@ import { PROJECT_ROOT } from '../version.js';
 import { exactAttentionCost } from './cost.js';
 import { NonFiniteError } from './finite.js';
 import type { DType, Engine, EvalOptions, EvalResult } from './types.js';
+import { TorchOptionsSchema } from './engine-options.js';
 
 /**
  * The PyTorch engine: the model goes to a temporary safetensors file (float64, exactly the
@@ -27,18 +28,6 @@ import type { DType, Engine, EvalOptions, EvalResult } from './types.js';
  * is one torchrun. Per-head outputs (one process) come back as one [L, H, n, m] .npy.
  */
 
-export const TorchOptionsSchema = z.strictObject({
-  /** cpu, cuda, or auto (CUDA when the interpreter's torch sees a GPU). */
-  device: z.enum(['cpu', 'cuda', 'auto']).default('cpu').describe('cpu, cuda, or auto (CUDA when torch sees one)'),
-  /** Arithmetic below float32 (bf16, f16); the result is float32. Default: the engine's dtype. */
-  precision: z.enum(['bf16', 'f16']).optional().describe('compute in bfloat16/float16 (dtype f32 result); default: the dtype'),
-  /** torch.distributed processes on this machine (1 = no launcher). */
-  processes: z.number().int().min(1).max(64).default(1).describe('torch.distributed processes (gloo on CPU, NCCL on CUDA); 1 = no launcher'),
-  /** CPU threads per process (default: torch's own choice; 1 per process under the launcher). */
-  threads: z.number().int().min(1).optional().describe('CPU threads per process'),
-  /** Allow TF32 on CUDA for float32 (off: float32 means float32). */
-  tf32: z.boolean().default(false).describe('allow TF32 for f32 on CUDA'),
-});
 export type TorchOptions = z.infer<typeof TorchOptionsSchema>;
 
 /** The Python interpreter the engine runs: $SETH_PYTHON, the project's venv, or python3. */

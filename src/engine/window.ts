@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { headwiseEngine, score, softmaxCombine, type HeadAttention, type EngineCtx } from './headwise.js';
 import type { Engine } from './types.js';
+import { WindowOptions } from './engine-options.js';
 
 /**
  * Local (sliding-window) attention: query i attends only to the keys within distance w,
@@ -11,7 +12,6 @@ import type { Engine } from './types.js';
  * (Longformer, 2020) without global tokens. Cost 4·n·(2w+1)·m instead of 4n²m.
  * Exact limit: w ≥ n − 1.
  */
-export const WindowOptions = z.strictObject({ w: z.number().int().min(0).default(16).describe('window radius (keys on each side)') });
 export type WindowOptions = z.infer<typeof WindowOptions>;
 
 export function windowAttention(o: WindowOptions): HeadAttention {
