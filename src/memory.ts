@@ -1,4 +1,6 @@
+import { constants } from 'node:buffer';
 import { freemem, totalmem } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import { UserError, formatBytes } from './errors.js';
 
 /**
@@ -42,5 +44,61 @@ export function guardMemory(what: string, estimateBytes: number, budget: MemoryB
       `refusing ${what}: it would need about ${formatBytes(estimateBytes)} of memory, over the budget of ` +
         `${formatBytes(budget.limitBytes)}; ${instead !== undefined ? `${instead}; or ` : ''}pass --force to try anyway (or set SETH_MEMORY_LIMIT in bytes)`,
     );
+  }
+}
+
+// ------------------------------------------------------------------ the JavaScript runtime
+
+/**
+ * Peak resident set of the CLI before any work: Node, V8 and the loaded modules. Measured as the
+ * peak RSS of `seth --version` and of a 1000-clause `seth gen ksat` on Node 20, x86-64 Linux
+ * (80 MiB and 86 MiB); the calibration test (test/memory-calibration.test.ts) holds it to that.
+ */
+export const RUNTIME_BASELINE_BYTES = 96 * 2 ** 20;
+
+/** The longest JavaScript string, in UTF-16 code units (V8: 2²⁹ − 24 on 64-bit builds). */
+export const MAX_STRING_CHARS = constants.MAX_STRING_LENGTH;
+
+/** How far the V8 heap may grow (--max-old-space-size, else V8's default for this machine). */
+export function heapLimitBytes(): number {
+  return getHeapStatistics().heap_size_limit;
+}
+
+/**
+ * What a piece of work holds at its peak, in two places: typed arrays and Buffers live outside
+ * the V8 heap and are bounded only by the machine; JavaScript objects, arrays and strings live in
+ * the V8 heap, which is bounded by heapLimitBytes() whatever the budget ("JavaScript heap out of
+ * memory" otherwise).
+ */
+export interface Footprint {
+  offHeapBytes: number;
+  heapBytes: number;
+}
+
+/** The whole process at the peak of `f`: the runtime baseline plus both parts. */
+export function footprintBytes(f: Footprint): number {
+  return RUNTIME_BASELINE_BYTES + f.offHeapBytes + f.heapBytes;
+}
+
+/**
+ * Refuse work whose JavaScript heap part exceeds V8's heap limit, or whose whole footprint
+ * (baseline included) exceeds the budget, with the estimate. `--force` skips both.
+ */
+export function guardFootprint(what: string, f: Footprint, budget: MemoryBudget): void {
+  if (budget.force) return;
+  const limit = heapLimitBytes();
+  if (!(f.heapBytes <= limit)) {
+    throw new UserError(
+      `refusing ${what}: it would need about ${formatBytes(f.heapBytes)} of JavaScript heap, over V8's heap limit of ` +
+        `${formatBytes(limit)} (raise it with NODE_OPTIONS=--max-old-space-size=${Math.ceil((f.heapBytes * 1.25) / 2 ** 20)}, or pass --force to try anyway)`,
+    );
+  }
+  guardMemory(`${what} (${formatBytes(f.heapBytes)} of it JavaScript heap)`, footprintBytes(f), budget);
+}
+
+/** Refuse to build one string of `chars` UTF-16 code units when V8 cannot hold it. */
+export function guardString(what: string, chars: number): void {
+  if (chars > MAX_STRING_CHARS) {
+    throw new UserError(`refusing ${what}: it would be one string of about ${chars.toExponential(2)} characters, over the JavaScript string limit of ${MAX_STRING_CHARS}`);
   }
 }

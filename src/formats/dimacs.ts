@@ -1,4 +1,6 @@
 import { UserError, inputError, quoteInput } from '../errors.js';
+import type { ByteSink } from '../io/files.js';
+import { JSON_CHUNK_CHARS, stringSink } from '../io/json-stream.js';
 import { parseJsonText } from '../io/json-text.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import { numClauses, type Cnf } from '../problems/ksat.js';
@@ -383,36 +385,42 @@ function expectedText(p: Provenance): string | undefined {
 /**
  * DIMACS text: provenance comments, the problem line, one clause per line (`l1 … lk 0`; an empty
  * clause is the line `0`). `parseDimacs(writeDimacs(cnf))` gives back vars, clauses and provenance.
+ * Small formulas only: files are written with streamDimacs (no string of the whole formula).
  */
 export function writeDimacs(cnf: Cnf): string {
-  const out: string[] = [];
+  const sink = stringSink();
+  streamDimacs(sink, cnf);
+  return sink.text();
+}
+
+/** DIMACS into a sink in pieces of about `chunkChars` characters (default JSON_CHUNK_CHARS). */
+export function streamDimacs(sink: ByteSink, cnf: Cnf, chunkChars = JSON_CHUNK_CHARS): void {
+  const head: string[] = [];
   const p = cnf.provenance;
   if (p !== undefined) {
-    out.push(`c generator: ${oneLine(p.generator)}`);
-    out.push(`c tool: ${oneLine(p.tool)} ${oneLine(p.version)}`);
-    out.push(`c seed: ${p.seed === null ? 'none' : String(p.seed)}`);
-    out.push(`c command: ${oneLine(p.command)}`);
-    out.push(`c params: ${asciiJson(p.params)}`);
+    head.push(`c generator: ${oneLine(p.generator)}`);
+    head.push(`c tool: ${oneLine(p.tool)} ${oneLine(p.version)}`);
+    head.push(`c seed: ${p.seed === null ? 'none' : String(p.seed)}`);
+    head.push(`c command: ${oneLine(p.command)}`);
+    head.push(`c params: ${asciiJson(p.params)}`);
     const e = expectedText(p);
-    if (e !== undefined) out.push(`c expected: ${e}`);
-    out.push(`${PROVENANCE_PREFIX} ${asciiJson(p)}`);
+    if (e !== undefined) head.push(`c expected: ${e}`);
+    head.push(`${PROVENANCE_PREFIX} ${asciiJson(p)}`);
   } else {
-    out.push(`c tool: ${TOOL_NAME} ${TOOL_VERSION}`);
+    head.push(`c tool: ${TOOL_NAME} ${TOOL_VERSION}`);
   }
   const m = numClauses(cnf);
-  out.push(`p cnf ${cnf.vars} ${m}`);
+  head.push(`p cnf ${cnf.vars} ${m}`);
+  sink.write(Buffer.from(`${head.join('\n')}\n`, 'utf8'));
   const { lits, offsets } = cnf;
-  // Build clause lines in chunks so that huge formulas do not make one giant array of strings.
-  const chunk: string[] = [];
+  let text = '';
   for (let i = 0; i < m; i++) {
-    let s = '';
-    for (let q = offsets[i]!; q < offsets[i + 1]!; q++) s += `${lits[q]!} `;
-    chunk.push(`${s}0`);
-    if (chunk.length === 65536) {
-      out.push(chunk.join('\n'));
-      chunk.length = 0;
+    for (let q = offsets[i]!; q < offsets[i + 1]!; q++) text += `${lits[q]!} `;
+    text += '0\n';
+    if (text.length >= chunkChars) {
+      sink.write(Buffer.from(text, 'latin1'));
+      text = '';
     }
   }
-  if (chunk.length > 0) out.push(chunk.join('\n'));
-  return `${out.join('\n')}\n`;
+  if (text.length > 0) sink.write(Buffer.from(text, 'latin1'));
 }

@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import type { EvalResult } from '../engine/types.js';
-import { writeOutputAtomic } from '../io/files.js';
-import { unflatten, type TransformerModel } from '../problems/transformer.js';
+import { writeStreamAtomic } from '../io/files.js';
+import { streamJson } from '../io/json-stream.js';
+import type { TransformerModel } from '../problems/transformer.js';
 import type { Provenance } from '../provenance.js';
 import { writeNpy } from './npy.js';
 import { writeSafetensors, type TensorSource } from './safetensors.js';
@@ -70,9 +71,18 @@ export function writeEvalOutput(path: string, r: EvalResult, model: TransformerM
     engine: r.engine,
     dtype: r.dtype,
     instance_fingerprint: fingerprint,
-    X_L: unflatten(r.output, n, m),
+    X_L: rowViews(r.output, n, m),
     provenance,
   };
-  if (r.perHead) out.perHead = r.perHead.map((layer) => layer.map((h) => unflatten(h, n, m)));
-  writeOutputAtomic(path, `${JSON.stringify(out)}\n`);
+  if (r.perHead) out.perHead = r.perHead.map((layer) => layer.map((h) => rowViews(h, n, m)));
+  // Streamed row by row: no string (nor nested number arrays) of the whole output.
+  writeStreamAtomic(path, (sink) => {
+    streamJson(sink, out);
+    sink.write(Buffer.from('\n'));
+  });
+}
+
+/** The rows of an n×m row-major array as views (streamJson writes each as an array of numbers). */
+function rowViews(a: Float64Array | Float32Array, n: number, m: number): (Float64Array | Float32Array)[] {
+  return Array.from({ length: n }, (_, i) => a.subarray(i * m, (i + 1) * m));
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { asJsonList } from '../json-rows.js';
 import type { Instance } from '../problems/instance.js';
+import { cnfJsonRows } from '../problems/ksat.js';
 import { problemSpec } from '../problems/registry.js';
 import { modelFingerprint } from './tensor-output.js';
 
@@ -11,20 +13,31 @@ import { modelFingerprint } from './tensor-output.js';
  */
 export function instanceFingerprint(instance: Instance): string {
   if (instance.problem === 'transformer' || instance.problem === 'attention') return modelFingerprint(instance.data);
-  const json = problemSpec(instance.problem).toJson(instance.data);
+  // k-SAT clauses as row views: hashing a large formula builds no array per clause.
+  const json = instance.problem === 'ksat' ? cnfJsonRows(instance.data) : problemSpec(instance.problem).toJson(instance.data);
   const h = createHash('sha256');
-  writeCanonical(json, (s) => h.update(s));
+  // Pieces are gathered into ~64 KiB strings: one hash update per token would be millions of calls.
+  let buf = '';
+  writeCanonical(json, (s) => {
+    buf += s;
+    if (buf.length >= 1 << 16) {
+      h.update(buf);
+      buf = '';
+    }
+  });
+  h.update(buf);
   return `sha256:${h.digest('hex')}`;
 }
 
 /** Canonical JSON, streamed in pieces (instances may be large), the top-level `provenance` left out. */
 function writeCanonical(v: unknown, out: (s: string) => void, top = true): void {
-  if (Array.isArray(v)) {
+  const list = asJsonList(v);
+  if (list) {
     out('[');
-    v.forEach((x, i) => {
+    for (let i = 0; i < list.length; i++) {
       if (i > 0) out(',');
-      writeCanonical(x, out, false);
-    });
+      writeCanonical(list.at(i), out, false);
+    }
     out(']');
     return;
   }
@@ -43,3 +56,4 @@ function writeCanonical(v: unknown, out: (s: string) => void, top = true): void 
   }
   out(JSON.stringify(v) ?? 'null');
 }
+

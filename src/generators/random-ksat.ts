@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { guardMemory, type MemoryBudget } from '../memory.js';
+import { guardMemory, type Footprint, type MemoryBudget } from '../memory.js';
 import { evaluateCnf, type Cnf } from '../problems/ksat.js';
-import { MINISAT_ORACLE, solveWithMinisat } from '../oracles/minisat.js';
+import { MINISAT_ORACLE, minisatSizeEstimate, solveWithMinisat } from '../oracles/minisat.js';
 import { makeProvenance, type Expected } from '../provenance.js';
 import { sampleDistinct, type Rng } from '../rng.js';
 import { defineGenerator } from './types.js';
@@ -103,6 +103,29 @@ function allClauses(n: number, k: number, hidden: Uint8Array | null): Int32Array
   return out;
 }
 
+/**
+ * `seth gen ksat` at its peak, calibrated against peak RSS (test/memory-calibration.test.ts):
+ * off the heap the literal and offset arrays, the hidden assignment and MiniSat's share when it
+ * labels the formula; on the heap the set of clause keys that rejects repeats (a string of k
+ * numbers and a set entry per clause: 61 bytes per 3-clause over 10⁵ variables, measured; the
+ * dense regime's pool of every allowed clause instead), for a JSON file 16 bytes per clause of
+ * short-lived row views, and V8's young generation, which grows with the allocation rate to about
+ * 40 MiB. Writing and fingerprinting stream from the typed arrays (no per-clause arrays).
+ */
+export function randomKsatFootprint(options: RandomKsatOptions, format: 'auto' | 'json'): Footprint {
+  const { vars: n, clauses: m, k, planted } = options;
+  const max = distinctClauseCount(n, k, planted);
+  const dense = 2 * Math.min(m, max) > max;
+  const keyChars = k * (String(n).length + 2);
+  const lits = m * k;
+  const oracle = !planted && n <= KSAT_ORACLE_MAX_VARS ? minisatSizeEstimate(n, m, lits) : 0;
+  const youngGeneration = Math.min(40 * 2 ** 20, 200 * m);
+  return {
+    offHeapBytes: 4 * lits + 4 * (m + 1) + n + oracle,
+    heapBytes: (dense ? max * (k * 4 + 64) : m * (56 + keyChars)) + (format === 'json' ? 16 * m : 0) + youngGeneration,
+  };
+}
+
 export function generateRandomKsat(options: RandomKsatOptions, rng: Rng, command: string, budget: MemoryBudget, id = 'ksat'): Cnf {
   const { vars: n, clauses: m, k, planted } = options;
   const max = distinctClauseCount(n, k, planted);
@@ -196,4 +219,5 @@ export const randomKsatGenerator = defineGenerator<RandomKsatOptions>({
   generate(options, rng, command, budget) {
     return { problem: 'ksat', data: generateRandomKsat(options, rng, command, budget) };
   },
+  footprint: randomKsatFootprint,
 });

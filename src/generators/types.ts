@@ -1,6 +1,6 @@
 import type { Options as YargsOptions } from 'yargs';
 import type { z } from 'zod';
-import type { MemoryBudget } from '../memory.js';
+import type { Footprint, MemoryBudget } from '../memory.js';
 import type { Instance, ProblemId } from '../problems/instance.js';
 import type { Rng } from '../rng.js';
 
@@ -28,6 +28,12 @@ export interface GeneratorSpec<O extends Record<string, unknown> = Record<string
    * against `budget`, the run's one budget (`--force`, SETH_MEMORY_LIMIT).
    */
   generate(options: O, rng: Rng, command: string, budget: MemoryBudget): Instance;
+  /**
+   * What `seth gen` holds at its peak for these options: generating, fingerprinting and writing
+   * the file in `format` (calibrated against peak RSS where given; test/memory-calibration.test.ts).
+   * `seth gen` refuses against it (guardFootprint) before generating.
+   */
+  footprint?(options: O, format: 'auto' | 'json'): Footprint;
 }
 
 export type AnyGenerator = GeneratorSpec<Record<string, unknown>>;

@@ -1,11 +1,13 @@
 import { UserError, describeValue, formatBytes } from '../errors.js';
 import { describeZodError } from '../zod-error.js';
-import { parseDimacs, writeDimacs } from '../formats/dimacs.js';
+import { parseDimacs, streamDimacs } from '../formats/dimacs.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import { PROBLEM_IDS, type Instance, type ProblemId } from '../problems/instance.js';
+import { cnfJsonRows } from '../problems/ksat.js';
 import { problemSpec } from '../problems/registry.js';
 import type { Provenance } from '../provenance.js';
-import { displayName, readInputBytes } from './files.js';
+import { displayName, readInputBytes, writeStreamAtomic, type ByteSink } from './files.js';
+import { JSON_CHUNK_CHARS, streamJson, stringSink } from './json-stream.js';
 import { parseJsonText } from './json-text.js';
 import { readText } from './text.js';
 
@@ -60,13 +62,31 @@ function parseJsonInstance(text: string, name: string, budget: MemoryBudget): In
   return { problem: spec.id, data: spec.fromJson(parsed.data) } as Instance;
 }
 
-/** File text for an instance: DIMACS for k-SAT, JSON otherwise. */
-export function serializeInstance(instance: Instance, format: 'auto' | 'json' = 'auto'): string {
-  if (instance.problem === 'ksat' && format === 'auto') return writeDimacs(instance.data);
-  const json = problemSpec(instance.problem).toJson(instance.data);
+/**
+ * An instance's file form into a sink, in bounded pieces (never one string of the whole
+ * instance): DIMACS for k-SAT (unless `format` is json), JSON otherwise.
+ */
+export function streamInstance(sink: ByteSink, instance: Instance, format: 'auto' | 'json' = 'auto', chunkChars = JSON_CHUNK_CHARS): void {
+  if (instance.problem === 'ksat' && format === 'auto') return streamDimacs(sink, instance.data, chunkChars);
+  // k-SAT clauses are written from views of the literal array, not an array per clause.
+  const json = instance.problem === 'ksat' ? cnfJsonRows(instance.data) : problemSpec(instance.problem).toJson(instance.data);
   // Vector lists read best one vector per line; big numeric tensors stay compact.
-  if (instance.problem === 'ov' || instance.problem === '3ov') return `${JSON.stringify(json, null, 1)}\n`;
-  return `${JSON.stringify(json)}\n`;
+  streamJson(sink, json, { indent: instance.problem === 'ov' || instance.problem === '3ov' ? 1 : 0, chunkChars });
+  sink.write(NEWLINE);
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** Write an instance file atomically, streamed (`-` = stdout). */
+export function writeInstance(path: string, instance: Instance, format: 'auto' | 'json' = 'auto'): void {
+  writeStreamAtomic(path, (sink) => streamInstance(sink, instance, format));
+}
+
+/** File text for a (small) instance: what writeInstance writes. */
+export function serializeInstance(instance: Instance, format: 'auto' | 'json' = 'auto'): string {
+  const sink = stringSink();
+  streamInstance(sink, instance, format);
+  return sink.text();
 }
 
 export function provenanceOf(instance: Instance): Provenance | undefined {

@@ -91,8 +91,13 @@ function varName(v: number): string {
 export const MINISAT_HEAP_BYTES = 60 * 1024 * 1024;
 
 export function minisatHeapEstimate(cnf: Cnf): number {
+  return minisatSizeEstimate(cnf.vars, numClauses(cnf), cnf.lits.length);
+}
+
+/** The same from the sizes alone (before the formula exists). */
+export function minisatSizeEstimate(vars: number, clauses: number, literals: number): number {
   // At most min(vars, literals) variables occur; counting them exactly would cost a vars-sized array.
-  return 16 * cnf.lits.length + 4 * numClauses(cnf) + 8 * Math.min(cnf.vars, cnf.lits.length);
+  return 16 * literals + 4 * clauses + 8 * Math.min(vars, literals);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JsonRows } from '../json-rows.js';
 import { ProvenanceSchema, type Provenance } from '../provenance.js';
 import type { SatAnswer } from './answer.js';
 
@@ -125,6 +126,21 @@ export type KsatJson = z.infer<typeof KsatJsonSchema>;
 
 export function cnfFromJson(j: KsatJson): Cnf {
   return cnfFromClauses(j.vars, j.clauses, j.provenance);
+}
+
+/**
+ * cnfToJson's value with the clauses as JsonRows of literal views, for the streaming writers
+ * and the fingerprint: the same JSON text, without an array per clause on the heap.
+ */
+export function cnfJsonRows(cnf: Cnf): Omit<KsatJson, 'clauses'> & { clauses: JsonRows<Int32Array> } {
+  const { lits, offsets } = cnf;
+  const out: Omit<KsatJson, 'clauses'> & { clauses: JsonRows<Int32Array> } = {
+    problem: 'ksat',
+    vars: cnf.vars,
+    clauses: new JsonRows(offsets.length - 1, (i) => lits.subarray(offsets[i]!, offsets[i + 1]!)),
+  };
+  if (cnf.provenance) out.provenance = cnf.provenance;
+  return out;
 }
 
 export function cnfToJson(cnf: Cnf): KsatJson {

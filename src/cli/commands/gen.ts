@@ -3,13 +3,12 @@ import { UserError } from '../../errors.js';
 import { asOption, describeZodError } from '../../zod-error.js';
 import { GENERATORS } from '../../generators/index.js';
 import type { AnyGenerator } from '../../generators/types.js';
-import { serializeInstance } from '../../io/instance-file.js';
-import { writeOutputAtomic } from '../../io/files.js';
+import { writeInstance } from '../../io/instance-file.js';
 import { currentCommandLine, stampRun } from '../../provenance.js';
 import { instanceFingerprint } from '../../formats/fingerprint.js';
 import { makeRng } from '../../rng.js';
 import type { Args, CliCommand } from '../command.js';
-import { defaultBudget } from '../../memory.js';
+import { defaultBudget, guardFootprint } from '../../memory.js';
 import { withForce, withOutput } from '../options.js';
 
 /** `seth gen <family> [options] --seed S [-o FILE]`: one subcommand per registered generator. */
@@ -43,9 +42,13 @@ function generate(g: AnyGenerator, args: Args): number {
   if (!parsed.success) throw new UserError(`seth gen ${g.id}: ${describeZodError(parsed.error, asOption)}`);
   const seed = args.seed;
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new UserError(`option --seed: expected an integer, got ${String(seed)}`);
-  const instance = g.generate(parsed.data, makeRng(seed), currentCommandLine(), defaultBudget(args.force === true));
+  const format = args.format === 'json' ? 'json' : 'auto';
+  const budget = defaultBudget(args.force === true);
+  // The whole command (generate, fingerprint, write) against the budget and V8's heap limit.
+  if (g.footprint) guardFootprint(`seth gen ${g.id}`, g.footprint(parsed.data, format), budget);
+  const instance = g.generate(parsed.data, makeRng(seed), currentCommandLine(), budget);
   if (instance.data.provenance) instance.data.provenance = stampRun(instance.data.provenance, { instance: instanceFingerprint(instance) });
-  writeOutputAtomic(String(args.o), serializeInstance(instance, args.format === 'json' ? 'json' : 'auto'));
+  writeInstance(String(args.o), instance, format);
   return 0;
 }
 

@@ -1,6 +1,5 @@
 import type { Argv } from 'yargs';
-import { loadInstance, serializeInstance } from '../../io/instance-file.js';
-import { writeOutputAtomic } from '../../io/files.js';
+import { loadInstance, writeInstance } from '../../io/instance-file.js';
 import type { Instance } from '../../problems/instance.js';
 import { currentCommandLine, stampRun } from '../../provenance.js';
 import { attachSourceRecord } from '../../io/source-record.js';
@@ -32,7 +31,7 @@ export const reduceCommand: CliCommand = {
     const last = steps[steps.length - 1]!;
     const out = { problem: last.reduction.target, data: last.target } as Instance;
     out.data.provenance = stampRun(out.data.provenance!, { instance: instanceFingerprint(out) });
-    writeOutputAtomic(String(args.o), serializeInstance(out));
+    writeInstance(String(args.o), out);
     return 0;
   },
 };
