@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import { MAX_HEADER_BYTES, encodeNpy, npyPreamble, parseNpy, readNpy, writeNpy, type NpyArray, type NpyDType } from '../src/formats/npy.js';
+import { MAX_HEADER_BYTES, encodeNpy, npyPreamble, parseNpy, readNpy, writeNpy } from '../src/formats/npy.js';
+import type { NpyArray, NpyDType } from '../src/formats/elements.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'seth-npy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

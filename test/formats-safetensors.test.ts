@@ -4,20 +4,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../src/errors.js';
-import type { NpyData, NpyDType } from '../src/formats/npy.js';
-import {
-  MAX_HEADER_BYTES,
-  SUM_OF_HEADS_FORM,
-  TRANSFORMER_FORMAT,
-  encodeSafetensors,
-  modelFromSafetensors,
-  parseSafetensors,
-  readSafetensors,
-  transformerMetadata,
-  transformerTensors,
-  writeSafetensors,
-  type TensorSource,
-} from '../src/formats/safetensors.js';
+import type { NpyData, NpyDType } from '../src/formats/elements.js';
+import { MAX_HEADER_BYTES, encodeSafetensors, parseSafetensors, readSafetensors, writeSafetensors, type TensorSource } from '../src/formats/safetensors.js';
+import { SUM_OF_HEADS_FORM, TRANSFORMER_FORMAT, modelFromSafetensors, transformerMetadata, transformerTensors } from '../src/formats/transformer-tensors.js';
 import type { TransformerModel } from '../src/problems/transformer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'seth-st-'));

@@ -1,6 +1,7 @@
 import { REDUCTIONS } from '../../reductions/index.js';
 import { recoverSource, type RecoveredSource } from '../check/source-from-provenance.js';
-import { TRANSFORMER_FORMAT, readSafetensors } from '../formats/safetensors.js';
+import { TRANSFORMER_FORMAT } from '../formats/transformer-tensors.js';
+import { readSafetensors } from '../formats/safetensors.js';
 import { modelFingerprint } from '../formats/tensor-output.js';
 import { readInputBytes } from '../io/files.js';
 import { loadInstance } from '../io/instance-file.js';

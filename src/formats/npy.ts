@@ -1,11 +1,8 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { endianness } from 'node:os';
 import { UserError, formatBytes, quoteInput } from '../errors.js';
 import { displayName, isStdio, memorySink, noteInputFd, writeStreamAtomic, type ByteSink } from '../io/files.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
-
-// The streaming atomic writer lives in src/io/files.ts; re-exported for the other tensor formats.
-export { writeStreamAtomic, type ByteSink };
+import { allocate, bytesPerElement, dtypeOfData, leToHostInPlace, readExactly, readInto, shapeSize, writeElementsLE, type NpyArray, type NpyData, type NpyDType } from './elements.js';
 
 /**
  * NumPy `.npy` files (format versions 1.0, 2.0 and 3.0), written and read by the project.
@@ -28,23 +25,12 @@ export { writeStreamAtomic, type ByteSink };
  * `writeOutputAtomic`), so neither a huge string nor a second full-size copy is built.
  */
 
-export type NpyDType = 'f64' | 'f32' | 'i32' | 'u8';
-export type NpyData = Float64Array | Float32Array | Int32Array | Uint8Array;
-
-export interface NpyArray {
-  readonly dtype: NpyDType;
-  readonly shape: readonly number[];
-  /** C-order elements; its typed-array class matches `dtype`. */
-  readonly data: NpyData;
-}
-
 /** Headers longer than this are refused (a hostile or corrupt length field). */
 export const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 const ALIGN = 64;
 const CHUNK_BYTES = 1 << 22;
-const LITTLE_ENDIAN_HOST = endianness() === 'LE';
 
 export const NPY_DESCR: Readonly<Record<NpyDType, string>> = { f64: '<f8', f32: '<f4', i32: '<i4', u8: '|u1' };
 const DESCR_TO_DTYPE: Readonly<Record<string, NpyDType>> = {
@@ -56,93 +42,6 @@ const DESCR_TO_DTYPE: Readonly<Record<string, NpyDType>> = {
   '>u1': 'u8',
   '=u1': 'u8',
 };
-
-export function bytesPerElement(dtype: NpyDType): number {
-  return dtype === 'f64' ? 8 : dtype === 'u8' ? 1 : 4;
-}
-
-export function dtypeOfData(data: NpyData): NpyDType {
-  if (data instanceof Float64Array) return 'f64';
-  if (data instanceof Float32Array) return 'f32';
-  if (data instanceof Int32Array) return 'i32';
-  return 'u8';
-}
-
-export function allocate(dtype: NpyDType, length: number): NpyData {
-  switch (dtype) {
-    case 'f64':
-      return new Float64Array(length);
-    case 'f32':
-      return new Float32Array(length);
-    case 'i32':
-      return new Int32Array(length);
-    case 'u8':
-      return new Uint8Array(length);
-  }
-}
-
-/** Number of elements of a shape; throws a RangeError for negative, fractional or unsafe sizes. */
-export function shapeSize(shape: readonly number[]): number {
-  let n = 1;
-  for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new RangeError(`bad dimension ${d}`);
-    n *= d;
-    if (!Number.isSafeInteger(n)) throw new RangeError('shape has more elements than can be addressed');
-  }
-  return n;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Streaming atomic writes
-// ---------------------------------------------------------------------------------------------
-
-/**
- * Write `data` as little-endian elements of `dtype` in bounded chunks. f64 ↔ f32 conversion
- * (round to nearest) happens chunk by chunk; other conversions are refused.
- */
-export function writeElementsLE(sink: ByteSink, data: NpyData, dtype: NpyDType): void {
-  const from = dtypeOfData(data);
-  if (from !== dtype && !(isFloat(from) && isFloat(dtype))) {
-    throw new RangeError(`cannot write ${from} data as ${dtype}`);
-  }
-  const bpe = bytesPerElement(dtype);
-  const per = Math.max(1, Math.floor(CHUNK_BYTES / bpe));
-  if (from === dtype && LITTLE_ENDIAN_HOST) {
-    for (let i = 0; i < data.length; i += per) {
-      const len = Math.min(per, data.length - i);
-      sink.write(new Uint8Array(data.buffer, data.byteOffset + i * bpe, len * bpe));
-    }
-    return;
-  }
-  const buf = allocate(dtype, Math.min(per, data.length));
-  const bytes = new Uint8Array(buf.buffer);
-  for (let i = 0; i < data.length; i += per) {
-    const len = Math.min(per, data.length - i);
-    buf.set(data.subarray(i, i + len));
-    if (!LITTLE_ENDIAN_HOST) swapInPlace(bytes.subarray(0, len * bpe), bpe);
-    sink.write(bytes.subarray(0, len * bpe));
-  }
-}
-
-function isFloat(d: NpyDType): boolean {
-  return d === 'f32' || d === 'f64';
-}
-
-/** Little-endian bytes ↔ host order, in place (a no-op on little-endian hosts). */
-export function leToHostInPlace(bytes: Uint8Array, width: number): void {
-  if (!LITTLE_ENDIAN_HOST) swapInPlace(bytes, width);
-}
-
-function swapInPlace(bytes: Uint8Array, width: number): void {
-  if (width === 1) return;
-  for (let i = 0; i < bytes.length; i += width) {
-    for (let a = i, b = i + width - 1; a < b; a++, b--) {
-      const t = bytes[a]!;
-      bytes[a] = bytes[b]!;
-      bytes[b] = t;
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Writer
@@ -332,7 +231,7 @@ export function parseNpy(bytes: Uint8Array, name: string): NpyArray {
   const data = allocate(pre.dtype, n);
   const dst = new Uint8Array(data.buffer);
   dst.set(bytes.subarray(pre.dataOffset, pre.dataOffset + dst.length));
-  if (!LITTLE_ENDIAN_HOST) swapInPlace(dst, bytesPerElement(pre.dtype));
+  leToHostInPlace(dst, bytesPerElement(pre.dtype));
   return { dtype: pre.dtype, shape: pre.shape, data };
 }
 
@@ -376,7 +275,7 @@ export function readNpy(path: string, options: ReadNpyOptions = {}): NpyArray {
     const data = allocate(pre.dtype, n);
     const dst = new Uint8Array(data.buffer);
     readInto(fd, pre.dataOffset, dst);
-    if (!LITTLE_ENDIAN_HOST) swapInPlace(dst, bytesPerElement(pre.dtype));
+    leToHostInPlace(dst, bytesPerElement(pre.dtype));
     return { dtype: pre.dtype, shape: pre.shape, data };
   } finally {
     closeSync(fd);
@@ -392,22 +291,6 @@ function readAllFrom(fd: number): Uint8Array {
     parts.push(b.subarray(0, got));
   }
   return Buffer.concat(parts);
-}
-
-/** Read `length` bytes at `position`; the caller has checked the file is long enough. */
-export function readExactly(fd: number, position: number, length: number): Uint8Array {
-  const out = new Uint8Array(length);
-  readInto(fd, position, out);
-  return out;
-}
-
-export function readInto(fd: number, position: number, dst: Uint8Array): void {
-  let off = 0;
-  while (off < dst.length) {
-    const got = readSync(fd, dst, off, Math.min(dst.length - off, 1 << 30), position + off);
-    if (got === 0) throw new UserError(`file ended early while reading (changed while being read?)`);
-    off += got;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ import type { onnx as Onnx } from 'onnx-proto';
 import type { TransformerModel } from '../problems/transformer.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { memorySink } from '../io/files.js';
-import { bytesPerElement, writeElementsLE, type NpyData } from './npy.js';
+import { bytesPerElement, writeElementsLE, type NpyData } from './elements.js';
 
 /**
  * Export a transformer (docs/model.md §1) as a standard ONNX model.

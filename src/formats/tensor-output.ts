@@ -8,7 +8,8 @@ import { decodeText } from '../io/text.js';
 import type { MemoryBudget } from '../memory.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import { ProvenanceSchema, identityOf, type Provenance } from '../provenance.js';
-import { readNpy, streamNpy, type NpyArray } from './npy.js';
+import { readNpy, streamNpy } from './npy.js';
+import type { NpyArray } from './elements.js';
 import { readSafetensors } from './safetensors.js';
 
 /**

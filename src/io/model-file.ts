@@ -4,17 +4,10 @@ import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { describeZodError } from '../zod-error.js';
 import { buildOnnxModel, decodeOnnxModel, encodeOnnxGraph } from '../formats/onnx.js';
-import { readNpy, type NpyArray } from '../formats/npy.js';
-import {
-  ModelConfigSchema,
-  TRANSFORMER_FORMAT,
-  modelFromSafetensors,
-  readSafetensors,
-  transformerTensors,
-  type ModelConfig,
-  type SafetensorsFile,
-  modelConfig,
-} from '../formats/safetensors.js';
+import { readNpy } from '../formats/npy.js';
+import type { NpyArray } from '../formats/elements.js';
+import { ModelConfigSchema, TRANSFORMER_FORMAT, modelFromSafetensors, transformerTensors, type ModelConfig, modelConfig } from '../formats/transformer-tensors.js';
+import { readSafetensors, type SafetensorsFile } from '../formats/safetensors.js';
 import type { MemoryBudget } from '../memory.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import { ProvenanceSchema, noteInputFile, type Provenance } from '../provenance.js';

@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { torchPython } from '../../src/engine/torch.js';
-import { parseNpy, type NpyArray } from '../../src/formats/npy.js';
+import { parseNpy } from '../../src/formats/npy.js';
+import type { NpyArray } from '../../src/formats/elements.js';
 import { makeRng, type Rng } from '../../src/rng.js';
 import { READERS, mutate } from './harness.js';
 
