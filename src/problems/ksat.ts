@@ -137,7 +137,7 @@ export function cnfJsonRows(cnf: Cnf): Omit<KsatJson, 'clauses'> & { clauses: Js
   const out: Omit<KsatJson, 'clauses'> & { clauses: JsonRows<Int32Array> } = {
     problem: 'ksat',
     vars: cnf.vars,
-    clauses: new JsonRows(offsets.length - 1, (i) => lits.subarray(offsets[i]!, offsets[i + 1]!)),
+    clauses: new JsonRows(offsets.length - 1, (i) => lits.subarray(offsets[i], offsets[i + 1])),
   };
   if (cnf.provenance) out.provenance = cnf.provenance;
   return out;
