@@ -16,6 +16,11 @@ import { generateRandomKsat } from '../src/generators/random-ksat.js';
 import { generateRandomThreeOv } from '../src/generators/random-3ov.js';
 import type { Instance } from '../src/problems/instance.js';
 import { problemSpec } from '../src/problems/registry.js';
+import { streamedJsonForm } from '../src/problems/streamed-json.js';
+import { makeProvenance } from '../src/provenance.js';
+import { cnfArbitrary } from '../src/testing/arbitraries/cnf.js';
+import { ovArbitrary } from '../src/testing/arbitraries/ov.js';
+import { threeOvArbitrary } from '../src/testing/arbitraries/three-ov.js';
 import { makeRng } from '../src/rng.js';
 import { randomTransformer } from '../src/testing/random-transformer.js';
 
@@ -64,6 +69,25 @@ describe('streamJson', () => {
     streamJson(sink, value, { chunkChars: 7 });
     for (const p of sink.pieces) expect(p.toString('utf8')).not.toContain('\ufffd');
     expect(Buffer.concat(sink.pieces).toString('utf8')).toBe(JSON.stringify(value));
+  });
+});
+
+describe('the streamed JSON form of k-SAT, OV and 3-OV', () => {
+  it('is the text of the problem\'s toJson, with and without provenance', () => {
+    const instance = fc.oneof(
+      cnfArbitrary({ maxVars: 6, maxClauses: 8, maxWidth: 3 }).map((data): Instance => ({ problem: 'ksat', data })),
+      ovArbitrary({ maxSize: 4, maxDim: 5 }).map((data): Instance => ({ problem: 'ov', data })),
+      threeOvArbitrary({ maxSize: 3, maxC: 3, maxDim: 4 }).map((data): Instance => ({ problem: '3ov', data })),
+    );
+    fc.assert(
+      fc.property(instance, fc.boolean(), fc.integer({ min: 0, max: 2 }), (inst, prov, indent) => {
+        if (prov) inst.data.provenance = makeProvenance('g', 7, { a: 1 }, undefined, 'seth gen g');
+        const sink = stringSink();
+        streamJson(sink, streamedJsonForm(inst), { indent, chunkChars: 16 });
+        expect(sink.text()).toBe(JSON.stringify(problemSpec(inst.problem).toJson(inst.data), null, indent));
+      }),
+      { numRuns: 300, seed: 7 },
+    );
   });
 });
 

@@ -38,8 +38,8 @@ const mib = (b: number): string => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 describe('memory estimates against measured peak RSS', () => {
   it('the runtime baseline holds for a command that does almost nothing', () => {
-    const { peak, status } = peakOf(['gen', 'ksat', '--vars', '1000', '--clauses', '1000', '-o', 'tiny.cnf']);
-    expect(status).toBe(0);
+    const { peak, status, stderr } = peakOf(['gen', 'ksat', '--vars', '1000', '--clauses', '1000', '-o', 'tiny.cnf']);
+    expect(status, stderr).toBe(0);
     const estimate = footprintBytes(randomKsatFootprint({ vars: 1000, clauses: 1000, k: 3, planted: false }, 'auto'));
     console.log(`memory-calibration: gen ksat 1000·1000: estimate ${mib(estimate)}, peak ${mib(peak)} (baseline ${mib(RUNTIME_BASELINE_BYTES)})`);
     expect(estimate).toBeGreaterThanOrEqual(peak);
@@ -49,8 +49,8 @@ describe('memory estimates against measured peak RSS', () => {
   for (const format of ['auto', 'json'] as const) {
     it.each(SIZES)(`gen ksat --vars %i --clauses %i (${format === 'auto' ? 'DIMACS' : 'JSON'}): peak ≤ estimate ≤ 1.5 peak`, (vars, clauses) => {
       const file = `f-${vars}-${clauses}.${format === 'json' ? 'json' : 'cnf'}`;
-      const { peak, status } = peakOf(['gen', 'ksat', '--vars', String(vars), '--clauses', String(clauses), '--format', format, '-o', file]);
-      expect(status).toBe(0);
+      const { peak, status, stderr } = peakOf(['gen', 'ksat', '--vars', String(vars), '--clauses', String(clauses), '--format', format, '-o', file]);
+      expect(status, stderr).toBe(0);
       expect(statSync(join(dir, file)).size).toBeGreaterThan(clauses * 8);
       const estimate = footprintBytes(randomKsatFootprint({ vars, clauses, k: 3, planted: false }, format));
       console.log(`memory-calibration: gen ksat ${vars}·${clauses} ${format}: estimate ${mib(estimate)}, peak ${mib(peak)}, ratio ${(estimate / peak).toFixed(2)}`);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { asJsonList } from '../json-rows.js';
 import type { Instance } from '../problems/instance.js';
-import { cnfJsonRows } from '../problems/ksat.js';
+import { streamedJsonForm } from '../problems/streamed-json.js';
 import { problemSpec } from '../problems/registry.js';
 import { modelFingerprint } from './tensor-output.js';
 
@@ -13,8 +13,8 @@ import { modelFingerprint } from './tensor-output.js';
  */
 export function instanceFingerprint(instance: Instance): string {
   if (instance.problem === 'transformer' || instance.problem === 'attention') return modelFingerprint(instance.data);
-  // k-SAT clauses as row views: hashing a large formula builds no array per clause.
-  const json = instance.problem === 'ksat' ? cnfJsonRows(instance.data) : problemSpec(instance.problem).toJson(instance.data);
+  // Rows made one at a time (k-SAT, OV, 3-OV): hashing a large instance builds no tree of it.
+  const json = streamedJsonForm(instance) ?? problemSpec(instance.problem).toJson(instance.data);
   const h = createHash('sha256');
   // Pieces are gathered into ~64 KiB strings: one hash update per token would be millions of calls.
   let buf = '';

@@ -3,7 +3,7 @@ import { describeZodError } from '../zod-error.js';
 import { parseDimacs, streamDimacs } from '../formats/dimacs.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import { PROBLEM_IDS, type Instance, type ProblemId } from '../problems/instance.js';
-import { cnfJsonRows } from '../problems/ksat.js';
+import { streamedJsonForm } from '../problems/streamed-json.js';
 import { problemSpec } from '../problems/registry.js';
 import type { Provenance } from '../provenance.js';
 import { displayName, readInputBytes, writeStreamAtomic, type ByteSink } from './files.js';
@@ -68,8 +68,8 @@ function parseJsonInstance(text: string, name: string, budget: MemoryBudget): In
  */
 export function streamInstance(sink: ByteSink, instance: Instance, format: 'auto' | 'json' = 'auto', chunkChars = JSON_CHUNK_CHARS): void {
   if (instance.problem === 'ksat' && format === 'auto') return streamDimacs(sink, instance.data, chunkChars);
-  // k-SAT clauses are written from views of the literal array, not an array per clause.
-  const json = instance.problem === 'ksat' ? cnfJsonRows(instance.data) : problemSpec(instance.problem).toJson(instance.data);
+  // Rows made one at a time (k-SAT, OV, 3-OV): writing a large instance builds no tree of it.
+  const json = streamedJsonForm(instance) ?? problemSpec(instance.problem).toJson(instance.data);
   // Vector lists read best one vector per line; big numeric tensors stay compact.
   streamJson(sink, json, { indent: instance.problem === 'ov' || instance.problem === '3ov' ? 1 : 0, chunkChars });
   sink.write(NEWLINE);
