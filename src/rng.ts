@@ -32,17 +32,6 @@ export function makeRng(seed: number): Rng {
   };
 }
 
-/** Fisher–Yates shuffle in place. */
-export function shuffleInPlace<T>(rng: Rng, items: T[]): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    const t = items[i]!;
-    items[i] = items[j]!;
-    items[j] = t;
-  }
-  return items;
-}
-
 /** k distinct integers from [0, n), in random order. */
 export function sampleDistinct(rng: Rng, n: number, k: number): number[] {
   if (k > n) throw new RangeError(`cannot sample ${k} distinct values from ${n}`);

@@ -8,6 +8,7 @@ import type { TransformerModel } from '../problems/transformer.js';
 import { runForward, type ChainStep } from '../reduction/chain.js';
 import { makeRng } from '../rng.js';
 import { randomTransformer } from '../testing/random-transformer.js';
+import { isPositive } from '../problems/answer.js';
 
 /**
  * The arena's instances: every one built from a seeded generator (recorded), with its answer known
@@ -86,7 +87,7 @@ export function buildInstance(spec: InstanceSpec, budget: MemoryBudget): ArenaIn
   const steps = runForward(chain, inst.data, spec.reductionOptions ?? {}, budget, 'seth arena');
   const step = steps[steps.length - 1]!;
   const model = step.target as TransformerModel;
-  const known: Known = expected.answer === 'SAT' || expected.answer === 'YES' ? 'YES' : 'NO';
+  const known: Known = isPositive(expected.answer) ? 'YES' : 'NO';
   const ro = spec.reductionOptions && Object.keys(spec.reductionOptions).length ? `;${describeParams(spec.reductionOptions)}` : '';
   return {
     id: `${spec.generator}(${describeParams(spec.params)})→${chain.map((r) => r.id).join('→')}${ro}#${spec.seed}`,
@@ -152,8 +153,6 @@ const ov = (size: number, dim: number, yes: boolean, seed: number): ChainedSpec 
   kind: 'chain', family: yes ? 'ov-yes' : 'ov-no', generator: 'ov', params: { size, dim, density: 0.5, plant: yes, no: !yes }, seed, to: 'attention',
 });
 const control = (shape: 'smooth' | 'local', tokens: number, width: number, seed: number): ControlSpec => ({ kind: 'control', shape, seed, tokens, width });
-
-export type SuiteName = 'quick' | 'standard' | 'threshold' | 'selector';
 
 /** The decision suites (threshold and selector are sweeps of their own: src/arena/threshold.ts, selector.ts). */
 export function suiteSpecs(suite: 'quick' | 'standard', seed: number): InstanceSpec[] {

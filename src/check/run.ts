@@ -3,7 +3,7 @@ import { makeHeadProbe } from '../engine/probe.js';
 import { createEngine } from '../engine/registry.js';
 import type { DType, Engine } from '../engine/types.js';
 import { defaultBudget, type MemoryBudget } from '../memory.js';
-import type { Answer } from '../problems/answer.js';
+import { isPositive, type Answer } from '../problems/answer.js';
 import type { Instance, ProblemId } from '../problems/instance.js';
 import { problemSpec, type ModelOutput } from '../problems/registry.js';
 import { maxAbsEntry, type TransformerModel } from '../problems/transformer.js';
@@ -207,7 +207,7 @@ export async function checkInstance(instance: Instance, options: CheckOptions): 
   if (!options.skipOracle) oracle = spec.answer(await solveWithOracle(instance, budget))!;
   const t4 = now();
 
-  const positive = answer === 'SAT' || answer === 'YES';
+  const positive = isPositive(answer);
   const witnessVerified = positive ? spec.verify(instance.data, decoded) : null;
   const beta = typeof model.annotations.beta === 'number' ? model.annotations.beta : null;
   // Measured once, when the step was run (ProblemSpec.sizes).
@@ -285,7 +285,7 @@ async function checkTensorChain(
   let oracle: Answer | null = null;
   if (!options.skipOracle) oracle = spec.answer(await solveWithOracle(instance, budget))!;
   const t4 = now();
-  const positive = answer === 'SAT' || answer === 'YES';
+  const positive = isPositive(answer);
   const maxEntry = last.measured.maxAbsEntry ?? 0;
   const log2n = Math.log2(Math.max(2, n));
   const beta = typeof target.annotations.beta === 'number' ? target.annotations.beta : null;

@@ -1,4 +1,5 @@
 import type { DecisionReport } from '../check/run.js';
+import { isPositive } from '../problems/answer.js';
 
 /** The narrative `seth check --explain` prints after the check: what each step of the chain did, with this run's numbers. */
 export function explainCheck(file: string, r: DecisionReport): string {
@@ -45,7 +46,7 @@ export function explainCheck(file: string, r: DecisionReport): string {
     `Decoded from X_L alone: the largest accumulator over A tokens is ${r.statistic.toFixed(4)}, ${r.statistic > r.threshold ? 'above' : 'below'} ½ ` +
       `(margin ${r.margin.toFixed(3)}), so the answer is ${r.answer}. Moving every output entry by ±1/(10n) ${r.robustToOutputError ? 'does not change' : 'CHANGES'} it.`,
   );
-  if (r.answer === 'SAT' || r.answer === 'YES') {
+  if (isPositive(r.answer)) {
     step(
       `Recovered a witness with ${r.recovery.rounds} rounds of single-row evaluations of the same heads (which head fired, then halving B), ` +
         `mapped it back through the chain, and checked it against the original instance: ${r.witnessVerified ? 'it verifies' : 'it does NOT verify'}.`,

@@ -31,17 +31,6 @@ export interface EngineArgs {
   seed: number;
 }
 
-export function engineFrom(args: Args): EngineArgs {
-  const name = typeof args.engine === 'string' ? args.engine : DEFAULT_ENGINE;
-  const entry = findEngine(name);
-  const pairs = Array.isArray(args['engine-opt']) ? args['engine-opt'].map(String) : [];
-  // Validate now, so that a bad option fails before the chain runs.
-  validateEngineOptions(entry, parseEngineOptions(entry, pairs));
-  const seed = args['engine-seed'] ?? 0;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new UserError(`option --engine-seed: expected an integer, got ${describeValue(seed)}`);
-  return { engine: name, dtype: args.dtype === 'f32' ? 'f32' : 'f64', engineOptions: pairs, seed };
-}
-
 /**
  * A count option, parsed here rather than by yargs (whose `type: 'number'` turns `--heads two`
  * into NaN): the error names the option and quotes what was given.

@@ -8,21 +8,14 @@ import type { Engine, EvalOptions, EvalResult } from './types.js';
  * head and the row, never a result written out (JSON would turn it into `null`). Degenerate
  * models (logits past the double range, scale ±1e300, X = 1e308 with a residual, V = 1e39 in
  * float32) then fail the same way on every engine instead of giving NaN on one and a number on
- * another. createEngine wraps every engine with `finiteChecked`; engines that compute logits in
- * JavaScript can also call `checkFiniteLogits` on each row.
+ * another. createEngine wraps every engine with `finiteChecked`; the wasm and native
+ * engines, whose kernels never hand their logits back, check inside the kernels and throw it themselves.
  */
 export class NonFiniteError extends CheckFailure {
   constructor(message: string) {
     super(message);
     this.name = 'NonFiniteError';
   }
-}
-
-export interface NonFiniteWhere {
-  engine: string;
-  layer: number;
-  head: number;
-  row: number;
 }
 
 /** First index of a non-finite value in `a`, or -1. */
@@ -33,19 +26,6 @@ export function firstNonFinite(a: ArrayLike<number>): number {
 
 function describeValue(v: number): string {
   return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Infinity' : '-Infinity';
-}
-
-/** A row of logits s·q_i·K^T (masked entries may be -Infinity: pass them as `masked`). */
-export function checkFiniteLogits(row: ArrayLike<number>, where: NonFiniteWhere, masked?: (j: number) => boolean): void {
-  for (let j = 0; j < row.length; j++) {
-    const v = row[j]!;
-    if (!Number.isFinite(v) && !(masked?.(j) ?? false)) {
-      throw new NonFiniteError(
-        `engine ${where.engine}: logit ${describeValue(v)} at layer ${where.layer + 1}, head ${where.head + 1}, row ${where.row} (key ${j}): ` +
-          'the scaled scores leave the floating-point range (scale or W_Q, W_K too large)',
-      );
-    }
-  }
 }
 
 /** Every head output (when given) and X_L must be finite; the first offender is named. */

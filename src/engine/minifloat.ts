@@ -55,7 +55,6 @@ export const FORMATS = {
   e5m2: format('e5m2', 5, 2, true),
   f32: format('f32', 8, 23, true),
 } as const satisfies Record<string, MiniFloat>;
-export type FormatName = keyof typeof FORMATS;
 
 const POW2_OFFSET = 1100;
 const POW2 = Float64Array.from({ length: 2 * POW2_OFFSET + 1 }, (_, i) => 2 ** (i - POW2_OFFSET));
@@ -83,11 +82,6 @@ export function roundTo(x: number, f: MiniFloat): number {
   let v = (a / q + RNE - RNE) * q;
   if (v > f.maxFinite) v = f.hasInfinity ? Infinity : f.maxFinite;
   return x < 0 ? -v : v;
-}
-
-/** A rounding function for one format (the hot loops call it). */
-export function rounder(f: MiniFloat): (x: number) => number {
-  return (x) => roundTo(x, f);
 }
 
 /** The bit pattern of roundTo(x, f) (sign, exponent, fraction), for the tests and for inspection. */

@@ -185,16 +185,6 @@ export async function createOnnxEngine(dtype: DType, options: OnnxEngineOptions 
   return new OnnxEngine(dtype, ort, options.threads ?? defaultThreads(), Math.max(1, options.cacheSize ?? 2), options.budget ?? defaultBudget());
 }
 
-/** onnxruntime-node's version, or undefined when it is not installed. */
-export async function ortVersion(): Promise<string | undefined> {
-  try {
-    const ort = await loadOrt();
-    return ort.env.versions?.node ?? ort.env.versions?.common;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function prepareOnnxAttention(batch: AttentionBatch, dtype: DType = 'f32', options: OnnxEngineOptions = {}): Promise<Required<PreparedAttention>> {
   const ort = await loadOrt();
   const { tokens: n, dim: d, heads } = batch;

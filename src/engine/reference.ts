@@ -106,14 +106,6 @@ function activeColumns(A: Float64Array, rowsA: number, cols: number, B?: Float64
   return Int32Array.from(out);
 }
 
-/** One head on tokens X (n×m): Att(X W_Q, X W_K, X W_V), masked to keys j ≤ i when causal. */
-export function headOutput(X: Float64Array, n: number, m: number, w: HeadWeights, scale: number, causal = false): Float64Array {
-  const Q = matmul(X, n, m, w.Q, m);
-  const K = matmul(X, n, m, w.K, m);
-  const V = matmul(X, n, m, w.V, m);
-  return attend(Q, K, V, n, n, m, m, scale, causal);
-}
-
 /**
  * One head with separate query tokens and key/value tokens (for witness recovery: a few query rows
  * against a subset of the keys). `valueOverride`, when given, replaces X_kv·W_V (nk×mv rows).

@@ -1,11 +1,10 @@
-import { UserError, describeValue, formatBytes } from '../errors.js';
+import { UserError, describeValue } from '../errors.js';
 import { describeZodError } from '../zod-error.js';
 import { parseDimacs, streamDimacs } from '../formats/dimacs.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
 import { PROBLEM_IDS, type Instance, type ProblemId } from '../problems/instance.js';
 import { streamedJsonForm } from '../problems/streamed-json.js';
 import { problemSpec } from '../problems/registry.js';
-import type { Provenance } from '../provenance.js';
 import { displayName, readInputBytes, writeStreamAtomic, type ByteSink } from './files.js';
 import { JSON_CHUNK_CHARS, streamJson, stringSink } from './json-stream.js';
 import { parseJsonText } from './json-text.js';
@@ -87,12 +86,4 @@ export function serializeInstance(instance: Instance, format: 'auto' | 'json' = 
   const sink = stringSink();
   streamInstance(sink, instance, format);
   return sink.text();
-}
-
-export function provenanceOf(instance: Instance): Provenance | undefined {
-  return instance.data.provenance;
-}
-
-export function describeSize(bytes: number): string {
-  return formatBytes(bytes);
 }

@@ -79,9 +79,3 @@ export function popcount32(x: number): number {
   x = (x + (x >>> 4)) & 0x0f0f0f0f;
   return Math.imul(x, 0x01010101) >>> 24;
 }
-
-export function bitMatricesEqual(a: BitMatrix, b: BitMatrix): boolean {
-  if (a.rows !== b.rows || a.dim !== b.dim) return false;
-  for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) return false;
-  return true;
-}

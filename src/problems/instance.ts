@@ -20,5 +20,3 @@ export type Instance =
   | { problem: 'attention'; data: TransformerModel }
   | { problem: 'transformer'; data: TransformerModel }
   | { problem: 'matmul-batch'; data: MatmulBatch };
-
-export type InstanceOf<P extends ProblemId> = Extract<Instance, { problem: P }>['data'];

@@ -78,12 +78,6 @@ export function maxAbsEntry(model: TransformerModel): number {
   return m;
 }
 
-/** Straightforward cost of one forward pass in floating-point operations: per head 3·2nm² + 4n²m. */
-export function forwardFlops(model: Pick<TransformerModel, 'tokens' | 'width' | 'layers' | 'heads'>): number {
-  const { tokens: n, width: m, layers: L, heads: H } = model;
-  return L * H * (6 * n * m * m + 4 * n * n * m);
-}
-
 /** Bytes the model occupies in memory (float64). */
 export function modelBytes(p: { tokens: number; width: number; layers: number; heads: number }): number {
   return 8 * (p.tokens * p.width + 3 * p.layers * p.heads * p.width * p.width);
@@ -133,10 +127,6 @@ export function kvGroupsViolation(model: Pick<TransformerModel, 'heads' | 'width
  */
 export function refuseCausal(model: Pick<TransformerModel, 'causal'>, who: string): void {
   if (model.causal) throw new UserError(`${who} does not implement causal masking, and this model is causal (config.causal = true); use the reference engine`);
-}
-
-export function zeroHead(m: number): { Q: Float64Array; K: Float64Array; V: Float64Array } {
-  return { Q: new Float64Array(m * m), K: new Float64Array(m * m), V: new Float64Array(m * m) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -32,10 +32,6 @@ export function chainName(chain: readonly AnyReduction[]): string {
   return chain.map((r) => r.id).join(' → ');
 }
 
-export function chainProblems(chain: readonly AnyReduction[]): ProblemId[] {
-  return chain.length === 0 ? [] : [chain[0]!.source, ...chain.map((r) => r.target)];
-}
-
 /**
  * The chain a command runs: `via` (reduction ids) exactly as given, checked to connect; otherwise
  * the shortest path from `from` to `to`. Errors are user errors naming what does not fit.

@@ -28,6 +28,7 @@ import { cliArg, defineCommand, print, warn } from '../command.js';
 import { explainCheck } from '../explain.js';
 import { budgetOf, chainArgs, chainOptionsOf, engineArgs, engineOf, forceArgs, jsonArgs } from '../options.js';
 import { makeProgress } from '../progress.js';
+import { isPositive } from '../../problems/answer.js';
 
 const CheckArgs = z.object({
   files: cliArg(
@@ -295,7 +296,7 @@ function externalOutputLoader(path: string, budget: MemoryBudget) {
 
 export function exitCodeOf(r: CheckReport): number {
   if (r.kind === 'products') return r.agree && r.ratioWithinLimit ? 0 : 1;
-  const positive = r.answer === 'SAT' || r.answer === 'YES';
+  const positive = isPositive(r.answer);
   return r.agree !== false && (!positive || r.witnessVerified === true) ? 0 : 1;
 }
 
