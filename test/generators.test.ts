@@ -14,7 +14,7 @@ import { dot3Rows, dotRows } from '../src/problems/bit-matrix.js';
 import type { Instance } from '../src/problems/instance.js';
 import { clauseAt, numClauses, type Cnf } from '../src/problems/ksat.js';
 import type { OvInstance } from '../src/problems/ov.js';
-import { problemSpec, specOf } from '../src/problems/registry.js';
+import { problemSpec } from '../src/problems/registry.js';
 import type { ThreeOvInstance } from '../src/problems/three-ov.js';
 import type { Provenance } from '../src/provenance.js';
 import { makeRng } from '../src/rng.js';
@@ -28,18 +28,18 @@ const SEEDS = [0, 1, 2, 3];
 /** Bytes of the file `seth gen` would write (provenance included): DIMACS for CNF, else the JSON form. */
 function serialize(inst: Instance): string {
   if (inst.problem === 'ksat') return writeDimacs(inst.data);
-  return JSON.stringify(specOf(inst).toJson(inst.data));
+  return JSON.stringify(problemSpec(inst.problem).toJson(inst.data));
 }
 
 /** The instance alone, without provenance (so that a changed parameter must change the data). */
 function serializeData(inst: Instance): string {
   if (inst.problem === 'ksat') return writeDimacs({ ...inst.data, provenance: undefined });
-  return JSON.stringify(specOf(inst).toJson({ ...inst.data, provenance: undefined }));
+  return JSON.stringify(problemSpec(inst.problem).toJson({ ...inst.data, provenance: undefined }));
 }
 
 /** The JSON form validates against the problem's zod schema. */
 function validates(inst: Instance): boolean {
-  const spec = specOf(inst);
+  const spec = problemSpec(inst.problem);
   return spec.jsonSchema.safeParse(spec.toJson(inst.data)).success;
 }
 

@@ -4,8 +4,8 @@ import { KOV_BRUTE_ORACLE, solveKovBrute } from '../oracles/kov-brute.js';
 import { MINISAT_ORACLE, solveWithMinisat } from '../oracles/minisat.js';
 import { OV_BRUTE_ORACLE, solveOvBrute } from '../oracles/ov-brute.js';
 import { THREE_OV_BRUTE_ORACLE, solveThreeOvBrute } from '../oracles/three-ov-brute.js';
-import type { Answer } from './answer.js';
-import type { Instance, ProblemId } from './instance.js';
+import type { Answer, OvAnswer } from './answer.js';
+import type { ProblemId } from './instance.js';
 import {
   KsatJsonSchema,
   assignmentToLiterals,
@@ -21,7 +21,7 @@ import {
 import { matmulBatchSizes, type MatmulBatch, type MatmulProducts } from './matmul-batch.js';
 import { MatmulBatchJsonSchema, matmulBatchFromJson, matmulBatchToJson, type MatmulBatchJson } from './matmul-batch-json.js';
 import { directProducts, verifyMatmulProducts } from './matmul-batch-products.js';
-import { KovJsonSchema, kovFromJson, kovSizes, kovToJson, verifyKovWitness, type KovInstance, type KovJson, type KovSolution } from './kov.js';
+import { KovJsonSchema, kovFromJson, kovSizes, kovToJson, verifyKovWitness, type KovInstance, type KovJson } from './kov.js';
 import {
   TensorAttentionJsonSchema,
   tensorAttentionFromJson,
@@ -30,8 +30,8 @@ import {
   type TensorAttentionInstance,
   type TensorAttentionJson,
 } from './tensor-attention.js';
-import { OvJsonSchema, ovFromJson, ovToJson, type OvJson, verifyOvWitness, type OvInstance, type OvSolution } from './ov.js';
-import { ThreeOvJsonSchema, threeOvFromJson, threeOvToJson, type ThreeOvJson, verifyThreeOvWitness, type ThreeOvInstance, type ThreeOvSolution } from './three-ov.js';
+import { OvJsonSchema, ovFromJson, ovToJson, type OvJson, verifyOvWitness, type OvInstance } from './ov.js';
+import { ThreeOvJsonSchema, threeOvFromJson, threeOvToJson, type ThreeOvJson, verifyThreeOvWitness, type ThreeOvInstance } from './three-ov.js';
 import {
   TransformerJsonSchema,
   maxAbsEntry,
@@ -92,6 +92,24 @@ function define<I, Sol>(p: ProblemSpec<I, Sol>): AnyProblemSpec {
   return p;
 }
 
+/** The orthogonal-vectors family: answer YES/NO, an index tuple as witness, checked against the instance. */
+type VectorsSpec<I, W> = Omit<ProblemSpec<I, { answer: OvAnswer; witness?: W | undefined }>, 'decision' | 'verify' | 'answer' | 'witnessOf'> & {
+  verifyWitness: (instance: I, witness: W) => boolean;
+};
+
+function defineVectors<I, W>({ verifyWitness, ...p }: VectorsSpec<I, W>): AnyProblemSpec {
+  return define<I, { answer: OvAnswer; witness?: W | undefined }>({
+    ...p,
+    decision: true,
+    verify: (o, s) => (s.answer === 'NO' ? s.witness === undefined : s.witness !== undefined && verifyWitness(o, s.witness)),
+    answer: (s) => s.answer,
+    witnessOf: (s) => s.witness ?? null,
+  });
+}
+
+/** Bytes of `vectors` bit-packed vectors of dimension `dim` (32-bit words). */
+const bitVectorBytes = (dim: number | undefined, vectors: number): number => 4 * Math.ceil(Math.max(1, dim ?? 1) / 32) * vectors;
+
 const ksat = define<Cnf, SatSolution>({
   id: 'ksat',
   title: 'k-SAT (CNF)',
@@ -110,55 +128,44 @@ const ksat = define<Cnf, SatSolution>({
   fromJson: (j) => cnfFromJson(j as KsatJson),
 });
 
-const ov = define<OvInstance, OvSolution>({
+const ov = defineVectors<OvInstance, [number, number]>({
   id: 'ov',
   title: 'Orthogonal Vectors',
   summary: 'A, B ⊆ {0,1}^d: is there a ∈ A, b ∈ B with ⟨a,b⟩ = 0? Witness (i, j).',
-  decision: true,
   oracle: OV_BRUTE_ORACLE,
   jsonSchema: OvJsonSchema,
   sizes: (o) => ({ sizeA: o.A.rows, sizeB: o.B.rows, dim: o.dim }),
-  estimateBytes: (s) => 4 * Math.ceil(Math.max(1, s.dim ?? 1) / 32) * ((s.sizeA ?? 0) + (s.sizeB ?? 0)),
+  estimateBytes: (s) => bitVectorBytes(s.dim, (s.sizeA ?? 0) + (s.sizeB ?? 0)),
   solve: (o) => Promise.resolve(solveOvBrute(o)),
-  verify: (o, s) => (s.answer === 'NO' ? s.witness === undefined : s.witness !== undefined && verifyOvWitness(o, s.witness)),
-  answer: (s) => s.answer,
-  witnessOf: (s) => s.witness ?? null,
+  verifyWitness: verifyOvWitness,
   toJson: ovToJson,
   fromJson: (j) => ovFromJson(j as OvJson),
 });
 
-const threeOv = define<ThreeOvInstance, ThreeOvSolution>({
+const threeOv = defineVectors<ThreeOvInstance, [number, number, number]>({
   id: '3ov',
   title: '3-Orthogonal Vectors',
   summary: 'A, B, C ⊆ {0,1}^d: is there (a, b, c) with Σ_k a[k]b[k]c[k] = 0? Witness (i, j, k).',
-  decision: true,
   oracle: THREE_OV_BRUTE_ORACLE,
   jsonSchema: ThreeOvJsonSchema,
   sizes: (o) => ({ sizeA: o.A.rows, sizeB: o.B.rows, sizeC: o.C.rows, dim: o.dim }),
-  estimateBytes: (s) =>
-    4 * Math.ceil(Math.max(1, s.dim ?? 1) / 32) * ((s.sizeA ?? 0) + (s.sizeB ?? 0) + (s.sizeC ?? 0)),
+  estimateBytes: (s) => bitVectorBytes(s.dim, (s.sizeA ?? 0) + (s.sizeB ?? 0) + (s.sizeC ?? 0)),
   solve: (o) => Promise.resolve(solveThreeOvBrute(o)),
-  verify: (o, s) =>
-    s.answer === 'NO' ? s.witness === undefined : s.witness !== undefined && verifyThreeOvWitness(o, s.witness),
-  answer: (s) => s.answer,
-  witnessOf: (s) => s.witness ?? null,
+  verifyWitness: verifyThreeOvWitness,
   toJson: threeOvToJson,
   fromJson: (j) => threeOvFromJson(j as ThreeOvJson),
 });
 
-const kov = define<KovInstance, KovSolution>({
+const kov = defineVectors<KovInstance, number[]>({
   id: 'kov',
   title: 'k-Orthogonal Vectors',
   summary: 'S_1, …, S_k ⊆ {0,1}^d (k ≥ 2): one vector from each with no coordinate where all are 1? Witness: one index per set.',
-  decision: true,
   oracle: KOV_BRUTE_ORACLE,
   jsonSchema: KovJsonSchema,
   sizes: kovSizes,
-  estimateBytes: (s) => 4 * Math.ceil(Math.max(1, s.dim ?? 1) / 32) * (s.totalVectors ?? 0),
+  estimateBytes: (s) => bitVectorBytes(s.dim, s.totalVectors ?? 0),
   solve: (o) => Promise.resolve(solveKovBrute(o)),
-  verify: (o, s) => (s.answer === 'NO' ? s.witness === undefined : s.witness !== undefined && verifyKovWitness(o, s.witness)),
-  answer: (s) => s.answer,
-  witnessOf: (s) => s.witness ?? null,
+  verifyWitness: verifyKovWitness,
   toJson: kovToJson,
   fromJson: (j) => kovFromJson(j as KovJson),
 });
@@ -236,7 +243,3 @@ export function problemSpec(id: ProblemId): AnyProblemSpec {
   return p;
 }
 
-/** Typed view of a tagged instance's data for its spec. */
-export function specOf(instance: Instance): AnyProblemSpec {
-  return problemSpec(instance.problem);
-}
