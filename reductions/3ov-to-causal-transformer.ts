@@ -22,6 +22,7 @@ import type { ThreeOvInstance, ThreeOvSolution } from '../src/problems/three-ov.
 import type { HeadWeights, TransformerModel } from '../src/problems/transformer.js';
 import { evalFormula } from '../src/reduction/formula.js';
 import { defineReduction } from '../src/reduction/types.js';
+import { headsOption, kvGroupsOption, layersOption } from './gadgets/options.js';
 import { UserError } from '../src/errors.js';
 import { shape } from './3ov-to-transformer.js';
 import {
@@ -37,12 +38,7 @@ import {
   type GadgetLayout,
 } from './gadgets/orthogonality-head.js';
 
-const Options = z.object({
-  layers: z.number().int().min(1).optional(),
-  heads: z.number().int().min(1).optional(),
-  /** Declare grouped-query attention with this many K/V groups (a divisor of heads; 1 = multi-query). */
-  kvGroups: z.number().int().min(1).optional(),
-});
+const Options = z.object({ layers: layersOption, heads: headsOption, kvGroups: kvGroupsOption });
 type Options = z.infer<typeof Options>;
 
 interface Meta {

@@ -24,6 +24,7 @@ import type { ThreeOvInstance, ThreeOvSolution } from '../src/problems/three-ov.
 import type { HeadWeights, TransformerModel } from '../src/problems/transformer.js';
 import { evalFormula } from '../src/reduction/formula.js';
 import { defineReduction } from '../src/reduction/types.js';
+import { balanceOption, betaOption, headsOption, kvGroupsOption, layersOption } from './gadgets/options.js';
 import { UserError } from '../src/errors.js';
 import {
   BETA_FORMULA,
@@ -36,17 +37,12 @@ import {
   gadgetHead,
   gadgetLayout,
   gadgetTokens,
+  headsText,
   threeOvFromGadget,
   type GadgetLayout,
 } from './gadgets/orthogonality-head.js';
 
-const Options = z.object({
-  layers: z.number().int().min(1).optional(),
-  heads: z.number().int().min(1).optional(),
-  beta: z.number().positive().optional().describe('override β (below 2⌈log₂(40nLH)⌉ the instance may decide wrongly)'),
-  balance: z.boolean().optional().describe('√β in both W_Q and W_K (max entry Θ(√β), Alman–Song\'s B)'),
-  kvGroups: z.number().int().min(1).optional().describe('declare grouped-query attention with this many K/V groups (a divisor of heads; 1 = multi-query)'),
-});
+const Options = z.object({ layers: layersOption, heads: headsOption, beta: betaOption, balance: balanceOption, kvGroups: kvGroupsOption });
 type Options = z.infer<typeof Options>;
 
 interface Meta {
@@ -119,5 +115,9 @@ export const threeOvToTransformer = defineReduction<ThreeOvInstance, Transformer
     return { target, meta: { layout, beta, layers, heads } };
   },
   decision: ({ meta }, output) => gadgetDecision(meta.layout, output),
+  explain: ({ params: p, declared: t }) =>
+    `Built one transformer (arXiv 2603.11332, Thm 3.1): A, B and a dummy become ${t.tokens} tokens of width d + 4 = ${t.width}; ` +
+    `${headsText(p.layers!, p.heads!, p.sizeC)} in W_Q, with β = ${p.beta}. For an A token, a head attends ` +
+    `almost only to B tokens orthogonal to a∘c (score 0) or, failing those, to the dummy (score −β/2), and adds 1 or ≈0 to an accumulator coordinate.`,
   backward: ({ source, target, meta, solution }, ctx) => threeOvFromGadget(target, meta.layout, ctx.probe, solution.output, source.C.rows, meta.heads),
 });

@@ -14,16 +14,16 @@ import type { Cnf, SatSolution } from '../src/problems/ksat.js';
 import { numClauses } from '../src/problems/ksat.js';
 import type { ThreeOvInstance, ThreeOvSolution } from '../src/problems/three-ov.js';
 import { defineReduction } from '../src/reduction/types.js';
+import { countSchema, reductionOption } from '../src/reduction/options.js';
+import { headsOption, layersOption, splitOption } from './gadgets/options.js';
 import { UserError } from '../src/errors.js';
 import { assignmentFromRows, balancedSizes, groupVectors, splitVariables } from './gadgets/split-and-list.js';
 
 const Options = z.object({
-  layers: z.number().int().min(1).optional(),
-  heads: z.number().int().min(1).optional(),
-  /** |V3| directly (overrides layers·heads). */
-  v3: z.number().int().min(0).optional(),
-  /** |V1|; default: balanced split of the variables outside V3. */
-  split: z.number().int().min(0).optional(),
+  layers: layersOption,
+  heads: headsOption,
+  v3: reductionOption(countSchema(0), { help: 'k-SAT → 3-OV: |V3| directly (default ⌊log₂(L·H)⌋)' }),
+  split: splitOption,
 });
 type Options = z.infer<typeof Options>;
 
@@ -68,6 +68,10 @@ export const ksatTo3ov = defineReduction<Cnf, ThreeOvInstance, SatSolution, Thre
     };
     return { target, meta: { groups } };
   },
+  explain: ({ declared: t }) =>
+    `Split and list (Williams): the variables are cut into V1, V2, V3; every assignment of a part becomes a 0/1 vector with ` +
+    `a 0 at each clause it satisfies. |A| = ${t.sizeA}, |B| = ${t.sizeB}, |C| = ${t.sizeC}, d = ${t.dim}. ` +
+    `The formula is satisfiable iff some a, b, c have no coordinate where all three are 1.`,
   backward({ source, meta, solution }) {
     if (solution.answer === 'NO' || !solution.witness) return { answer: solution.answer === 'NO' ? 'UNSAT' : 'SAT' };
     return { answer: 'SAT', assignment: assignmentFromRows(source.vars, meta.groups, solution.witness) };

@@ -17,11 +17,11 @@ import type { Cnf, SatSolution } from '../src/problems/ksat.js';
 import { numClauses } from '../src/problems/ksat.js';
 import type { KovInstance, KovSolution } from '../src/problems/kov.js';
 import { defineReduction } from '../src/reduction/types.js';
+import { integerAtLeast, reductionOption } from '../src/reduction/options.js';
 import { assignmentFromRows, balancedSizes, groupVectors, splitVariables } from './gadgets/split-and-list.js';
 
 const Options = z.object({
-  /** Number of groups (sets of vectors); default 3. */
-  k: z.number().int().min(2).optional(),
+  k: reductionOption(integerAtLeast('k', 2), { help: 'k-SAT → k-OV: number of groups k ≥ 2 (default 3)', vary: [2, 3, 4] }),
 });
 type Options = z.infer<typeof Options>;
 

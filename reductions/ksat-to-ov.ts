@@ -13,13 +13,11 @@ import type { Cnf, SatSolution } from '../src/problems/ksat.js';
 import { numClauses } from '../src/problems/ksat.js';
 import type { OvInstance, OvSolution } from '../src/problems/ov.js';
 import { defineReduction } from '../src/reduction/types.js';
+import { splitOption } from './gadgets/options.js';
 import { UserError } from '../src/errors.js';
 import { assignmentFromRows, balancedSizes, groupVectors, splitVariables } from './gadgets/split-and-list.js';
 
-const Options = z.object({
-  /** |V1|; default ⌈n/2⌉ (balanced). */
-  split: z.number().int().min(0).optional(),
-});
+const Options = z.object({ split: splitOption });
 type Options = z.infer<typeof Options>;
 
 interface Meta {
@@ -49,6 +47,7 @@ export const ksatToOv = defineReduction<Cnf, OvInstance, SatSolution, OvSolution
     const target: OvInstance = { dim: numClauses(cnf), A: groupVectors(cnf, groups[0]!), B: groupVectors(cnf, groups[1]!) };
     return { target, meta: { groups } };
   },
+  explain: ({ declared: t }) => `Split and list (Williams): |A| = ${t.sizeA}, |B| = ${t.sizeB}, d = ${t.dim}; satisfiable iff some a ⊥ b.`,
   backward({ source, meta, solution }) {
     if (solution.answer === 'NO' || !solution.witness) return { answer: solution.answer === 'NO' ? 'UNSAT' : 'SAT' };
     const [i, j] = solution.witness;

@@ -58,12 +58,16 @@ import { validateMatmulBatch } from '../src/problems/matmul-batch-json.js';
 import { guardMemory } from '../src/memory.js';
 import type { HeadWeights, TransformerModel } from '../src/problems/transformer.js';
 import { defineReduction, type Reduction } from '../src/reduction/types.js';
+import { reductionOption } from '../src/reduction/options.js';
+import { headsOption, layersOption } from './gadgets/options.js';
 
 const Options = z.object({
-  layers: z.number().int().min(1).optional(),
-  heads: z.number().int().min(1).optional(),
-  /** Arithmetic of the differentiator; default: rational for integer/rational instances, else float64. */
-  numberType: z.enum(['rational', 'float64']).optional(),
+  layers: layersOption,
+  heads: headsOption,
+  numberType: reductionOption(z.enum(['auto', 'rational', 'float64']), {
+    help: 'matmul-batch: exact rationals (integer/rational inputs) or float64 (auto: rational when every entry is)',
+    flag: 'arithmetic',
+  }),
 });
 export type MatmulReductionOptions = z.infer<typeof Options>;
 
@@ -243,7 +247,7 @@ export const matmulBatchReduction: Reduction<
     };
   },
   solveTarget(target, meta, opts, ctx) {
-    const arithmetic = opts.numberType ?? (meta.exactInstance ? 'rational' : 'float64');
+    const arithmetic = opts.numberType === undefined || opts.numberType === 'auto' ? (meta.exactInstance ? 'rational' : 'float64') : opts.numberType;
     const N = meta.size;
     guardMemory(
       `differentiating the ${meta.layers}-layer ${meta.heads}-head transformer of ${meta.layers * meta.heads} pairs of ${N}×${N} matrices (${arithmetic})`,

@@ -29,6 +29,7 @@ export const ovTo3ov = defineReduction<OvInstance, ThreeOvInstance, OvSolution, 
     for (let k = 0; k < o.dim; k++) setBit(C, 0, k, 1);
     return { target: { dim: o.dim, A: o.A, B: o.B, C }, meta: null };
   },
+  explain: () => 'Padded OV to 3-OV with C = {all-ones}.',
   backward({ solution }) {
     if (solution.answer === 'NO' || !solution.witness) return { answer: solution.answer };
     const [i, j] = solution.witness;

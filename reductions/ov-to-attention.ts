@@ -15,6 +15,7 @@ import type { OvInstance, OvSolution } from '../src/problems/ov.js';
 import type { TransformerModel } from '../src/problems/transformer.js';
 import { evalFormula } from '../src/reduction/formula.js';
 import { defineReduction } from '../src/reduction/types.js';
+import { balanceOption, betaOption } from './gadgets/options.js';
 import {
   BETA_FORMULA,
   betaAnnotations,
@@ -30,10 +31,7 @@ import {
   type GadgetLayout,
 } from './gadgets/orthogonality-head.js';
 
-const Options = z.object({
-  beta: z.number().positive().optional().describe('override β (below 2⌈log₂(40n)⌉ the instance may decide wrongly)'),
-  balance: z.boolean().optional().describe('√β in both W_Q and W_K (max entry Θ(√β), Alman–Song\'s B)'),
-});
+const Options = z.object({ beta: betaOption, balance: balanceOption });
 type Options = z.infer<typeof Options>;
 
 interface Meta {
@@ -85,6 +83,7 @@ export const ovToAttention = defineReduction<OvInstance, TransformerModel, OvSol
     const { statistic } = decideFromOutput(output, meta.layout);
     return { statistic, threshold: DECISION_THRESHOLD, positive: statistic > DECISION_THRESHOLD };
   },
+  explain: ({ params: p, declared: t }) => `Built one attention head on ${t.tokens} tokens of width ${t.width} (β = ${p.beta}): an A token's accumulator is ≈1 iff some b ⊥ a.`,
   backward({ target, meta, solution }, ctx) {
     const { statistic, token } = decideFromOutput(solution.output, meta.layout);
     if (!(statistic > DECISION_THRESHOLD)) return { answer: 'NO' };

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { headsText } from '../src/cli/explain.js';
+import { headsText } from '../reductions/gadgets/orthogonality-head.js';
 import { sizeEquation } from '../src/check/steps.js';
 import { formatRows } from '../src/cli/commands/info.js';
 import { parseByteSize } from '../src/memory.js';

@@ -32,7 +32,7 @@ describe.each(REDUCTIONS.map((r) => [r.id, r] as const))('reduction %s (generic 
   it('maps forward deterministically: the same source and options give byte-identical targets', async () => {
     const fc = (await import('fast-check')).default;
     const { serializeInstance } = await import('../src/io/instance-file.js');
-    const { chainOptionsArbitrary } = await import('../src/testing/closed-loop.js');
+    const { optionsArbitrary } = await import('../src/testing/closed-loop.js');
     const arb = (await import('../src/testing/arbitraries/index.js')).sourceArbitrary(r.source, 5)!;
     const bytes = (source: unknown, opts: Record<string, unknown>): string | null => {
       const parsed = r.optionsSchema.safeParse(opts);
@@ -45,11 +45,23 @@ describe.each(REDUCTIONS.map((r) => [r.id, r] as const))('reduction %s (generic 
       }
     };
     fc.assert(
-      fc.property(arb, chainOptionsArbitrary, (source, opts) => {
+      fc.property(arb, optionsArbitrary(r), (source, opts) => {
         expect(bytes(source, opts)).toBe(bytes(source, opts));
       }),
       { numRuns: 25 },
     );
+  });
+  it('declares every option (src/reduction/options.ts), and the random options draw each declared value', async () => {
+    const fc = (await import('fast-check')).default;
+    const { optionsOf } = await import('../src/reduction/options.js');
+    const { optionsArbitrary } = await import('../src/testing/closed-loop.js');
+    const declared = optionsOf(r);
+    const drawn = fc.sample(optionsArbitrary(r), { numRuns: 300, seed: 2 });
+    for (const o of declared) {
+      expect(o.help.length, `${o.key}: help`).toBeGreaterThan(0);
+      for (const v of o.vary) expect(r.optionsSchema.safeParse({ [o.key]: v }).success, `${o.key} = ${String(v)} validates`).toBe(true);
+      expect(new Set(drawn.map((d) => d[o.key])).size, `${o.key} varied`).toBe(o.vary.length + 1);
+    }
   });
   it('declares every overhead formula over its own parameters', () => {
     for (const f of Object.values(r.overhead)) expect(() => evalFormula(f, new Proxy({}, { get: () => 3 }))).not.toThrow();

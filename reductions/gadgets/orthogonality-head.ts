@@ -236,3 +236,15 @@ export function checkKvGroups(kvGroups: number | undefined, heads: number): void
     throw new UserError(`option --kv-groups: ${kvGroups} K/V groups do not divide the ${heads} heads per layer`);
   }
 }
+
+/** "the 3·5 = 15 heads carry the 8 vectors of C, one each (8 distinct heads; the other 7 repeat vectors of C)". */
+export function headsText(layers: number, heads: number, c: number | undefined): string {
+  const total = layers * heads;
+  if (c === undefined || c === total) return `each of the ${layers}·${heads} = ${total} heads carries one vector c of C`;
+  if (c > total) return `the ${layers}·${heads} = ${total} heads carry ${total} of the ${c} vectors of C, one each`;
+  const repeats = total - c;
+  return (
+    `the ${layers}·${heads} = ${total} heads carry the ${c} vector${c === 1 ? '' : 's'} of C, one each: ${c} distinct head${c === 1 ? '' : 's'}, ` +
+    `and the other ${repeats} repeat${repeats === 1 ? 's' : ''} a vector of C (repeats add nothing new)`
+  );
+}

@@ -4,6 +4,7 @@ import type { Instance } from '../problems/instance.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import type { MemoryBudget } from '../memory.js';
 import { FILE_SOURCE, type Provenance } from '../provenance.js';
+import { recordedOptions } from '../reduction/options.js';
 import type { AnyReduction } from '../reduction/types.js';
 import { sourceFromRecord } from '../io/source-record.js';
 import { makeRng } from '../rng.js';
@@ -20,22 +21,21 @@ export interface RecoveredSource {
   source: Instance;
   /** Reduction ids from the source to the model, in order. */
   via: string[];
-  /** The options the reductions were run with (layers, heads, split, v3). */
+  /** The options the reductions were run with: every option each recorded reduction declares (src/reduction/options.ts). */
   options: Record<string, unknown>;
   /** The generator command that made the source (for reports). */
   origin: string;
 }
 
-const CHAIN_OPTION_KEYS = ['layers', 'heads', 'split', 'v3'] as const;
-
 export function recoverSource(model: Pick<TransformerModel, 'kind' | 'provenance'>, file: string, reductions: readonly AnyReduction[], budget: MemoryBudget): RecoveredSource {
+  const reductionOf = (q: Provenance | undefined): AnyReduction | undefined => (q ? reductions.find((r) => r.id === q.generator) : undefined);
   const via: string[] = [];
   const options: Record<string, unknown> = {};
   let p: Provenance | undefined = model.provenance;
-  while (p && reductions.some((r) => r.id === p!.generator)) {
-    via.unshift(p.generator);
-    for (const k of CHAIN_OPTION_KEYS) if (p.params[k] !== undefined && options[k] === undefined) options[k] = p.params[k];
-    p = p.from;
+  for (let r = reductionOf(p); p && r; p = p.from, r = reductionOf(p)) {
+    via.unshift(r.id);
+    // The chain runs with one record of options: a step nearer the model wins a key both record.
+    for (const [k, v] of Object.entries(recordedOptions(r, p.params))) if (options[k] === undefined) options[k] = v;
   }
   if (via.length === 0) {
     throw new UserError(`${file}: a ${model.kind} instance has no answer of its own, and its provenance names no reduction that made it; check the source instance instead (seth check SOURCE [--output X_L])`);

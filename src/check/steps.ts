@@ -7,6 +7,10 @@ export interface StepReport {
   from: ProblemId;
   to: ProblemId;
   formulas: Record<string, string>;
+  /** The options the step ran with (as parsed by the reduction: only those it declares and was given). */
+  options: Record<string, unknown>;
+  /** The parameters its overhead formulas read (source sizes and resolved options). */
+  params: Record<string, number>;
   declared: Record<string, number>;
   measured: Record<string, number>;
   matches: boolean;
@@ -19,6 +23,8 @@ export function stepReport(s: ChainStep): StepReport {
     from: s.reduction.source,
     to: s.reduction.target,
     formulas: { ...s.reduction.overhead },
+    options: typeof s.options === 'object' && s.options !== null ? Object.fromEntries(Object.entries(s.options)) : {},
+    params: s.params,
     declared: s.declared,
     measured: Object.fromEntries(Object.keys(s.declared).map((k) => [k, s.measured[k]!])),
     matches,

@@ -1,4 +1,3 @@
-import { REDUCTIONS } from '../../reductions/index.js';
 import { recoverSource, type RecoveredSource } from '../check/source-from-provenance.js';
 import { TRANSFORMER_FORMAT } from '../formats/transformer-tensors.js';
 import { readSafetensors } from '../formats/safetensors.js';
@@ -12,6 +11,7 @@ import type { MemoryBudget } from '../memory.js';
 import type { Instance } from '../problems/instance.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import type { Provenance } from '../provenance.js';
+import type { AnyReduction } from '../reduction/types.js';
 
 /**
  * What `seth check FILE` checks, for every kind of file the workbench writes:
@@ -52,17 +52,18 @@ function isOutputFile(path: string): boolean {
   return false;
 }
 
-export function checkTarget(file: string, budget: MemoryBudget): CheckTarget {
+/** `reductions`: the registry the recorded chain is looked up in (composed at the root). */
+export function checkTarget(file: string, budget: MemoryBudget, reductions: readonly AnyReduction[]): CheckTarget {
   if (file.toLowerCase().endsWith('.safetensors')) {
     const f = readSafetensors(file, { budget });
-    if (f.metadata.format !== TRANSFORMER_FORMAT) return outputTarget(file, budget);
-    return modelTarget(file, modelFileFromSafetensors(file, f), budget);
+    if (f.metadata.format !== TRANSFORMER_FORMAT) return outputTarget(file, budget, reductions);
+    return modelTarget(file, modelFileFromSafetensors(file, f), budget, reductions);
   }
-  if (isModelFile(file)) return modelTarget(file, loadModelFile(file, budget), budget);
-  if (isOutputFile(file)) return outputTarget(file, budget);
+  if (isModelFile(file)) return modelTarget(file, loadModelFile(file, budget), budget, reductions);
+  if (isOutputFile(file)) return outputTarget(file, budget, reductions);
   const loaded = loadInstance(file, { budget });
   if (loaded.problem === 'transformer' || loaded.problem === 'attention') {
-    const recovered = recoverSource(loaded.data, file, REDUCTIONS, budget);
+    const recovered = recoverSource(loaded.data, file, reductions, budget);
     return { instance: recovered.source, recovered, expectModel: { fingerprint: modelFingerprint(loaded.data), file }, kind: 'model' };
   }
   // A source no generator made gets its file record, as `seth reduce` gives it (same provenance, so outputs match).
@@ -70,14 +71,14 @@ export function checkTarget(file: string, budget: MemoryBudget): CheckTarget {
   return { instance: loaded, kind: 'instance' };
 }
 
-function modelTarget(file: string, mf: ReturnType<typeof loadModelFile>, budget: MemoryBudget): CheckTarget {
-  const recovered = recoverSource({ kind: mf.config.problem, provenance: modelProvenance(mf.provenance) }, file, REDUCTIONS, budget);
+function modelTarget(file: string, mf: ReturnType<typeof loadModelFile>, budget: MemoryBudget, reductions: readonly AnyReduction[]): CheckTarget {
+  const recovered = recoverSource({ kind: mf.config.problem, provenance: modelProvenance(mf.provenance) }, file, reductions, budget);
   return { instance: recovered.source, recovered, expectModel: { file, differs: mf.differs }, kind: 'model' };
 }
 
-function outputTarget(file: string, budget: MemoryBudget): CheckTarget {
+function outputTarget(file: string, budget: MemoryBudget, reductions: readonly AnyReduction[]): CheckTarget {
   const o = readOutputInfo(file, budget);
-  const recovered = recoverSource({ kind: 'transformer', provenance: o.meta.instance_provenance ?? undefined }, file, REDUCTIONS, budget);
+  const recovered = recoverSource({ kind: 'transformer', provenance: o.meta.instance_provenance ?? undefined }, file, reductions, budget);
   const t: CheckTarget = { instance: recovered.source, recovered, output: file, kind: 'output' };
   if (o.meta.instance_fingerprint) t.expectModel = { file, fingerprint: o.meta.instance_fingerprint };
   return t;

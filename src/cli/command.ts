@@ -1,6 +1,8 @@
 import type { Argv, Options, PositionalOptions } from 'yargs';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
+import { declaredOptions, type DeclaredOption } from '../reduction/options.js';
+import type { AnyReduction } from '../reduction/types.js';
 import { asOption, describeZodError } from '../zod-error.js';
 
 /** Parsed arguments as yargs hands them over (before a command's schema has read them). */
@@ -15,14 +17,30 @@ export type Args = Record<string, unknown> & { _: (string | number)[] };
 export interface CliCommand {
   readonly command: string;
   readonly describe: string;
+  /** Reads the registries (its flags or its work depend on the registered reductions). */
+  readonly usesRegistries?: boolean;
   /**
    * Declare the arguments. `forHelp` is yargs' word that --help (or --version) is on the command
    * line; only then are the help texts needed (see declareArgs).
    */
-  builder(y: Argv, forHelp: boolean): Argv;
-  run(args: Args): Promise<number>;
+  builder(y: Argv, ctx: CliContext, forHelp: boolean): Argv;
+  run(args: Args, ctx: CliContext): Promise<number>;
   /** Nested commands (e.g. one per generator family under `gen`), registered the same way. */
   readonly subcommands?: readonly CliCommand[];
+}
+
+/**
+ * The registries a command works with, composed at the root (src/cli/registries.ts for `seth`,
+ * a test's own list in tests) and passed in: no command imports reductions/ itself.
+ */
+export interface CliContext {
+  readonly reductions: readonly AnyReduction[];
+}
+
+/** What a command's `run` receives besides its arguments. */
+export interface CommandContext extends CliContext {
+  /** The reduction options given on the command line (keys as the reductions read them); empty unless the command declares `reductionOptions`. */
+  readonly reductionOptions: Record<string, unknown>;
 }
 
 /**
@@ -116,24 +134,87 @@ export function parseArgs<S extends z.ZodType>(schema: S, args: Args): z.output<
   return r.data;
 }
 
+/**
+ * The command-line flags of the reduction options, one per declared option (src/reduction/options.ts):
+ * name, alias, help and validation come from the declaration. Numbers are read from the raw text
+ * (yargs' number type would turn `--heads two` into NaN), so the error quotes what was given.
+ */
+export function reductionArgs(options: readonly DeclaredOption[]): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const o of options) {
+    const numeric = innerType(o.schema) instanceof z.ZodNumber;
+    const schema = numeric ? z.preprocess(numberFromText, o.schema) : o.schema;
+    shape[o.flag] = cliArg(schema, o.help, o.alias !== undefined ? { alias: o.alias } : {});
+  }
+  return z.object(shape);
+}
+
+/** `"2"` → 2; text that is no finite number stays text (the option's schema then quotes it). */
+function numberFromText(v: unknown): unknown {
+  const given = Array.isArray(v) ? (v as unknown[])[v.length - 1] : v;
+  if (typeof given === 'string' && given.trim() !== '' && Number.isFinite(Number(given))) return Number(given);
+  return given;
+}
+
+function innerType(schema: z.core.$ZodType): z.core.$ZodType {
+  let s = schema;
+  while (s instanceof z.ZodOptional || s instanceof z.ZodDefault) s = s.def.innerType;
+  return s;
+}
+
+/** The reduction options given on the command line (parsed by reductionArgs), under the keys the reductions read. */
+export function reductionOptionsOf(options: readonly DeclaredOption[], parsed: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const o of options) if (parsed[o.flag] !== undefined) out[o.key] = parsed[o.flag];
+  return out;
+}
+
 export interface CommandSpec<S extends z.ZodObject> {
   readonly command: string;
   readonly describe: string;
   /** The arguments, declared once (fields described with cliArg). */
   readonly args: S;
+  /**
+   * Takes the options of the registered reductions: one flag per declared option
+   * (src/reduction/options.ts), validated, and handed to `run` as `ctx.reductionOptions`.
+   */
+  readonly reductionOptions?: boolean;
+  /** Reads the registries in `run` (implied by reductionOptions). */
+  readonly usesRegistries?: boolean;
   /** Extra yargs configuration (examples, checks between options). */
   readonly configure?: (y: Argv) => Argv;
-  run(args: z.output<S>): Promise<number>;
+  run(args: z.output<S>, ctx: CommandContext): Promise<number>;
   readonly subcommands?: readonly CliCommand[];
 }
 
 /** A command with typed arguments from one declaration. */
 export function defineCommand<S extends z.ZodObject>(spec: CommandSpec<S>): CliCommand {
+  const optionsFor = (ctx: CliContext): { declared: DeclaredOption[]; args: z.ZodObject } => {
+    const declared = declaredOptions(ctx.reductions);
+    const args = reductionArgs(declared);
+    for (const flag of Object.keys(args.shape)) {
+      if (flag in spec.args.shape) throw new Error(`internal: reduction option --${flag} collides with an argument of seth ${spec.command}`);
+    }
+    return { declared, args };
+  };
   return {
     command: spec.command,
     describe: spec.describe,
-    builder: (y, forHelp) => (spec.configure ? spec.configure(declareArgs(y, spec.args, forHelp)) : declareArgs(y, spec.args, forHelp)),
-    run: (raw) => spec.run(parseArgs(spec.args, raw)),
+    ...(spec.reductionOptions || spec.usesRegistries ? { usesRegistries: true } : {}),
+    builder: (y, ctx, forHelp) => {
+      let out = declareArgs(y, spec.args, forHelp);
+      if (spec.reductionOptions) out = declareArgs(out, optionsFor(ctx).args, forHelp);
+      return spec.configure ? spec.configure(out) : out;
+    },
+    run: (raw, ctx) => {
+      const args = parseArgs(spec.args, raw);
+      let reductionOptions: Record<string, unknown> = {};
+      if (spec.reductionOptions) {
+        const o = optionsFor(ctx);
+        reductionOptions = reductionOptionsOf(o.declared, parseArgs(o.args, raw));
+      }
+      return spec.run(args, { ...ctx, reductionOptions });
+    },
     ...(spec.subcommands ? { subcommands: spec.subcommands } : {}),
   };
 }

@@ -1,14 +1,16 @@
 import type { DecisionReport } from '../check/run.js';
 import { isPositive } from '../problems/answer.js';
+import { formatOptions, optionsOf } from '../reduction/options.js';
+import type { AnyReduction } from '../reduction/types.js';
 
-/** The narrative `seth check --explain` prints after the check: what each step of the chain did, with this run's numbers. */
-export function explainCheck(file: string, r: DecisionReport): string {
-  const p = r.params;
+/**
+ * The narrative `seth check --explain` prints after the check: what each step of the chain did,
+ * with this run's numbers. Each step's sentence is its reduction's own (`explain`), followed by
+ * the options it ran with, spelled and described as its declaration says.
+ */
+export function explainCheck(file: string, r: DecisionReport, reductions: readonly AnyReduction[]): string {
   const s = r.sourceSizes;
-  const lines: string[] = [
-    `What seth check just did with ${file}:`,
-    '',
-  ];
+  const lines: string[] = [`What seth check just did with ${file}:`, ''];
   let n = 1;
   const step = (text: string): void => {
     lines.push(`${n++}. ${text}`);
@@ -19,27 +21,12 @@ export function explainCheck(file: string, r: DecisionReport): string {
     step(`Read a ${r.problem} instance (${Object.entries(s).map(([k, v]) => `${k} = ${v}`).join(', ')}).`);
   }
   for (const st of r.steps) {
-    if (st.reduction === 'ksat-to-3ov') {
-      step(
-        `Split and list (Williams): the variables are cut into V1, V2, V3; every assignment of a part becomes a 0/1 vector with ` +
-          `a 0 at each clause it satisfies. |A| = ${st.declared.sizeA}, |B| = ${st.declared.sizeB}, |C| = ${st.declared.sizeC}, d = ${st.declared.dim}. ` +
-          `The formula is satisfiable iff some a, b, c have no coordinate where all three are 1.`,
-      );
-    } else if (st.reduction === 'ksat-to-ov') {
-      step(`Split and list (Williams): |A| = ${st.declared.sizeA}, |B| = ${st.declared.sizeB}, d = ${st.declared.dim}; satisfiable iff some a ⊥ b.`);
-    } else if (st.reduction === '3ov-to-transformer') {
-      step(
-        `Built one transformer (arXiv 2603.11332, Thm 3.1): A, B and a dummy become ${p.tokens} tokens of width d + 4 = ${p.width}; ` +
-          `${headsText(p.layers, p.heads, sizeC(r))} in W_Q, with β = ${p.beta}. For an A token, a head attends ` +
-          `almost only to B tokens orthogonal to a∘c (score 0) or, failing those, to the dummy (score −β/2), and adds 1 or ≈0 to an accumulator coordinate.`,
-      );
-    } else if (st.reduction === 'ov-to-attention') {
-      step(`Built one attention head on ${p.tokens} tokens of width ${p.width} (β = ${p.beta}): an A token's accumulator is ≈1 iff some b ⊥ a.`);
-    } else if (st.reduction === 'ov-to-3ov') {
-      step('Padded OV to 3-OV with C = {all-ones}.');
-    } else {
-      step(`Applied ${st.reduction}.`);
-    }
+    const red = reductions.find((x) => x.id === st.reduction);
+    const text = red?.explain ? red.explain({ params: st.params, declared: st.declared, options: st.options }) : `Applied ${st.reduction}${red ? ` (${red.title})` : ''}.`;
+    const declared = red ? optionsOf(red) : [];
+    const given = formatOptions(declared, st.options);
+    const opts = given !== '' ? ` Options: ${given}.` : '';
+    step(`${text}${opts}`);
   }
   step(`Evaluated the model: ${r.outputOrigin}.`);
   step(
@@ -55,22 +42,4 @@ export function explainCheck(file: string, r: DecisionReport): string {
   step(`Asked an independent oracle (${r.oracleName}): ${r.oracle ?? 'skipped'}. ${r.agree ? 'They agree.' : r.agree === null ? '' : 'They DISAGREE.'}`);
   lines.push('');
   return lines.join('\n');
-}
-
-/** |C| of the 3-OV instance the transformer was built from (the source itself, or the ksat-to-3ov step). */
-function sizeC(r: DecisionReport): number | undefined {
-  if (r.problem === '3ov') return r.sourceSizes.sizeC;
-  return r.steps.find((st) => st.reduction === 'ksat-to-3ov')?.declared.sizeC;
-}
-
-/** "the 3·5 = 15 heads carry the 8 vectors of C, one each (8 distinct heads; the other 7 repeat vectors of C)". */
-export function headsText(layers: number, heads: number, c: number | undefined): string {
-  const total = layers * heads;
-  if (c === undefined || c === total) return `each of the ${layers}·${heads} = ${total} heads carries one vector c of C`;
-  if (c > total) return `the ${layers}·${heads} = ${total} heads carry ${total} of the ${c} vectors of C, one each`;
-  const repeats = total - c;
-  return (
-    `the ${layers}·${heads} = ${total} heads carry the ${c} vector${c === 1 ? '' : 's'} of C, one each: ${c} distinct head${c === 1 ? '' : 's'}, ` +
-    `and the other ${repeats} repeat${repeats === 1 ? 's' : ''} a vector of C (repeats add nothing new)`
-  );
 }

@@ -2,7 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import { CheckFailure, UserError, oneLineMessage } from '../errors.js';
 import { STDIO, STDIO_ARG, commandScope } from '../io/files.js';
 import { TOOL_VERSION } from '../version.js';
-import type { Args, CliCommand } from './command.js';
+import type { Args, CliCommand, CliContext } from './command.js';
 
 /**
  * Commands whose start-up time matters (a check of one small instance should take well under a
@@ -22,14 +22,27 @@ async function commandsFor(argv: readonly string[]): Promise<readonly CliCommand
 }
 
 /**
+ * The registries, composed here at the root: `seth`'s own (src/cli/registries.ts), loaded only
+ * when a command being registered reads them, or the caller's (a test's own list of reductions).
+ */
+async function contextFor(commands: readonly CliCommand[], given: CliContext | undefined): Promise<CliContext> {
+  if (given) return given;
+  const reads = (c: CliCommand): boolean => c.usesRegistries === true || (c.subcommands ?? []).some(reads);
+  return commands.some(reads) ? (await import('./registries.js')).SETH_REGISTRIES : { reductions: [] };
+}
+
+/**
  * `seth` entry point. Returns the exit code instead of exiting so tests can run it in-process.
  * User errors print one line and exit 2; failed checks exit 1; no stack trace for either.
+ * `registries`: what the commands work with (default: every registered reduction).
  */
-export async function run(argv: readonly string[]): Promise<number> {
+export async function run(argv: readonly string[], registries?: CliContext): Promise<number> {
   let exitCode = 0;
   // yargs reads a bare `-` positional as `true`; hand it over as a sentinel the I/O layer knows.
   const parser = yargs(argv.map((a) => (a === STDIO ? STDIO_ARG : a)))
     .scriptName('seth')
+    // --help and --version return here (exit 0) instead of exiting, so run() works in-process.
+    .exitProcess(false)
     .version(TOOL_VERSION)
     .strict()
     .demandCommand(1, 'name a command')
@@ -43,7 +56,9 @@ export async function run(argv: readonly string[]): Promise<number> {
       throw new UsageError(msg ?? 'bad usage');
     })
     .epilog('Exit codes: 0 success, 1 a check failed, 2 bad input or usage.');
-  for (const cmd of await commandsFor(argv)) registerCommand(parser, cmd, (code) => (exitCode = code));
+  const commands = await commandsFor(argv);
+  const ctx = await contextFor(commands, registries);
+  for (const cmd of commands) registerCommand(parser, cmd, ctx, (code) => (exitCode = code));
   try {
     await parser.parseAsync();
   } catch (e) {
@@ -58,19 +73,19 @@ export async function run(argv: readonly string[]): Promise<number> {
   return exitCode;
 }
 
-function registerCommand(parser: Argv, cmd: CliCommand, setExit: (code: number) => void): void {
+function registerCommand(parser: Argv, cmd: CliCommand, ctx: CliContext, setExit: (code: number) => void): void {
   parser.command(
     cmd.command,
     cmd.describe,
     // yargs hands builders a second argument: whether --help or --version is on the command line.
     (y, forHelp?: unknown) => {
-      const built = cmd.builder(y, forHelp === true);
-      for (const sub of cmd.subcommands ?? []) registerCommand(built, sub, setExit);
+      const built = cmd.builder(y, ctx, forHelp === true);
+      for (const sub of cmd.subcommands ?? []) registerCommand(built, sub, ctx, setExit);
       return built;
     },
     async (args) => {
       // One scope per command: the files it reads are never overwritten by what it writes.
-      setExit(await commandScope(() => cmd.run(args as unknown as Args)));
+      setExit(await commandScope(() => cmd.run(args as unknown as Args, ctx)));
     },
   );
 }

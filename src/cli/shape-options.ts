@@ -1,5 +1,3 @@
-import { z } from 'zod';
-import { REDUCTIONS } from '../../reductions/index.js';
 import { UserError } from '../errors.js';
 import type { ProblemId } from '../problems/instance.js';
 import { problemSpec } from '../problems/registry.js';
@@ -9,7 +7,7 @@ import type { AnyReduction } from '../reduction/types.js';
 const SHAPE_KEYS = ['layers', 'heads'] as const;
 
 function takes(r: AnyReduction, key: string): boolean {
-  return r.optionsSchema instanceof z.ZodObject && key in r.optionsSchema.shape;
+  return key in r.optionsSchema.shape;
 }
 
 /**
@@ -18,7 +16,7 @@ function takes(r: AnyReduction, key: string): boolean {
  * may still read it (ksat-to-3ov sizes C from L·H) and the user's L × H would be silently lost or
  * mis-applied: refuse with one line that names the chain and one that would take the option.
  */
-export function refuseUnusedShape(chain: readonly AnyReduction[], given: Readonly<Record<string, unknown>>): void {
+export function refuseUnusedShape(chain: readonly AnyReduction[], given: Readonly<Record<string, unknown>>, reductions: readonly AnyReduction[]): void {
   const last = chain.at(-1);
   if (last === undefined) return;
   const unused = SHAPE_KEYS.filter((k) => given[k] !== undefined && !takes(last, k));
@@ -27,7 +25,7 @@ export function refuseUnusedShape(chain: readonly AnyReduction[], given: Readonl
   const from: ProblemId = chain[0]!.source;
   let instead = '';
   try {
-    const shaped = resolveChain(REDUCTIONS, from, 'transformer');
+    const shaped = resolveChain(reductions, from, 'transformer');
     const end = shaped.at(-1);
     if (end !== undefined && unused.every((k) => takes(end, k))) instead = `, or --via ${shaped.map((r) => r.id).join(',')} for an L-layer, H-head transformer`;
   } catch {

@@ -5,6 +5,7 @@ import { problemSpec } from '../problems/registry.js';
 import { makeProvenance, type Provenance } from '../provenance.js';
 import { whatWouldFit } from './fit.js';
 import { evalOverhead } from './formula.js';
+import { flagOf, optionsOf } from './options.js';
 import type { AnyReduction, ReductionContext } from './types.js';
 
 /** One executed forward step: everything backward needs, plus declared and measured sizes. */
@@ -21,7 +22,11 @@ export interface ChainStep {
 
 export function parseReductionOptions(r: AnyReduction, raw: Record<string, unknown>): unknown {
   const parsed = r.optionsSchema.safeParse(raw);
-  if (!parsed.success) throw new UserError(`${r.id}: ${describeZodError(parsed.error, asOption)}`);
+  if (!parsed.success) {
+    // Named by its flag (`option --kv-groups`), as the user typed it.
+    const declared = optionsOf(r);
+    throw new UserError(`${r.id}: ${describeZodError(parsed.error, (path) => asOption(flagOf(declared, path)))}`);
+  }
   return parsed.data;
 }
 

@@ -47,8 +47,13 @@ export interface Reduction<S, T, SSol, TSol, O, M> {
    * through variants after the plain ones of the same length, so defaults stay the plain chain.
    */
   readonly variant?: string;
-  /** Options, parsed from a loose record (CLI flags or chain options); unknown keys are ignored. */
-  readonly optionsSchema: z.ZodType<O>;
+  /**
+   * Options, parsed from a loose record (CLI flags or chain options); unknown keys are ignored.
+   * Each field is declared with `reductionOption` (src/reduction/options.ts), or shared from
+   * reductions/gadgets/options.ts: its flag, help, tested values, provenance record and rebuild
+   * all come from that declaration.
+   */
+  readonly optionsSchema: z.ZodType<O> & { readonly shape: Readonly<Record<string, z.ZodType>> };
   /**
    * Named parameters that the overhead formulas use, from the source problem's sizes (as its
    * ProblemSpec.sizes reports them) and the options. Sizes, not the instance: so a whole chain's
@@ -70,6 +75,19 @@ export interface Reduction<S, T, SSol, TSol, O, M> {
    * margin and for the robustness test (every output entry moved by ±1/(10·tokens)).
    */
   decision?(input: Omit<BackwardInput<S, T, M, TSol, O>, 'solution'>, output: Float64Array): Decision;
+  /**
+   * One sentence for `seth check --explain`: what this step did, with this run's numbers (its
+   * params, declared target sizes and options). Without it the narrative names the reduction and
+   * its title.
+   */
+  explain?(step: StepNumbers<O>): string;
+}
+
+/** The numbers of one executed step, as `explain` receives them. */
+export interface StepNumbers<O> {
+  params: Readonly<Params>;
+  declared: Readonly<Params>;
+  options: O;
 }
 
 export interface Decision {

@@ -7,6 +7,7 @@ import { defaultBudget } from '../memory.js';
 import type { Instance } from '../problems/instance.js';
 import { problemSpec } from '../problems/registry.js';
 import { forwardStep } from '../reduction/chain.js';
+import { optionsOf } from '../reduction/options.js';
 import type { AnyReduction } from '../reduction/types.js';
 import { sourceArbitrary } from './arbitraries/index.js';
 
@@ -66,19 +67,16 @@ export async function closedLoop(r: AnyReduction, source: unknown, rawOptions: R
   return { status: 'ok' };
 }
 
-/** Options varied by random testing: the transformer's shape, its K/V sharing and the k-SAT split. */
-export const chainOptionsArbitrary: fc.Arbitrary<Record<string, unknown>> = fc.record(
-  {
-    layers: fc.integer({ min: 1, max: 3 }),
-    heads: fc.integer({ min: 1, max: 3 }),
-    split: fc.integer({ min: 0, max: 6 }),
-    // Multi-query declaration (divides any head count); reductions without the option ignore it.
-    kvGroups: fc.constant(1),
-    // Groups of k-SAT → k-OV.
-    k: fc.integer({ min: 2, max: 4 }),
-  },
-  { requiredKeys: [] },
-);
+/**
+ * The options random testing draws for a reduction: every option it declares, each left out or
+ * set to one of the values its declaration names (`vary`, src/reduction/options.ts). A new option
+ * is varied as soon as it is declared.
+ */
+export function optionsArbitrary(r: AnyReduction): fc.Arbitrary<Record<string, unknown>> {
+  const fields: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const o of optionsOf(r)) fields[o.key] = fc.constantFrom(...o.vary);
+  return fc.record(fields, { requiredKeys: [] });
+}
 
 export interface ReductionTestOptions {
   runs: number;
@@ -102,7 +100,7 @@ export async function testReduction(r: AnyReduction, o: ReductionTestOptions): P
   let skipped = 0;
   let lastFailure = '';
   const details = await fc.check(
-    fc.asyncProperty(arb, chainOptionsArbitrary, async (source, opts) => {
+    fc.asyncProperty(arb, optionsArbitrary(r), async (source, opts) => {
       const out = await closedLoop(r, source, opts);
       if (out.status === 'skip') {
         skipped++;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { AnyReduction } from '../../src/reduction/types.js';
-import { chainOptionsArbitrary, closedLoop } from '../../src/testing/closed-loop.js';
+import { closedLoop, optionsArbitrary } from '../../src/testing/closed-loop.js';
 import { sourceArbitrary } from '../../src/testing/arbitraries/index.js';
 
 /**
@@ -13,7 +13,7 @@ export async function assertClosedLoop(r: AnyReduction, runs: number, maxSize: n
   expect(arb, `no source arbitrary for ${r.source}`).toBeDefined();
   let checked = 0;
   await fc.assert(
-    fc.asyncProperty(arb!, chainOptionsArbitrary, async (source, opts) => {
+    fc.asyncProperty(arb!, optionsArbitrary(r), async (source, opts) => {
       const out = await closedLoop(r, source, opts);
       if (out.status === 'fail') throw new Error(`${r.id}: ${out.reason}`);
       if (out.status === 'ok') checked++;

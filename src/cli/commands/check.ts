@@ -1,4 +1,3 @@
-import { REDUCTIONS } from '../../../reductions/index.js';
 import { z } from 'zod';
 import { formatMatmulReport } from '../../check/matmul.js';
 import { checkInstance, chooseChain, type CheckReport, type DecisionReport } from '../../check/run.js';
@@ -24,9 +23,9 @@ import { PROBLEM_IDS } from '../../problems/instance.js';
 import type { TransformerModel } from '../../problems/transformer.js';
 import { viaOf } from '../chain-choice.js';
 import { refuseUnusedShape } from '../shape-options.js';
-import { cliArg, defineCommand, print, warn } from '../command.js';
+import { cliArg, defineCommand, print, warn, type CommandContext } from '../command.js';
 import { explainCheck } from '../explain.js';
-import { budgetOf, chainArgs, chainOptionsOf, engineArgs, engineOf, forceArgs, jsonArgs } from '../options.js';
+import { budgetOf, engineArgs, engineOf, forceArgs, jsonArgs } from '../options.js';
 import { makeProgress } from '../progress.js';
 import { isPositive } from '../../problems/answer.js';
 
@@ -38,7 +37,6 @@ const CheckArgs = z.object({
   ),
   ...jsonArgs,
   ...engineArgs,
-  ...chainArgs,
   ...forceArgs,
   to: cliArg(z.enum(PROBLEM_IDS).default('transformer'), 'model the chain ends in: transformer | attention | tensor-attention'),
   via: cliArg(z.string().optional(), 'explicit chain: comma-separated reduction ids'),
@@ -47,7 +45,6 @@ const CheckArgs = z.object({
   jsonl: cliArg(z.boolean().default(false), 'batch: one JSON object per input on stdout (the summary goes to stderr)'),
   jobs: cliArg(z.number().int().min(1, 'expected a positive integer').default(1), 'batch: inputs checked at a time, each with its own engine from a pool made once'),
   output: cliArg(z.string().optional(), 'decode this X_L (.npy, .safetensors or seth eval JSON) computed elsewhere instead of evaluating'),
-  arithmetic: cliArg(z.enum(['auto', 'rational', 'float64']).default('auto'), 'matmul-batch: exact rationals (integer/rational inputs) or float64'),
 });
 export type CheckArgs = z.output<typeof CheckArgs>;
 
@@ -61,13 +58,14 @@ export const checkCommand = defineCommand({
   command: 'check <files..>',
   describe: 'decide an instance through a transformer and check the answer against an independent oracle',
   args: CheckArgs,
-  async run(a): Promise<number> {
+  reductionOptions: true,
+  async run(a, ctx): Promise<number> {
     const inputs = expandInputs(a.files);
-    if (isBatch(a.files, inputs)) return checkBatch(inputs, a);
+    if (isBatch(a.files, inputs)) return checkBatch(inputs, a, ctx);
     const file = inputs[0]!;
     const shown = displayName(file);
     const progress = a.json ? undefined : makeProgress('evaluating');
-    const one = await checkFile(file, a, { onProgress: progress?.update, keep: a.report !== undefined });
+    const one = await checkFile(file, a, ctx, { onProgress: progress?.update, keep: a.report !== undefined });
     progress?.finish();
     const { report, recovered } = one;
     if (report.kind === 'decision' && report.engineFallback) warn(report.engineFallback);
@@ -81,7 +79,7 @@ export const checkCommand = defineCommand({
         const what = one.kind === 'output' ? `the instance ${file} answers` : `${file} exactly`;
         print(`source     rebuilt from the ${one.kind}'s provenance: ${recovered.origin}; the chain reproduces ${what}`);
       }
-      if (a.explain && report.kind === 'decision') print(explainCheck(shown, report));
+      if (a.explain && report.kind === 'decision') print(explainCheck(shown, report, ctx.reductions));
       print(report.kind === 'decision' ? formatReport(shown, report) : formatMatmulReport(report));
     }
     return exitCodeOf(report);
@@ -107,19 +105,20 @@ export interface CheckedFile {
 export async function checkFile(
   file: string,
   a: CheckArgs,
+  ctx: CommandContext,
   how: { onProgress?: ((done: number, total: number) => void) | undefined; keep?: boolean; engine?: { engine: Engine; fallbackReason?: string | undefined } } = {},
 ): Promise<CheckedFile> {
   const budget = budgetOf(a);
-  const target = checkTarget(file, budget);
+  const target = checkTarget(file, budget, ctx.reductions);
   const { recovered, instance } = target;
   const engine = engineOf(a);
-  const chainOptions = recovered ? recovered.options : chainOptionsOf(a);
-  if (a.arithmetic !== 'auto') chainOptions.numberType = a.arithmetic;
-  if (!recovered && (a.layers !== undefined || a.heads !== undefined)) refuseUnusedShape(chooseChain(instance.problem, { reductions: REDUCTIONS, to: a.to, via: viaOf(a.via) }), a);
+  // A model or output is checked through the options its provenance records, not the command line's.
+  const chainOptions = recovered ? recovered.options : ctx.reductionOptions;
+  if (!recovered && (chainOptions.layers !== undefined || chainOptions.heads !== undefined)) refuseUnusedShape(chooseChain(instance.problem, { reductions: ctx.reductions, to: a.to, via: viaOf(a.via) }), chainOptions, ctx.reductions);
   const outputFile = a.output ?? target.output;
   let kept: { model: TransformerModel; output: Float64Array } | undefined;
   const report = await checkInstance(instance, {
-    reductions: REDUCTIONS,
+    reductions: ctx.reductions,
     reductionOptions: chainOptions,
     to: a.to,
     via: recovered ? recovered.via : viaOf(a.via),
@@ -167,7 +166,7 @@ interface BatchResult {
  * Exit 1 if any input disagrees with its oracle or its witness does not verify, else 2 if any
  * input could not be checked (bad file, refusal), else 0.
  */
-async function checkBatch(inputs: readonly string[], a: CheckArgs): Promise<number> {
+async function checkBatch(inputs: readonly string[], a: CheckArgs, ctx: CommandContext): Promise<number> {
   if (a.output !== undefined) throw new UserError('--output names the X_L of one instance; in a batch, give the output files themselves as inputs');
   if (a.explain) throw new UserError('--explain narrates one check; give one input');
   const jsonl = a.jsonl || a.json;
@@ -188,7 +187,7 @@ async function checkBatch(inputs: readonly string[], a: CheckArgs): Promise<numb
       a.jobs,
       async (input, slot): Promise<BatchResult> => {
         try {
-          const one = await checkFile(input, a, { keep: wantReport, engine: pool[slot]! });
+          const one = await checkFile(input, a, ctx, { keep: wantReport, engine: pool[slot]! });
           if (one.kept && one.report.kind === 'decision') keeper.offer(input, one.report, one.kept);
           delete one.kept;
           return { input, one, code: exitCodeOf(one.report) };

@@ -1,22 +1,22 @@
-import type { Argv } from 'yargs';
-import type { z } from 'zod';
-import { REDUCTIONS } from '../../../reductions/index.js';
+import { z } from 'zod';
 import { ENGINES } from '../../engine/registry.js';
 import { GENERATORS } from '../../generators/index.js';
 import { PROBLEMS } from '../../problems/registry.js';
-import { print, type Args, type CliCommand } from '../command.js';
-import { withJson } from '../options.js';
+import { optionsOf } from '../../reduction/options.js';
+import { defineCommand, print } from '../command.js';
+import { jsonArgs } from '../options.js';
 
 /** `seth list`: problems, generators, reductions, engines. */
-export const listCommand: CliCommand = {
+export const listCommand = defineCommand({
   command: 'list',
   describe: 'list problems, generators, reductions and engines',
-  builder: (y: Argv): Argv => withJson(y),
-  run(args: Args): Promise<number> {
+  args: z.object({ ...jsonArgs }),
+  usesRegistries: true,
+  run(args, ctx): Promise<number> {
     const data = {
       problems: PROBLEMS.map((p) => ({ id: p.id, title: p.title, summary: p.summary, oracle: p.oracle })),
       generators: GENERATORS.map((g) => ({ id: g.id, problem: g.problem, summary: g.summary, options: Object.keys(g.cliOptions) })),
-      reductions: REDUCTIONS.map((r) => ({ id: r.id, source: r.source, target: r.target, title: r.title, overhead: r.overhead })),
+      reductions: ctx.reductions.map((r) => ({ id: r.id, source: r.source, target: r.target, title: r.title, overhead: r.overhead, options: optionsOf(r).map((o) => o.flag) })),
       engines: ENGINES.map((e) => ({
         name: e.name,
         kind: e.kind,
@@ -41,6 +41,7 @@ export const listCommand: CliCommand = {
     for (const r of data.reductions) {
       const oh = Object.entries(r.overhead).map(([k, f]) => (f === k ? `${k} as given` : `${k} = ${f}`)).join(', ');
       lines.push(`${col(r.id)}${r.source} → ${r.target}: ${r.title}`, `${col('')}overhead: ${oh}`);
+      if (r.options.length > 0) lines.push(`${col('')}options: --${r.options.join(' --')}`);
     }
     lines.push('', 'Engines (--engine NAME, --engine-opt KEY=VALUE):');
     for (const e of data.engines) {
@@ -50,4 +51,4 @@ export const listCommand: CliCommand = {
     print(lines.join('\n'));
     return Promise.resolve(0);
   },
-};
+});

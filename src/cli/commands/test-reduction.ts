@@ -1,37 +1,34 @@
-import type { Argv } from 'yargs';
-import { REDUCTIONS, findReduction } from '../../../reductions/index.js';
+import { z } from 'zod';
 import { UserError } from '../../errors.js';
-import { print, type Args, type CliCommand } from '../command.js';
-import { withJson } from '../options.js';
+import { cliArg, defineCommand, print } from '../command.js';
+import { jsonArgs } from '../options.js';
 
 /**
  * `seth test-reduction <id> [--runs N] [--seed S] [--max-size K]`: random testing of a registered
  * reduction (as Karp's check-reduction): random sources → forward → independent target solve →
  * backward → compare with the source oracle and verify the witness; shrunk counterexample on failure.
  */
-export const testReductionCommand: CliCommand = {
+export const testReductionCommand = defineCommand({
   command: 'test-reduction <id>',
   describe: 'random closed-loop testing of a registered reduction (all: every one)',
-  builder: (y: Argv): Argv =>
-    withJson(y)
-      .option('runs', { type: 'number', default: 100, describe: 'random source instances to try' })
-      .option('seed', { type: 'number', default: 0, describe: 'fast-check seed (replays a run exactly)' })
-      .option('max-size', { type: 'number', default: 6, describe: 'largest source: variables (k-SAT) or vectors per side (OV)' }),
-  async run(args: Args): Promise<number> {
-    const id = String(args.id);
-    const targets = id === 'all' ? [...REDUCTIONS] : [findReduction(id)];
-    if (targets[0] === undefined) throw new UserError(`unknown reduction "${id}"; expected all or one of ${REDUCTIONS.map((r) => r.id).join(', ')}`);
-    const runs = Number(args.runs);
-    const seed = Number(args.seed);
-    const maxSize = Number(args['max-size']);
-    if (!Number.isInteger(runs) || runs < 1) throw new UserError(`option --runs: expected a positive integer, got ${String(args.runs)}`);
-    if (!Number.isSafeInteger(seed)) throw new UserError(`option --seed: expected an integer, got ${String(args.seed)}`);
-    if (!Number.isInteger(maxSize) || maxSize < 1 || maxSize > 16) throw new UserError(`option --max-size: expected an integer in 1..16, got ${String(args['max-size'])}`);
+  args: z.object({
+    id: cliArg(z.string(), 'a registered reduction id, or all', { positional: true }),
+    ...jsonArgs,
+    runs: cliArg(z.number().int('expected a positive integer').min(1, 'expected a positive integer').default(100), 'random source instances to try'),
+    seed: cliArg(z.number().int('expected an integer').refine(Number.isSafeInteger, 'expected an integer').default(0), 'fast-check seed (replays a run exactly)'),
+    'max-size': cliArg(z.number().int('expected an integer in 1..16').min(1, 'expected an integer in 1..16').max(16, 'expected an integer in 1..16').default(6), 'largest source: variables (k-SAT) or vectors per side (OV)'),
+  }),
+  usesRegistries: true,
+  async run(args, ctx): Promise<number> {
+    const { id, runs, seed } = args;
+    const maxSize = args['max-size'];
+    const targets = id === 'all' ? [...ctx.reductions] : ctx.reductions.filter((r) => r.id === id);
+    if (targets.length === 0) throw new UserError(`unknown reduction "${id}"; expected all or one of ${ctx.reductions.map((r) => r.id).join(', ')}`);
     // fast-check and the closed loop load only for this command.
     const { testReduction } = await import('../../testing/closed-loop.js');
     let failed = 0;
     for (const r of targets) {
-      const rep = await testReduction(r!, { runs, seed, maxSize });
+      const rep = await testReduction(r, { runs, seed, maxSize });
       if (!rep.passed) failed++;
       if (args.json) {
         print(JSON.stringify(rep));
@@ -51,4 +48,4 @@ export const testReductionCommand: CliCommand = {
     }
     return failed === 0 ? 0 : 1;
   },
-};
+});
