@@ -5,7 +5,7 @@ import { DEFAULT_ENGINE, engineHelp, engineOptionHelp, findEngine, parseEngineOp
 import type { DType } from '../engine/types.js';
 import { defaultBudget, type MemoryBudget } from '../memory.js';
 import { PROBLEM_IDS, type ProblemId } from '../problems/instance.js';
-import { cliArg, type Args } from './command.js';
+import { cliArg, type Args, type CliArgMeta } from './command.js';
 
 export { parseArgs } from './command.js';
 
@@ -70,7 +70,7 @@ export function budgetOf(a: { force: boolean }): MemoryBudget {
  * A problem id as an argument (`--to`): validated by zod rather than yargs' choices, so the error
  * names the option the project's way: `option --to: unknown problem "nope"; expected one of …`.
  */
-export function problemArg(fallback: ProblemId, describe: string) {
+export function problemArg(fallback: ProblemId, describe: string, cli: CliArgMeta = {}) {
   const ids = z.enum(PROBLEM_IDS, { error: (iss) => `unknown problem ${JSON.stringify(iss.input)}; expected one of ${PROBLEM_IDS.join(', ')}` });
-  return cliArg(z.string().default(fallback).pipe(ids), `${describe}: ${PROBLEM_IDS.join(' | ')}`);
+  return cliArg(z.string().default(fallback).pipe(ids), `${describe}: ${PROBLEM_IDS.join(' | ')}`, cli);
 }

@@ -44,10 +44,11 @@ export function ovToJson(inst: OvInstance): OvJson {
   return out;
 }
 
-/** A witness is valid iff the indices are in range and the vectors are orthogonal. */
+/** A witness is valid iff it is two indices, in range, of orthogonal vectors. */
 export function verifyOvWitness(inst: OvInstance, w: readonly [number, number]): boolean {
   const [i, j] = w;
   return (
+    w.length === 2 &&
     Number.isInteger(i) && Number.isInteger(j) && i >= 0 && i < inst.A.rows && j >= 0 && j < inst.B.rows &&
     dotRows(inst.A, i, inst.B, j) === 0
   );

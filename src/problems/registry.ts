@@ -121,7 +121,7 @@ const ksat = define<Cnf, SatSolution>({
   estimateBytes: (s) => 16 * (s.clauses ?? 0) * Math.max(1, s.k ?? 3) + (s.vars ?? 0),
   solve: (c) => Promise.resolve(solveWithMinisat(c)),
   verify: (c, s) =>
-    s.answer === 'UNSAT' ? s.assignment === undefined : s.assignment !== undefined && evaluateCnf(c, s.assignment).satisfied,
+    s.answer === 'UNSAT' ? s.assignment === undefined : s.assignment !== undefined && s.assignment.length === c.vars && evaluateCnf(c, s.assignment).satisfied,
   answer: (s) => s.answer,
   witnessOf: (s) => (s.assignment ? assignmentToLiterals(s.assignment) : null),
   toJson: cnfToJson,

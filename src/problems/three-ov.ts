@@ -62,6 +62,7 @@ export function verifyThreeOvWitness(inst: ThreeOvInstance, w: readonly [number,
   const [i, j, k] = w;
   const inRange = (x: number, n: number): boolean => Number.isInteger(x) && x >= 0 && x < n;
   return (
+    w.length === 3 &&
     inRange(i, inst.A.rows) && inRange(j, inst.B.rows) && inRange(k, inst.C.rows) &&
     dot3Rows(inst.A, i, inst.B, j, inst.C, k) === 0
   );
