@@ -7,9 +7,9 @@ import { getBit, type BitMatrix } from '../src/problems/bit-matrix.js';
 import type { Instance, ProblemId } from '../src/problems/instance.js';
 import type { KovInstance } from '../src/problems/kov.js';
 import { clauseAt, numClauses, type Cnf } from '../src/problems/ksat.js';
-import { type MatmulBatch, type MatmulProducts } from '../src/problems/matmul-batch.js';
+import type { MatmulBatch, MatmulProducts } from '../src/problems/matmul-batch.js';
 import type { OvInstance } from '../src/problems/ov.js';
-import { PROBLEMS, problemSpec } from '../src/problems/registry.js';
+import { PROBLEMS } from '../src/problems/registry.js';
 import type { ThreeOvInstance } from '../src/problems/three-ov.js';
 import { parseReductionOptions } from '../src/reduction/chain.js';
 import { sourceArbitrary } from '../src/testing/arbitraries/index.js';
@@ -44,7 +44,7 @@ interface ComputationCase {
   kind: 'computation';
   instances: fc.Arbitrary<unknown>;
   /** The output computed directly from the definition, and the same output perturbed. */
-  direct?(instance: unknown): { exact: unknown; perturbed: unknown };
+  direct?: (instance: unknown) => { exact: unknown; perturbed: unknown };
 }
 
 const rowsOf = (m: BitMatrix): number[][] => Array.from({ length: m.rows }, (_, r) => Array.from({ length: m.dim }, (_, c) => getBit(m, r, c)));
@@ -203,7 +203,6 @@ describe.each(PROBLEMS.map((p) => [p.id, p] as const))('problem %s (conformance)
         }),
         { numRuns: 30, seed: 3 },
       );
-      expect(problemSpec(id).solve).toBeDefined();
     });
   }
 });
