@@ -2,7 +2,7 @@ import yargs, { type Argv } from 'yargs';
 import { CheckFailure, UserError, oneLineMessage } from '../errors.js';
 import { STDIO, STDIO_ARG, commandScope } from '../io/files.js';
 import { TOOL_VERSION } from '../version.js';
-import type { Args, CliCommand, CliContext } from './command.js';
+import type { CliCommand, CliContext } from './command.js';
 
 /**
  * Commands whose start-up time matters (a check of one small instance should take well under a
@@ -85,7 +85,7 @@ function registerCommand(parser: Argv, cmd: CliCommand, ctx: CliContext, setExit
     },
     async (args) => {
       // One scope per command: the files it reads are never overwritten by what it writes.
-      setExit(await commandScope(() => cmd.run(args as unknown as Args, ctx)));
+      setExit(await commandScope(() => cmd.run(args, ctx)));
     },
   );
 }
