@@ -1,6 +1,5 @@
 import type { Argv } from 'yargs';
 import { z } from 'zod';
-import { UserError, describeValue } from '../errors.js';
 import { DEFAULT_ENGINE, engineHelp, engineOptionHelp, findEngine, parseEngineOptions, validateEngineOptions } from '../engine/registry.js';
 import type { DType } from '../engine/types.js';
 import { defaultBudget, type MemoryBudget } from '../memory.js';
