@@ -13,6 +13,15 @@ if (args.length === 1 && args[0] === '--version') {
   process.exit(0);
 }
 
+// A reader that stops early (`seth check … | head -1`) closes the pipe: end quietly, as `cat` does,
+// instead of an unhandled EPIPE stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 const main = new URL('../dist/src/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
   process.stderr.write('seth: the compiled CLI is missing (dist/). Run `npm install` or `npm run build` first.\n');
