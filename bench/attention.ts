@@ -59,7 +59,11 @@ export interface AttentionRow {
    * FMA loop's GFLOP per CPU-second: on a shared machine, what the kernel makes of the cycles it
    * gets. It does not see time lost to idle threads (a sleeping thread uses no CPU), the wall figures do.
    */
-  cpu: { peak: { f64: number | null; f32: number | null }; gflopPerCpuSecond: Partial<Record<Column, number | null>>; fractionOfPeak: Partial<Record<Column, number | null>> };
+  cpu: {
+    peak: { f64: number | null; f32: number | null };
+    gflopPerCpuSecond: Partial<Record<Column, number | null>>;
+    fractionOfPeak: Partial<Record<Column, number | null>>;
+  };
   /** Ratios of GFLOP/s in this run, e.g. nativeF64/numpyF64. */
   ratios: Record<string, number | null>;
   maxAbsErrVsReference: Partial<Record<Column, number | null>>;
@@ -102,7 +106,11 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
   ].slice(0, args.quick ? 1 : 4);
   const rng = makeRng(SEED);
   const inputs = cases.map((c) =>
-    Array.from({ length: c.heads }, (): AttentionHead => ({ Q: uniform(rng, c.tokens * c.dim), K: uniform(rng, c.tokens * c.dim), V: uniform(rng, c.tokens * c.dim) })),
+    Array.from({ length: c.heads }, (): AttentionHead => ({
+      Q: uniform(rng, c.tokens * c.dim),
+      K: uniform(rng, c.tokens * c.dim),
+      V: uniform(rng, c.tokens * c.dim),
+    })),
   );
   const scaleOf = (c: AttentionCase): number => 1 / Math.sqrt(c.dim);
 
@@ -122,7 +130,16 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
     const spec = {
       runs: args.runs,
       // torch_attention.py writes to torch_output (never over numpy's output); both peers get their own file.
-      cases: cases.map((c, i) => ({ name: c.name, tokens: c.tokens, dim: c.dim, heads: c.heads, scale: scaleOf(c), input: inputFiles[i]!, output: outputs[i]!, torch_output: outputs[i]! })),
+      cases: cases.map((c, i) => ({
+        name: c.name,
+        tokens: c.tokens,
+        dim: c.dim,
+        heads: c.heads,
+        scale: scaleOf(c),
+        input: inputFiles[i]!,
+        output: outputs[i]!,
+        torch_output: outputs[i]!,
+      })),
     };
     const specFile = join(TMP, `${label}-spec.json`);
     writeFileSync(specFile, JSON.stringify(spec));
@@ -177,7 +194,10 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
         for (const dtype of ['f64', 'f32'] as const) {
           const F = dtype === 'f64' ? 'F64' : 'F32';
           engines.peak?.sample(dtype);
-          for (const [label, peer] of [['numpy', numpy], ['torch', torch]] as const) {
+          for (const [label, peer] of [
+            ['numpy', numpy],
+            ['torch', torch],
+          ] as const) {
             if (!peer) continue;
             push(`${label}${F}`, await peer.server.time(i, dtype));
             await settle();
@@ -218,12 +238,28 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
       const err: Partial<Record<Column, number | null>> = {};
       const errOf = (got: ArrayLike<number>[]): number => Math.max(...got.map((o, t) => maxAbsDiff(o, refOut[t]!)));
       for (const [k, o] of Object.entries(outputs) as [Column, Float64Array[]][]) err[k] = errOf(o);
-      for (const [label, peer] of [['numpy', numpy], ['torch', torch]] as const) {
+      for (const [label, peer] of [
+        ['numpy', numpy],
+        ['torch', torch],
+      ] as const) {
         const all = peer ? readF64(peer.outputs[i]!) : null;
         const n = c.tokens * c.dim;
         err[`${label}F64`] = all && all.length === c.heads * n ? errOf(refOut.map((_, t) => all.subarray(t * n, (t + 1) * n))) : null;
       }
-      rows.push({ name: c.name, tokens: c.tokens, dim: c.dim, heads: c.heads, gflop, ms, gflops, peak: { f64: peakF64, f32: peakF32 }, fractionOfPeak, cpu, ratios, maxAbsErrVsReference: err });
+      rows.push({
+        name: c.name,
+        tokens: c.tokens,
+        dim: c.dim,
+        heads: c.heads,
+        gflop,
+        ms,
+        gflops,
+        peak: { f64: peakF64, f32: peakF32 },
+        fractionOfPeak,
+        cpu,
+        ratios,
+        maxAbsErrVsReference: err,
+      });
     }
   } finally {
     numpy?.server.close();

@@ -41,7 +41,19 @@ export async function benchChain(args: Args): Promise<ChainResult | null> {
   if (files.length === 0) return null;
   if (args.quick) files = files.slice(0, 10);
   const stage: Record<string, number> = { forward: 0, evaluate: 0, decode: 0, oracle: 0 };
-  const res: ChainResult = { files: files.length, decided: 0, sat: 0, agree: 0, witnessVerified: 0, totalSeconds: 0, stageSeconds: stage, engine: '', dtype: 'f64', layers: 2, heads: 2 };
+  const res: ChainResult = {
+    files: files.length,
+    decided: 0,
+    sat: 0,
+    agree: 0,
+    witnessVerified: 0,
+    totalSeconds: 0,
+    stageSeconds: stage,
+    engine: '',
+    dtype: 'f64',
+    layers: 2,
+    heads: 2,
+  };
   const t0 = performance.now();
   for (const f of files) {
     const r = await checkDecision(loadInstance(join(UF20, f)), { reductions: REDUCTIONS, layers: 2, heads: 2, engine: DEFAULT_ENGINE, dtype: 'f64' });
@@ -124,7 +136,8 @@ export async function benchLatency(args: Args): Promise<LatencyResult | null> {
   const inst = loadInstance(path);
   await checkDecision(inst, { reductions: REDUCTIONS, layers: 2, heads: 2, engine: DEFAULT_ENGINE, dtype: 'f64' });
   const warm: number[] = [];
-  for (let r = 0; r < runs; r++) warm.push((await checkDecision(inst, { reductions: REDUCTIONS, layers: 2, heads: 2, engine: DEFAULT_ENGINE, dtype: 'f64' })).timingsMs.evaluate);
+  for (let r = 0; r < runs; r++)
+    warm.push((await checkDecision(inst, { reductions: REDUCTIONS, layers: 2, heads: 2, engine: DEFAULT_ENGINE, dtype: 'f64' })).timingsMs.evaluate);
   const stagesMs: Record<string, number> = {};
   for (const k of STAGES) stagesMs[k] = median(stages[k]!);
   const wallMs = median(walls);

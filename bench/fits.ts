@@ -47,7 +47,12 @@ export function fitLogLog(points: FitPoint[], expected: number, tolerance: numbe
 }
 
 function threeOvModel(N: number, sizeC: number, layers: number, heads: number, dim: number, seed: number): TransformerModel {
-  const inst = findGenerator('3ov')!.generate({ size: N, sizeB: N, sizeC, dim, density: 0.8, plant: false, no: false }, makeRng(seed), 'bench', defaultBudget()).data;
+  const inst = findGenerator('3ov')!.generate(
+    { size: N, sizeB: N, sizeC, dim, density: 0.8, plant: false, no: false },
+    makeRng(seed),
+    'bench',
+    defaultBudget(),
+  ).data;
   return (threeOvToTransformer.forward(inst, { layers, heads }) as { target: TransformerModel }).target;
 }
 
@@ -69,7 +74,22 @@ export async function benchFits(args: Args, engine: Engine): Promise<{ tokens: F
     const ms = median(await timeRuns(await runsFor(model), () => engine.evaluate(model)));
     tokenPoints.push({ x: model.tokens, ms, tokens: model.tokens, layers: 2, heads: 2 });
   }
-  const shapes: [number, number][] = args.quick ? [[1, 1], [1, 2], [2, 2], [2, 4]] : [[1, 1], [1, 2], [2, 2], [2, 4], [4, 4], [4, 8], [8, 8]];
+  const shapes: [number, number][] = args.quick
+    ? [
+        [1, 1],
+        [1, 2],
+        [2, 2],
+        [2, 4],
+      ]
+    : [
+        [1, 1],
+        [1, 2],
+        [2, 2],
+        [2, 4],
+        [4, 4],
+        [4, 8],
+        [8, 8],
+      ];
   const Nfixed = args.quick ? 512 : 1024;
   const lhPoints: FitPoint[] = [];
   for (const [L, H] of shapes) {

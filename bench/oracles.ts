@@ -23,17 +23,30 @@ export async function benchOracles(args: Args): Promise<OracleRow[]> {
   const three = findGenerator('3ov')!;
   const N = args.quick ? 2048 : 8192;
   for (const dim of [32, 64, 128]) {
-    const inst = ov.generate({ size: N, sizeB: N, dim, density: 0.5, plant: false, no: false }, makeRng(SEED + dim), 'bench', defaultBudget()).data as OvInstance;
+    const inst = ov.generate({ size: N, sizeB: N, dim, density: 0.5, plant: false, no: false }, makeRng(SEED + dim), 'bench', defaultBudget())
+      .data as OvInstance;
     const ops = ovPairWordOps(inst);
     const ms = median(await timeRuns(args.runs, () => countOrthogonalPairs(inst)));
     rows.push({ problem: 'OV (count all pairs)', sizes: `${N} × ${N}, d = ${dim}`, words: inst.A.words, wordOps: ops, ms, opsPerSecond: ops / (ms / 1e3) });
   }
   const n3 = args.quick ? 256 : 512;
   for (const dim of [32, 64]) {
-    const inst = three.generate({ size: n3, sizeB: n3, sizeC: n3, dim, density: 0.9, plant: false, no: false }, makeRng(SEED + 3 * dim), 'bench', defaultBudget()).data as ThreeOvInstance;
+    const inst = three.generate(
+      { size: n3, sizeB: n3, sizeC: n3, dim, density: 0.9, plant: false, no: false },
+      makeRng(SEED + 3 * dim),
+      'bench',
+      defaultBudget(),
+    ).data as ThreeOvInstance;
     const ops = threeOvTripleWordOps(inst);
     const ms = median(await timeRuns(Math.min(args.runs, 5), () => countOrthogonalTriples(inst)));
-    rows.push({ problem: '3-OV (count all triples)', sizes: `${n3} × ${n3} × ${n3}, d = ${dim}`, words: inst.A.words, wordOps: ops, ms, opsPerSecond: ops / (ms / 1e3) });
+    rows.push({
+      problem: '3-OV (count all triples)',
+      sizes: `${n3} × ${n3} × ${n3}, d = ${dim}`,
+      words: inst.A.words,
+      wordOps: ops,
+      ms,
+      opsPerSecond: ops / (ms / 1e3),
+    });
   }
   return rows;
 }

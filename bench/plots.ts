@@ -12,7 +12,10 @@ export function fitSpec(fit: Fit, title: string, xLabel: string): PlotSpec {
   const line = [Math.min(...xs), Math.max(...xs)].map((x) => ({ x, ms: Math.exp(fit.intercept + fit.slope * Math.log(x)) }));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: title, subtitle: `fitted exponent ${fit.slope.toFixed(3)} ± ${fit.slopeStdErr.toFixed(3)} (expected ${fit.expected} ± ${fit.tolerance}: ${fit.verdict})` },
+    title: {
+      text: title,
+      subtitle: `fitted exponent ${fit.slope.toFixed(3)} ± ${fit.slopeStdErr.toFixed(3)} (expected ${fit.expected} ± ${fit.tolerance}: ${fit.verdict})`,
+    },
     width: 460,
     height: 300,
     background: 'white',

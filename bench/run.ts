@@ -88,7 +88,9 @@ async function main(): Promise<void> {
       report.push(`\n### Exact attention: GFLOP/s (fraction of the FMA peak measured in the same run), median of ${args.runs} runs\n`);
       report.push(t.attention!);
       if (t['attention-cpu']) {
-        report.push('\nThe native engine per CPU-second of this process against the FMA loop per CPU-second (robust to the load: both count only the cycles this process got):\n');
+        report.push(
+          '\nThe native engine per CPU-second of this process against the FMA loop per CPU-second (robust to the load: both count only the cycles this process got):\n',
+        );
         report.push(t['attention-cpu']);
       }
       report.push('\nRatios of GFLOP/s in this run:\n');
@@ -97,7 +99,14 @@ async function main(): Promise<void> {
       report.push(t['attention-ms']!);
       report.push(
         '\nmax |engine − reference|: ' +
-          rows.map((r) => `${r.name}: ${Object.entries(r.maxAbsErrVsReference).map(([k, v]) => `${k} ${v === null || v === undefined ? '—' : v.toExponential(1)}`).join(', ')}`).join('; '),
+          rows
+            .map(
+              (r) =>
+                `${r.name}: ${Object.entries(r.maxAbsErrVsReference)
+                  .map(([k, v]) => `${k} ${v === null || v === undefined ? '—' : v.toExponential(1)}`)
+                  .join(', ')}`,
+            )
+            .join('; '),
       );
       report.push(`peers: ${JSON.stringify(peers)}`);
     }

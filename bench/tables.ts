@@ -65,23 +65,53 @@ export function ratioTable(rows: AttentionRow[]): string {
 
 export function msTable(rows: AttentionRow[]): string {
   const cols = Object.keys(LABEL) as Column[];
-  return table(['(tokens, d)', ...cols.map((k) => LABEL[k])], rows.map((r) => [r.name, ...cols.map((k) => fmt(r.ms[k], 1))]));
+  return table(
+    ['(tokens, d)', ...cols.map((k) => LABEL[k])],
+    rows.map((r) => [r.name, ...cols.map((k) => fmt(r.ms[k], 1))]),
+  );
 }
 
 export function oracleTable(rows: OracleRow[]): string {
-  return table(['oracle', 'instance', 'words', 'word ops', 'ms', 'word ops / s'], rows.map((r) => [r.problem, r.sizes, r.words, r.wordOps.toExponential(2), fmt(r.ms, 1), r.opsPerSecond.toExponential(2)]));
+  return table(
+    ['oracle', 'instance', 'words', 'word ops', 'ms', 'word ops / s'],
+    rows.map((r) => [r.problem, r.sizes, r.words, r.wordOps.toExponential(2), fmt(r.ms, 1), r.opsPerSecond.toExponential(2)]),
+  );
 }
 
 export function chainTable(r: ChainResult): string {
   return table(
     ['files', 'engine', 'decided', 'SAT', 'agree with MiniSat', 'witness verified', 'total s', 'forward s', 'evaluate s', 'decode s', 'oracle s'],
-    [[r.files, `${r.engine} ${r.dtype}`, r.decided, r.sat, r.agree, r.witnessVerified, fmt(r.totalSeconds, 1), ...['forward', 'evaluate', 'decode', 'oracle'].map((k) => fmt(r.stageSeconds[k], 2))]],
+    [
+      [
+        r.files,
+        `${r.engine} ${r.dtype}`,
+        r.decided,
+        r.sat,
+        r.agree,
+        r.witnessVerified,
+        fmt(r.totalSeconds, 1),
+        ...['forward', 'evaluate', 'decode', 'oracle'].map((k) => fmt(r.stageSeconds[k], 2)),
+      ],
+    ],
   );
 }
 
 export function latencyTable(r: LatencyResult): string {
   return table(
-    ['file', 'engine', 'wall ms', 'CPU ms', 'bare node wall / CPU ms', 'start-up + exit ms', 'chain (forward) ms', 'evaluate ms', 'warm evaluate ms', 'evaluate / warm', 'decode ms', 'oracle ms'],
+    [
+      'file',
+      'engine',
+      'wall ms',
+      'CPU ms',
+      'bare node wall / CPU ms',
+      'start-up + exit ms',
+      'chain (forward) ms',
+      'evaluate ms',
+      'warm evaluate ms',
+      'evaluate / warm',
+      'decode ms',
+      'oracle ms',
+    ],
     [
       [
         r.file,
@@ -109,7 +139,10 @@ export function fitTable(fits: { tokens: Fit; lh: Fit }): string {
     `${f.expected} ± ${f.tolerance}`,
     f.verdict,
   ];
-  return table(['sweep', 'points (x: ms)', 'fitted exponent', 'expected', 'verdict'], [row('tokens (L·H = 4)', fits.tokens), row(`L·H (n = ${fits.lh.points[0]?.tokens})`, fits.lh)]);
+  return table(
+    ['sweep', 'points (x: ms)', 'fitted exponent', 'expected', 'verdict'],
+    [row('tokens (L·H = 4)', fits.tokens), row(`L·H (n = ${fits.lh.points[0]?.tokens})`, fits.lh)],
+  );
 }
 
 export interface BenchResults {

@@ -94,7 +94,8 @@ export const threeOvToTensorAttention = defineReduction<ThreeOvInstance, TensorA
   source: '3ov',
   target: 'tensor-attention',
   title: '3-OV → one third-order attention (A queries, B and C the two key sets)',
-  reference: 'J. Alman, Z. Song, How to capture higher-order correlations? Generalizing matrix softmax attention to Kronecker computation, arXiv 2310.04064 (ICLR 2024)',
+  reference:
+    'J. Alman, Z. Song, How to capture higher-order correlations? Generalizing matrix softmax attention to Kronecker computation, arXiv 2310.04064 (ICLR 2024)',
   optionsSchema: Options,
   params: (s) => {
     const p = { sizeA: s.sizeA!, sizeB: s.sizeB!, sizeC: s.sizeC!, dim: s.dim! };

@@ -14,7 +14,18 @@ import { matmulBatchToTransformer } from './matmul-batch-to-transformer.js';
 import { ovTo3ov } from './ov-to-3ov.js';
 import { ovToAttention } from './ov-to-attention.js';
 
-export const REDUCTIONS: readonly AnyReduction[] = [ksatToOv, ksatTo3ov, ksatToKov, ovTo3ov, ovToAttention, threeOvToTransformer, threeOvToCausalTransformer, threeOvToTensorAttention, threeOvToOv, matmulBatchToTransformer];
+export const REDUCTIONS: readonly AnyReduction[] = [
+  ksatToOv,
+  ksatTo3ov,
+  ksatToKov,
+  ovTo3ov,
+  ovToAttention,
+  threeOvToTransformer,
+  threeOvToCausalTransformer,
+  threeOvToTensorAttention,
+  threeOvToOv,
+  matmulBatchToTransformer,
+];
 
 export function findReduction(id: string): AnyReduction | undefined {
   return REDUCTIONS.find((r) => r.id === id);

@@ -258,9 +258,7 @@ export const matmulBatchReduction: Reduction<
     if (arithmetic === 'rational') {
       // Rational instances: the exact entries (the model holds rounded doubles); otherwise the
       // model's doubles, which are exactly its integers (or dyadic rationals).
-      const params = meta.exact
-        ? constructionParams(RATIONAL, meta.exact, N, meta.layers, meta.heads)
-        : paramsFromModel(target, RATIONAL);
+      const params = meta.exact ? constructionParams(RATIONAL, meta.exact, N, meta.layers, meta.heads) : paramsFromModel(target, RATIONAL);
       const g = transformerGradient(RATIONAL, params, readoutMatrix(RATIONAL, N));
       return Promise.resolve({ arithmetic, f: g.f, gradQ: gradQ(g.dW), ...stats(g) });
     }

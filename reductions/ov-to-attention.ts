@@ -83,7 +83,8 @@ export const ovToAttention = defineReduction<OvInstance, TransformerModel, OvSol
     const { statistic } = decideFromOutput(output, meta.layout);
     return { statistic, threshold: DECISION_THRESHOLD, positive: statistic > DECISION_THRESHOLD };
   },
-  explain: ({ params: p, declared: t }) => `Built one attention head on ${t.tokens} tokens of width ${t.width} (β = ${p.beta}): an A token's accumulator is ≈1 iff some b ⊥ a.`,
+  explain: ({ params: p, declared: t }) =>
+    `Built one attention head on ${t.tokens} tokens of width ${t.width} (β = ${p.beta}): an A token's accumulator is ≈1 iff some b ⊥ a.`,
   backward({ target, meta, solution }, ctx) {
     const { statistic, token } = decideFromOutput(solution.output, meta.layout);
     if (!(statistic > DECISION_THRESHOLD)) return { answer: 'NO' };

@@ -58,7 +58,10 @@ function main() {
   if (r.status !== 0 || !existsSync(addon)) {
     const lines = `${r.stderr}\n${r.stdout}`.split('\n');
     const first = lines.find((l) => /error:|Error:|gyp ERR! (stack Error|configure error)/.test(l)) ?? `node-gyp exited with ${r.status}`;
-    return first.replace(/^gyp ERR! /, '').trim().slice(0, 300);
+    return first
+      .replace(/^gyp ERR! /, '')
+      .trim()
+      .slice(0, 300);
   }
   return null;
 }

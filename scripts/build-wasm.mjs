@@ -15,11 +15,14 @@ const common = [
   source,
   '-O3',
   '--noAssert',
-  '--runtime', 'stub',
+  '--runtime',
+  'stub',
   '--importMemory',
   '--sharedMemory',
-  '--initialMemory', '2',
-  '--maximumMemory', '65536',
+  '--initialMemory',
+  '2',
+  '--maximumMemory',
+  '65536',
   '--disableWarning',
 ];
 const variants = [
@@ -42,7 +45,11 @@ async function main() {
     const { error } = await asc.main([...common, '--enable', v.features, '-o', target], { stdout: sink, stderr: sink });
     if (error) {
       rmSync(target, { force: true });
-      const first = chunks.join('').split('\n').find((l) => /ERROR|error/.test(l)) ?? error.message;
+      const first =
+        chunks
+          .join('')
+          .split('\n')
+          .find((l) => /ERROR|error/.test(l)) ?? error.message;
       return `${v.file}: ${first.trim()}`;
     }
   }

@@ -22,7 +22,22 @@ export function defaultBudget(force = false): MemoryBudget {
   return { limitBytes, force };
 }
 
-const UNITS: Readonly<Record<string, number>> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 2 ** 10, m: 1e6, mb: 1e6, mib: 2 ** 20, g: 1e9, gb: 1e9, gib: 2 ** 30, t: 1e12, tb: 1e12, tib: 2 ** 40 };
+const UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  b: 1,
+  k: 1e3,
+  kb: 1e3,
+  kib: 2 ** 10,
+  m: 1e6,
+  mb: 1e6,
+  mib: 2 ** 20,
+  g: 1e9,
+  gb: 1e9,
+  gib: 2 ** 30,
+  t: 1e12,
+  tb: 1e12,
+  tib: 2 ** 40,
+};
 
 /** "8589934592", "8e9", "8GiB", "512 MB" → bytes; anything else is a user error naming the variable. */
 export function parseByteSize(text: string, name: string): number {
@@ -99,6 +114,8 @@ export function guardFootprint(what: string, f: Footprint, budget: MemoryBudget)
 /** Refuse to build one string of `chars` UTF-16 code units when V8 cannot hold it. */
 export function guardString(what: string, chars: number): void {
   if (chars > MAX_STRING_CHARS) {
-    throw new UserError(`refusing ${what}: it would be one string of about ${chars.toExponential(2)} characters, over the JavaScript string limit of ${MAX_STRING_CHARS}`);
+    throw new UserError(
+      `refusing ${what}: it would be one string of about ${chars.toExponential(2)} characters, over the JavaScript string limit of ${MAX_STRING_CHARS}`,
+    );
   }
 }

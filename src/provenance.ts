@@ -171,7 +171,11 @@ export function gitCommit(): string | undefined {
     // Only the project's own checkout: installed under another repository, that one's commit would be wrong.
     if (existsSync(join(PROJECT_ROOT, '.git'))) {
       try {
-        const out = execFileSync('git', ['-C', PROJECT_ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8', timeout: 3000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+        const out = execFileSync('git', ['-C', PROJECT_ROOT, 'rev-parse', 'HEAD'], {
+          encoding: 'utf8',
+          timeout: 3000,
+          stdio: ['ignore', 'pipe', 'ignore'],
+        }).trim();
         if (/^[0-9a-f]{40,64}$/.test(out)) commitCache = out;
       } catch {
         // No git on this machine: the version alone must do.

@@ -90,8 +90,12 @@ describe('seth arena (CLI)', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/window:w=4/);
     expect(r.stdout).toMatch(/module:examples\/engines\/sampled-attention\.mjs/);
-    for (const f of ['results.jsonl', 'scorecard.txt', 'scorecard.json', 'accuracy-cost.svg', 'error-tolerance.svg', 'meta.json']) expect(existsSync(join(dir, f))).toBe(true);
-    const lines = readFileSync(join(dir, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const f of ['results.jsonl', 'scorecard.txt', 'scorecard.json', 'accuracy-cost.svg', 'error-tolerance.svg', 'meta.json'])
+      expect(existsSync(join(dir, f))).toBe(true);
+    const lines = readFileSync(join(dir, 'results.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.length).toBe(16);
     expect(lines[0]!.provenance).toMatchObject({ tool: 'seth-workbench', seed: 0, suite: 'quick' });
     expect(readFileSync(join(dir, 'accuracy-cost.svg'), 'utf8')).toMatch(/<svg[^>]*><desc>\{&quot;tool|<svg[^>]*><desc>\{"tool/);

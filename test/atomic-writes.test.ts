@@ -97,5 +97,4 @@ describe('an output naming an input is refused', () => {
     expectUserError(expect, await seth(['export', t, '--format', 'npy', '-o', dir]), 'an input of this command');
     expect(existsSync(t)).toBe(true);
   });
-
 });

@@ -14,13 +14,7 @@ import {
   type Scalar,
 } from '../src/autodiff/scalar.js';
 import { Tape } from '../src/autodiff/tape.js';
-import {
-  modelGradientF64,
-  modelGradientRational,
-  paramsFromModel,
-  transformerGradient,
-  type TransformerGradient,
-} from '../src/autodiff/transformer-grad.js';
+import { modelGradientF64, modelGradientRational, paramsFromModel, transformerGradient, type TransformerGradient } from '../src/autodiff/transformer-grad.js';
 import { evaluateReference } from '../src/engine/reference.js';
 import { UserError } from '../src/errors.js';
 import type { TransformerModel } from '../src/problems/transformer.js';

@@ -19,7 +19,10 @@ describe('batch mode', () => {
   it('check FOLDER --jsonl: one object per input on stdout, the summary on stderr', async () => {
     const r = await seth(['check', dir, '--jsonl', '--jobs', '2']);
     expectOk(expect, r);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { input: string; agree: boolean; witnessVerified: boolean; instance: string });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { input: string; agree: boolean; witnessVerified: boolean; instance: string });
     // The folder's inputs: 3 formulas, the model and the output (each checked on its own), in the order they finished.
     expect(lines.map((l) => l.input.split('/').pop()).sort()).toEqual(['XL.json', 'm.json', 'uf20-01.cnf', 'uf20-02.cnf', 'uf20-03.cnf']);
     for (const l of lines) expect(l).toMatchObject({ agree: true, witnessVerified: true });
@@ -49,9 +52,19 @@ describe('batch mode', () => {
   it('solve and info take several inputs too', async () => {
     const s = await seth(['solve', join(dir, 'uf20-01.cnf'), join(dir, 'uf20-02.cnf'), '--jsonl']);
     expectOk(expect, s);
-    expect(s.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { answer: string }).answer)).toEqual(['SAT', 'SAT']);
+    expect(
+      s.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { answer: string }).answer),
+    ).toEqual(['SAT', 'SAT']);
     const i = await seth(['info', join(dir, 'uf20-01.cnf'), join(dir, 'm.json'), join(dir, 'XL.json'), '--jsonl']);
     expectOk(expect, i);
-    expect(i.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { problem: string }).problem)).toEqual(['ksat', 'transformer', 'transformer-output']);
+    expect(
+      i.stdout
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { problem: string }).problem),
+    ).toEqual(['ksat', 'transformer', 'transformer-output']);
   });
 });

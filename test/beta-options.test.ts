@@ -10,7 +10,11 @@ import { runForward } from '../src/reduction/chain.js';
 const ov = () => ({ dim: 2, A: bitMatrixFromStrings(['10'], 2), B: bitMatrixFromStrings(['01', '11'], 2) });
 const threeOv = () => ({ ...ov(), C: bitMatrixFromStrings(['11'], 2) });
 
-const build = (id: string, source: unknown, options: Record<string, unknown>): { model: TransformerModel; declared: Record<string, number>; measured: Record<string, number> } => {
+const build = (
+  id: string,
+  source: unknown,
+  options: Record<string, unknown>,
+): { model: TransformerModel; declared: Record<string, number>; measured: Record<string, number> } => {
   const r = REDUCTIONS.find((x) => x.id === id)!;
   const [step] = runForward([r], source, options, defaultBudget());
   return { model: step!.target as TransformerModel, declared: step!.declared, measured: step!.measured };

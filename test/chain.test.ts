@@ -30,7 +30,7 @@ describe('SATLIB uf20-91 through the transformer (L·H = 4)', () => {
     it(`decides batch ${b + 1}/4 SAT with verified witnesses`, async () => {
       for (const f of batch) {
         const inst = loadInstance(join(SATLIB, 'uf20-91', f));
-        const r = await checkDecision(inst, { reductions: REDUCTIONS,  layers: 2, heads: 2, engine: ENGINE });
+        const r = await checkDecision(inst, { reductions: REDUCTIONS, layers: 2, heads: 2, engine: ENGINE });
         expect({ f, answer: r.answer, agree: r.agree, verified: r.witnessVerified }).toEqual({ f, answer: 'SAT', agree: true, verified: true });
         // The witness is checked once more here, against the formula, independently of the checker.
         expect(evaluateCnf(inst.data as never, literalsToAssignment(20, r.witness as number[])).satisfied).toBe(true);
@@ -45,7 +45,7 @@ describe('PHP(5,4): 20 variables, UNSAT through the transformer', () => {
   it('decodes UNSAT and agrees with MiniSat', async () => {
     const g = findGenerator('php')!;
     const inst = g.generate({ pigeons: 5, holes: 4 }, makeRng(0), 'test', defaultBudget());
-    const r = await checkDecision(inst, { reductions: REDUCTIONS,  layers: 2, heads: 2, engine: ENGINE });
+    const r = await checkDecision(inst, { reductions: REDUCTIONS, layers: 2, heads: 2, engine: ENGINE });
     expect(r.answer).toBe('UNSAT');
     expect(r.oracle).toBe('UNSAT');
     expect(r.agree).toBe(true);
@@ -59,14 +59,19 @@ describe('PHP(5,4): 20 variables, UNSAT through the transformer', () => {
 describe('decision margin and robustness on random instances', () => {
   it('k-SAT through 3-OV: margin ≥ 0.4, robust to ±1/(10n), agrees, witness verifies', async () => {
     await fc.assert(
-      fc.asyncProperty(cnfArbitrary({ maxVars: 8, maxClauses: 20, maxWidth: 3 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 }), async (cnf, L, H) => {
-        const r = await checkDecision({ problem: 'ksat', data: cnf }, { reductions: REDUCTIONS, layers: L, heads: H });
-        expect(r.agree).toBe(true);
-        expect(r.margin).toBeGreaterThanOrEqual(0.4);
-        expect(r.robustToOutputError).toBe(true);
-        if (r.answer === 'SAT') expect(r.witnessVerified).toBe(true);
-        r.steps.forEach((s) => expect(s.matches).toBe(true));
-      }),
+      fc.asyncProperty(
+        cnfArbitrary({ maxVars: 8, maxClauses: 20, maxWidth: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 3 }),
+        async (cnf, L, H) => {
+          const r = await checkDecision({ problem: 'ksat', data: cnf }, { reductions: REDUCTIONS, layers: L, heads: H });
+          expect(r.agree).toBe(true);
+          expect(r.margin).toBeGreaterThanOrEqual(0.4);
+          expect(r.robustToOutputError).toBe(true);
+          if (r.answer === 'SAT') expect(r.witnessVerified).toBe(true);
+          r.steps.forEach((s) => expect(s.matches).toBe(true));
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -99,7 +104,7 @@ describe('witness recovery uses O(log) extra single-row evaluations', () => {
   it('stays within log₂(LH) + log₂|B| + 1 rounds', async () => {
     const g = findGenerator('ksat')!;
     const inst = g.generate({ vars: 14, clauses: 40, k: 3, planted: true }, makeRng(3), 'test', defaultBudget());
-    const r = await checkDecision(inst, { reductions: REDUCTIONS,  layers: 2, heads: 4 });
+    const r = await checkDecision(inst, { reductions: REDUCTIONS, layers: 2, heads: 4 });
     expect(r.answer).toBe('SAT');
     const sizeB = r.steps[0]!.declared.sizeB!;
     expect(r.recovery.rounds).toBeLessThanOrEqual(Math.ceil(Math.log2(8)) + Math.ceil(Math.log2(sizeB)) + 1);
@@ -109,9 +114,15 @@ describe('witness recovery uses O(log) extra single-row evaluations', () => {
 
 describe('refusing work that would not fit in memory', () => {
   it('k-SAT with 60 variables is refused before any allocation, with the estimate and --force', async () => {
-    const cnf = cnfFromClauses(60, [[1, 2, 3], [-59, 60], [30, -31]]);
+    const cnf = cnfFromClauses(60, [
+      [1, 2, 3],
+      [-59, 60],
+      [30, -31],
+    ]);
     const t = Date.now();
-    const err = await checkDecision({ problem: 'ksat', data: cnf }, { reductions: REDUCTIONS, layers: 2, heads: 2, budget: defaultBudget(false) }).catch((e: unknown) => e);
+    const err = await checkDecision({ problem: 'ksat', data: cnf }, { reductions: REDUCTIONS, layers: 2, heads: 2, budget: defaultBudget(false) }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(/refusing .*about .*(TiB|PiB|GiB).*--force/);
     expect(Date.now() - t).toBeLessThan(2000);
@@ -137,7 +148,9 @@ describe('every registered engine and dtype decides the chain identically', () =
   // that limit only on bounded entries, not on these instances' Θ(log n) entries: that failure is
   // what `seth arena` measures, so they are left out here.
   const boundedOnly = new Set(['poly', 'performer', 'nystrom']);
-  const combos = ENGINES.filter((e) => !boundedOnly.has(e.name)).flatMap((e) => e.dtypes.map((dtype) => ({ engine: e.name, dtype, options: e.kind === 'approximate' ? { ...e.exactLimit.options } : {} })));
+  const combos = ENGINES.filter((e) => !boundedOnly.has(e.name)).flatMap((e) =>
+    e.dtypes.map((dtype) => ({ engine: e.name, dtype, options: e.kind === 'approximate' ? { ...e.exactLimit.options } : {} })),
+  );
   it.each(combos)('$engine $dtype', async ({ engine, dtype, options }) => {
     // An optional engine that cannot start here (e.g. onnxruntime-node not installed) is skipped, loudly.
     const probe = await createEngine(engine, dtype, { budget: defaultBudget(), options });
@@ -147,7 +160,7 @@ describe('every registered engine and dtype decides the chain identically', () =
       return;
     }
     for (const c of cases) {
-      const r = await checkDecision(c.load(), { reductions: REDUCTIONS,  layers: 2, heads: 2, engine, dtype, engineOptions: options });
+      const r = await checkDecision(c.load(), { reductions: REDUCTIONS, layers: 2, heads: 2, engine, dtype, engineOptions: options });
       // The engine that actually ran (no silent fallback) and the answer it led to.
       expect({ case: c.name, engine: r.engine, dtype: r.dtype, fallback: r.engineFallback }).toEqual({ case: c.name, engine, dtype, fallback: undefined });
       expect({ case: c.name, agree: r.agree, robust: r.robustToOutputError }).toEqual({ case: c.name, agree: true, robust: true });

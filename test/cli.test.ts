@@ -70,7 +70,12 @@ function expectSatWitness(e: ExpectStatic, cnf: Cnf, witness: unknown): void {
   e(w.length).toBe(cnf.vars);
   w.forEach((lit, i) => e(Math.abs(lit), `witness[${i}] = ${lit}`).toBe(i + 1));
   const truth = new Set(w);
-  cnf.clauses.forEach((c, i) => e(c.some((lit) => truth.has(lit)), `clause ${i + 1} (${c.join(' ')}) falsified`).toBe(true));
+  cnf.clauses.forEach((c, i) =>
+    e(
+      c.some((lit) => truth.has(lit)),
+      `clause ${i + 1} (${c.join(' ')}) falsified`,
+    ).toBe(true),
+  );
 }
 
 function dot(...vs: string[]): number {
@@ -188,7 +193,12 @@ describe.concurrent('seth gen', () => {
     expect(text).toMatch(/^c expected: (SAT|UNSAT) \(/m);
     // Header comments come before the problem line.
     const pLine = text.split('\n').findIndex((l) => l.startsWith('p '));
-    expect(text.split('\n').slice(0, pLine).every((l) => l.startsWith('c'))).toBe(true);
+    expect(
+      text
+        .split('\n')
+        .slice(0, pLine)
+        .every((l) => l.startsWith('c')),
+    ).toBe(true);
     expect(text).toMatch(/^p cnf 20 91$/m);
     const cnf = readCnf(text);
     expect(cnf.vars).toBe(20);
@@ -304,9 +314,7 @@ describe.concurrent('seth gen', () => {
     const made: { f: string; command: string }[] = [];
     for (const f of files) {
       const text = readFileSync(join(INSTANCES, f), 'utf8');
-      const command = f.endsWith('.json')
-        ? (JSON.parse(text) as { provenance?: Provenance }).provenance?.command
-        : /^c command: (.*)$/m.exec(text)?.[1];
+      const command = f.endsWith('.json') ? (JSON.parse(text) as { provenance?: Provenance }).provenance?.command : /^c command: (.*)$/m.exec(text)?.[1];
       if (command?.startsWith('seth gen ')) made.push({ f, command });
     }
     expect(made.map((m) => m.f).sort()).toEqual(['3ov-planted.json', 'ov-no.json', 'ov-planted.json', 'php-5-4.cnf']);
@@ -423,7 +431,17 @@ describe.concurrent('seth solve / seth info', () => {
     expectOk(expect, r);
     const j = parseJsonOut<{ answer: string; witness: unknown }>(expect, r);
     expect(j.answer).toBe('SAT');
-    expectSatWitness(expect, { vars: 3, clauses: [[1, -2, 3], [-1, 2]] }, j.witness);
+    expectSatWitness(
+      expect,
+      {
+        vars: 3,
+        clauses: [
+          [1, -2, 3],
+          [-1, 2],
+        ],
+      },
+      j.witness,
+    );
   });
 
   it('info FILE: problem, sizes and provenance of a DIMACS file', async ({ expect }) => {

@@ -48,12 +48,16 @@ describe('seth graph', () => {
     for (const r of [svg, dot, json]) expectOk(expect, r);
     expect(svg.stdout).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*<\/svg>\s*$/);
     expect(svg.stdout).toContain('seth graph');
-    const g = JSON.parse(json.stdout) as { nodes: { id: string }[]; edges: { id: string; overhead: Record<string, string> }[]; provenance: { command: string } };
+    const g = JSON.parse(json.stdout) as {
+      nodes: { id: string }[];
+      edges: { id: string; overhead: Record<string, string> }[];
+      provenance: { command: string };
+    };
     expect(g.nodes.map((n) => n.id).sort()).toEqual(PROBLEMS.map((p) => p.id).sort());
     expect(g.edges.map((e) => e.id)).toEqual(REDUCTIONS.map((r) => r.id));
     expect(g.provenance.command).toBe('seth graph --format json');
     for (const r of REDUCTIONS) {
-      expect(svg.stdout).toContain(`>${r.id.replace(/-/g, "&#45;")}</text>`);
+      expect(svg.stdout).toContain(`>${r.id.replace(/-/g, '&#45;')}</text>`);
       expect(dot.stdout).toContain(r.id);
     }
   });

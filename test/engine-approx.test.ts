@@ -20,7 +20,13 @@ import { makeRng } from '../src/rng.js';
  */
 const benign = (seed: number, o: { n?: number; m?: number; L?: number; H?: number; qk?: number; mlp?: boolean } = {}): TransformerModel =>
   randomTransformer(makeRng(seed), {
-    tokens: o.n ?? 12, width: o.m ?? 4, layers: o.L ?? 2, heads: o.H ?? 2, qkSpread: o.qk ?? 0.4, hidden: o.mlp ? 3 : 0, scale: 0.7,
+    tokens: o.n ?? 12,
+    width: o.m ?? 4,
+    layers: o.L ?? 2,
+    heads: o.H ?? 2,
+    qkSpread: o.qk ?? 0.4,
+    hidden: o.mlp ? 3 : 0,
+    scale: 0.7,
   });
 
 async function maxError(engine: Engine, model: TransformerModel): Promise<number> {
@@ -59,7 +65,8 @@ describe('exact in the exact limit', () => {
   });
 
   it('poly in dense mode at degree 200, even on wide score ranges', async () => {
-    for (const model of [...models, benign(9, { qk: 1.5 })]) expect(await maxError(createPolyEngine({ degree: 200, mode: 'dense' }, { seed: 0 }), model)).toBeLessThan(1e-10);
+    for (const model of [...models, benign(9, { qk: 1.5 })])
+      expect(await maxError(createPolyEngine({ degree: 200, mode: 'dense' }, { seed: 0 }), model)).toBeLessThan(1e-10);
   });
 
   it('nystrom with k = n landmarks and 20 iterations', async () => {

@@ -58,7 +58,9 @@ describe('exec: failures are one-line user errors', () => {
   it.skipIf(!hasNumpy)('a wrong shape and a non-finite entry', async () => {
     const wrong = createExecEngine(`python3 ${script('wrong.py', 'import sys, numpy as np\nnp.save(sys.argv[2], np.zeros((2, 2)))\n')}`, { seed: 0 });
     await expect(wrong.evaluate(model)).rejects.toThrow(/has shape \[2, 2\], expected \[9, 4\]/);
-    const nan = createExecEngine(`python3 ${script('nan.py', 'import sys, numpy as np\nx = np.zeros((9, 4)); x[3, 1] = np.nan\nnp.save(sys.argv[2], x)\n')}`, { seed: 0 });
+    const nan = createExecEngine(`python3 ${script('nan.py', 'import sys, numpy as np\nx = np.zeros((9, 4)); x[3, 1] = np.nan\nnp.save(sys.argv[2], x)\n')}`, {
+      seed: 0,
+    });
     await expect(nan.evaluate(model)).rejects.toThrow(/X_L\[3\]\[1\] is NaN/);
   });
   it.skipIf(!hasNumpy)('the seed reaches the program', async () => {
@@ -83,7 +85,9 @@ describe('module: the JS example and bad modules', () => {
     // One token: the sample is that token (itself), which is exact attention.
     const one = randomTransformer(makeRng(5), { tokens: 1, width: 3, layers: 2, heads: 2 });
     expect(maxDiff((await e.evaluate(one)).output, evaluateReference(one).output)).toBeLessThan(1e-12);
-    await expect(e.evaluate(randomTransformer(makeRng(6), { tokens: 4, width: 2, layers: 1, heads: 1, hidden: 2 }))).rejects.toThrow(/evaluate\(\) threw: sampled-attention: ReLU MLPs/);
+    await expect(e.evaluate(randomTransformer(makeRng(6), { tokens: 4, width: 2, layers: 1, heads: 1, hidden: 2 }))).rejects.toThrow(
+      /evaluate\(\) threw: sampled-attention: ReLU MLPs/,
+    );
   });
 
   it('refuses a module without evaluate, a wrong-sized output, a missing file', async () => {

@@ -48,7 +48,20 @@ function exactModel(seed: number, n: number, m: number, H: number, scaleLog2: nu
       return { Q: int(m * m), K: int(m * m), V };
     }),
   ];
-  return { kind: 'transformer', tokens: n, width: m, layers: 1, heads: H, scale: 2 ** scaleLog2, residual: seed % 2 === 0, ...(causal ? { causal } : {}), X, weights, mlp: [null], annotations: {} };
+  return {
+    kind: 'transformer',
+    tokens: n,
+    width: m,
+    layers: 1,
+    heads: H,
+    scale: 2 ** scaleLog2,
+    residual: seed % 2 === 0,
+    ...(causal ? { causal } : {}),
+    X,
+    weights,
+    mlp: [null],
+    annotations: {},
+  };
 }
 
 function maxAbsDiff(a: Float64Array, b: Float64Array): number {
@@ -216,7 +229,18 @@ describe.skipIf(!haveBuild)('native engine', () => {
 
   it('spans many key tiles, query chunks and threads (n = 700, d = 70, 2 layers, 4 heads in 2 K/V groups, causal and not)', async () => {
     for (const causal of [false, true]) {
-      const model = randomTransformer(makeRng(5), { tokens: 700, width: 70, layers: 2, heads: 4, kvGroups: 2, scale: 1 / 70, hidden: 33, valueSpread: 0.25, mlpSpread: 0.3, causal });
+      const model = randomTransformer(makeRng(5), {
+        tokens: 700,
+        width: 70,
+        layers: 2,
+        heads: 4,
+        kvGroups: 2,
+        scale: 1 / 70,
+        hidden: 33,
+        valueSpread: 0.25,
+        mlpSpread: 0.3,
+        causal,
+      });
       const want = evaluateReference(model, { perHead: true });
       for (const key of ['f64', 'f64-3threads', 'f32']) await compare(key, model, true, want);
     }
@@ -230,7 +254,9 @@ describe.skipIf(!haveBuild)('native engine', () => {
   });
 
   it('runs concurrent evaluations correctly', async () => {
-    const models = [1, 2, 3, 4].map((seed) => randomTransformer(makeRng(seed), { tokens: 150, width: 6, layers: 2, heads: 2, hidden: seed % 2 ? 0 : 4, scale: 0.2 }));
+    const models = [1, 2, 3, 4].map((seed) =>
+      randomTransformer(makeRng(seed), { tokens: 150, width: 6, layers: 2, heads: 2, hidden: seed % 2 ? 0 : 4, scale: 0.2 }),
+    );
     const results = await Promise.all(models.map((m) => engines.f64!.evaluate(m)));
     results.forEach((r, i) => expect(maxAbsDiff(r.output, evaluateReference(models[i]!).output)).toBeLessThanOrEqual(1e-10));
   });
@@ -241,7 +267,11 @@ describe.skipIf(!haveBuild)('native engine', () => {
     const X = new Float64Array(model.X.length);
     X[0] = 1e200;
     const w = model.weights[0]!;
-    const bad: TransformerModel = { ...model, X, weights: [[w[0]!, { ...w[1]!, Q: Float64Array.from(w[1]!.Q, () => 1e200), K: Float64Array.from(w[1]!.K, () => 1) }]] };
+    const bad: TransformerModel = {
+      ...model,
+      X,
+      weights: [[w[0]!, { ...w[1]!, Q: Float64Array.from(w[1]!.Q, () => 1e200), K: Float64Array.from(w[1]!.K, () => 1) }]],
+    };
     await expect(engines.f64!.evaluate(bad)).rejects.toThrow(/non-finite value in layer 0, head 1, row 0/);
   });
 
@@ -283,17 +313,22 @@ describe.skipIf(!haveBuild)('native engine', () => {
     await compare('f64-avx2', randomTransformer(makeRng(1), { tokens: 77, width: 9, layers: 2, heads: 2, scale: 0.3 }));
   });
 
-  it.skipIf(!haveBuild || !loadNativeAddon().info().avx512)('AVX-512 kernels agree with the AVX2 kernels and a scalar reference (only where the CPU has AVX-512F)', () => {
-    const dir = join(PROJECT_ROOT, 'src', 'engine', 'native');
-    const exe = join(tmpdir(), `seth-selftest-avx512-${process.pid}`);
-    const lib = (name: string): string => join(dir, 'build', 'Release', `${name}.a`);
-    const cc = spawnSync('g++', ['-std=c++17', '-O2', join(dir, 'selftest-avx512.cc'), lib('kernels_avx2'), lib('kernels_avx512'), '-o', exe], { encoding: 'utf8' });
-    expect(cc.status, cc.stderr).toBe(0);
-    const r = spawnSync(exe, { encoding: 'utf8', timeout: 120_000 });
-    rmSync(exe, { force: true });
-    expect(r.stdout, r.stdout).toContain('SELFTEST PASSED');
-    expect(r.status).toBe(0);
-  });
+  it.skipIf(!haveBuild || !loadNativeAddon().info().avx512)(
+    'AVX-512 kernels agree with the AVX2 kernels and a scalar reference (only where the CPU has AVX-512F)',
+    () => {
+      const dir = join(PROJECT_ROOT, 'src', 'engine', 'native');
+      const exe = join(tmpdir(), `seth-selftest-avx512-${process.pid}`);
+      const lib = (name: string): string => join(dir, 'build', 'Release', `${name}.a`);
+      const cc = spawnSync('g++', ['-std=c++17', '-O2', join(dir, 'selftest-avx512.cc'), lib('kernels_avx2'), lib('kernels_avx512'), '-o', exe], {
+        encoding: 'utf8',
+      });
+      expect(cc.status, cc.stderr).toBe(0);
+      const r = spawnSync(exe, { encoding: 'utf8', timeout: 120_000 });
+      rmSync(exe, { force: true });
+      expect(r.stdout, r.stdout).toContain('SELFTEST PASSED');
+      expect(r.status).toBe(0);
+    },
+  );
 
   it('a closed engine refuses to evaluate', async () => {
     const e = await createNativeEngine('f64');

@@ -43,8 +43,17 @@ function makeModel(s: Shape): TransformerModel {
   // Entries uniform in ±amp/2.
   const spread = s.amp / 2;
   return randomTransformer(makeRng(s.seed), {
-    tokens: s.n, width: s.m, layers: s.L, heads: s.H, scale: s.scale, residual: s.residual,
-    hidden: s.mlp ? 3 : 0, qkSpread: spread, valueSpread: spread, inputSpread: spread, mlpSpread: spread,
+    tokens: s.n,
+    width: s.m,
+    layers: s.L,
+    heads: s.H,
+    scale: s.scale,
+    residual: s.residual,
+    hidden: s.mlp ? 3 : 0,
+    qkSpread: spread,
+    valueSpread: spread,
+    inputSpread: spread,
+    mlpSpread: spread,
   });
 }
 
@@ -122,7 +131,9 @@ describe.skipIf(ortError !== undefined)('onnxruntime-node evaluates the exported
         const model = makeModel(s);
         const ref = evaluateReference(model).output;
         for (const dtype of ['f32', 'f64'] as const) {
-          const session = await ort.InferenceSession.create(buildOnnxModel(model, { dtype, heads }), { graphOptimizationLevel: dtype === 'f32' ? 'all' : 'basic' });
+          const session = await ort.InferenceSession.create(buildOnnxModel(model, { dtype, heads }), {
+            graphOptimizationLevel: dtype === 'f32' ? 'all' : 'basic',
+          });
           const X = dtype === 'f32' ? Float32Array.from(model.X) : Float64Array.from(model.X);
           const out = await session.run({ X: new ort.Tensor(dtype === 'f32' ? 'float32' : 'float64', X, [s.n, s.m]) });
           const got = Float64Array.from(out.X_L!.data as Float32Array | Float64Array);
@@ -195,7 +206,7 @@ describe.skipIf(ortError !== undefined)('onnxruntime-node evaluates the exported
     for (const dtype of ['f32', 'f64'] as const) {
       const [n, d, scale] = [37, 5, 0.4];
       let x = 17;
-      const r = (): Float64Array => Float64Array.from({ length: n * d }, () => ((x = (x * 69069 + 1) >>> 0) / 2 ** 31) - 1);
+      const r = (): Float64Array => Float64Array.from({ length: n * d }, () => (x = (x * 69069 + 1) >>> 0) / 2 ** 31 - 1);
       const heads = [0, 1, 2].map(() => ({ Q: r(), K: r(), V: r() }));
       const p = await prepareOnnxAttention({ tokens: n, dim: d, scale, heads }, dtype);
       await p.run();

@@ -34,19 +34,41 @@ function textbook(model: TransformerModel): Float64Array {
     }
     const p = model.mlp[l];
     X = p
-      ? mul(mul(Y, mat(p.W1, m, p.hidden)).map((r) => r.map((v, j) => Math.max(0, v + p.b1[j]!))), mat(p.W2, p.hidden, m)).map((r) => r.map((v, j) => v + p.b2[j]!))
+      ? mul(
+          mul(Y, mat(p.W1, m, p.hidden)).map((r) => r.map((v, j) => Math.max(0, v + p.b1[j]!))),
+          mat(p.W2, p.hidden, m),
+        ).map((r) => r.map((v, j) => v + p.b2[j]!))
       : Y;
   }
   return Float64Array.from(X.flat());
 }
 
-interface ModelOpts { n: number; m: number; L: number; H: number; range: number; residual: boolean; mlp: boolean; scale: number; causal?: boolean; kvGroups?: number }
+interface ModelOpts {
+  n: number;
+  m: number;
+  L: number;
+  H: number;
+  range: number;
+  residual: boolean;
+  mlp: boolean;
+  scale: number;
+  causal?: boolean;
+  kvGroups?: number;
+}
 
 function randomModel(rng: Rng, o: ModelOpts): TransformerModel {
   return randomTransformer(rng, {
-    tokens: o.n, width: o.m, layers: o.L, heads: o.H, scale: o.scale, residual: o.residual,
-    kind: 'transformer', hidden: o.mlp ? 3 : 0, qkSpread: o.range,
-    ...(o.causal ? { causal: true } : {}), ...(o.kvGroups !== undefined ? { kvGroups: o.kvGroups } : {}),
+    tokens: o.n,
+    width: o.m,
+    layers: o.L,
+    heads: o.H,
+    scale: o.scale,
+    residual: o.residual,
+    kind: 'transformer',
+    hidden: o.mlp ? 3 : 0,
+    qkSpread: o.range,
+    ...(o.causal ? { causal: true } : {}),
+    ...(o.kvGroups !== undefined ? { kvGroups: o.kvGroups } : {}),
   });
 }
 
@@ -97,7 +119,7 @@ describe('reference engine = textbook attention (materialised softmax)', () => {
     }
   });
 
-  it('returns every head\'s output, summing (with the residual) to X_L for one layer', () => {
+  it("returns every head's output, summing (with the residual) to X_L for one layer", () => {
     const model = randomModel(makeRng(5), { n: 5, m: 3, L: 1, H: 3, range: 1, residual: true, mlp: false, scale: 1 });
     const r = evaluateReference(model, { perHead: true });
     expect(r.perHead).toHaveLength(1);
@@ -136,7 +158,6 @@ describe('witness-recovery probe (reassociated single-query attention) = referen
     );
   });
 });
-
 
 describe('causal and grouped-query models in the reference engine', () => {
   it('causal: row i of X_L depends only on tokens 0..i (changing a later token changes nothing before it)', () => {

@@ -31,8 +31,18 @@ if (missing && !inCi) console.log(`engine-torch: skipped (${missing})`);
 
 function makeModel(seed: number, n = 9, m = 4, L = 2, H = 3, variant: { causal?: boolean; kvGroups?: number } = {}): TransformerModel {
   const model = randomTransformer(makeRng(seed), {
-    tokens: n, width: m, layers: L, heads: H, scale: 0.75, residual: true, hidden: 5,
-    qkSpread: 0.6, valueSpread: 0.5, inputSpread: 0.5, mlpSpread: 0.5, ...variant,
+    tokens: n,
+    width: m,
+    layers: L,
+    heads: H,
+    scale: 0.75,
+    residual: true,
+    hidden: 5,
+    qkSpread: 0.6,
+    valueSpread: 0.5,
+    inputSpread: 0.5,
+    mlpSpread: 0.5,
+    ...variant,
   });
   return { ...model, provenance: makeProvenance('test-family', seed, { n, m }, undefined, `test ${seed}`) };
 }
@@ -83,10 +93,41 @@ describe('torch engine: availability', () => {
   it('the launcher and options become the subprocess command', () => {
     const e = new TorchEngine('f32', { device: 'cpu', processes: 3, tf32: false, precision: 'bf16', threads: 1 }, 'python3');
     expect(e.commandArgs('m.safetensors', 'x.npy')).toEqual([
-      '-m', 'torch.distributed.run', '--standalone', '--nproc-per-node', '3',
-      '-m', 'seth_torch', 'm.safetensors', '-o', 'x.npy', '--device', 'cpu', '--dtype', 'bf16', '--score-memory', '256', '--threads', '1', '--quiet',
+      '-m',
+      'torch.distributed.run',
+      '--standalone',
+      '--nproc-per-node',
+      '3',
+      '-m',
+      'seth_torch',
+      'm.safetensors',
+      '-o',
+      'x.npy',
+      '--device',
+      'cpu',
+      '--dtype',
+      'bf16',
+      '--score-memory',
+      '256',
+      '--threads',
+      '1',
+      '--quiet',
     ]);
-    expect(e.evalArgs('m', 'x', 'h')).toEqual(['m', '-o', 'x', '--device', 'cpu', '--dtype', 'bf16', '--score-memory', '256', '--threads', '1', '--heads-output', 'h']);
+    expect(e.evalArgs('m', 'x', 'h')).toEqual([
+      'm',
+      '-o',
+      'x',
+      '--device',
+      'cpu',
+      '--dtype',
+      'bf16',
+      '--score-memory',
+      '256',
+      '--threads',
+      '1',
+      '--heads-output',
+      'h',
+    ]);
   });
 });
 
@@ -149,7 +190,10 @@ describe.skipIf(missing !== undefined)('torch engine and python -m seth_torch ag
 const hasOrt = missing === undefined && spawnSync(python, ['-c', 'import onnxruntime'], { encoding: 'utf8' }).status === 0;
 
 describe.skipIf(missing !== undefined)('stock modules: seth export --format torch-mha, and the ONNX export in Python onnxruntime', () => {
-  for (const [dtype, tol] of [['f64', 1e-12], ['f32', 1e-5]] as const) {
+  for (const [dtype, tol] of [
+    ['f64', 1e-12],
+    ['f32', 1e-5],
+  ] as const) {
     it(`L unmodified nn.MultiheadAttention layers + residual reproduce X_L (${dtype})`, () => {
       const model = makeModel(21, 8, 3, 2, 3, { kvGroups: 1 });
       const { file } = exportModel(model, `mha-${dtype}`, 'torch-mha', ['--dtype', dtype]);
@@ -193,7 +237,10 @@ describe.skipIf(missing !== undefined)('stock modules: seth export --format torc
     const ref = evaluateReference(model).output;
     const x = join(dir, 'onnx-X.npy');
     writeNpy(x, { shape: [model.tokens, model.width], data: model.X });
-    for (const [dtype, tol] of [['f64', 1e-12], ['f32', 1e-5]] as const) {
+    for (const [dtype, tol] of [
+      ['f64', 1e-12],
+      ['f32', 1e-5],
+    ] as const) {
       const { file } = exportModel(model, `ort-${dtype}`, 'onnx', ['--dtype', dtype]);
       const out = join(dir, `ort-${dtype}.npy`);
       const r = runPython([
@@ -204,7 +251,10 @@ describe.skipIf(missing !== undefined)('stock modules: seth export --format torc
           'x = np.load(sys.argv[2]).astype(np.float64 if sys.argv[4] == "f64" else np.float32)',
           'np.save(sys.argv[3], s.run(["X_L"], {"X": x})[0].astype(np.float64))',
         ].join('\n'),
-        file, x, out, dtype,
+        file,
+        x,
+        out,
+        dtype,
       ]);
       expect(r.status, r.stderr).toBe(0);
       const got = readNpy(out).data;

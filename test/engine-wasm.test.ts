@@ -408,7 +408,10 @@ describe.skipIf(!haveBuild)('the SETH chain decides identically with every engin
   const dir = join(ROOT, '..', 'shared', 'data', 'satlib', 'uf20-91');
   const files = (() => {
     try {
-      return readdirSync(dir).filter((f) => f.endsWith('.cnf')).sort().slice(0, 4);
+      return readdirSync(dir)
+        .filter((f) => f.endsWith('.cnf'))
+        .sort()
+        .slice(0, 4);
     } catch {
       return [];
     }
@@ -417,7 +420,11 @@ describe.skipIf(!haveBuild)('the SETH chain decides identically with every engin
     for (const f of files) {
       const inst = loadInstance(join(dir, f));
       const reports = [];
-      for (const [engine, dtype] of [['reference', 'f64'], ['wasm', 'f64'], ['wasm', 'f32']] as const) {
+      for (const [engine, dtype] of [
+        ['reference', 'f64'],
+        ['wasm', 'f64'],
+        ['wasm', 'f32'],
+      ] as const) {
         const r = await checkDecision(inst, { reductions: REDUCTIONS, layers: 2, heads: 2, engine, dtype });
         expect(r.engine).toBe(engine);
         expect(r.dtype).toBe(dtype);

@@ -184,9 +184,18 @@ describe.each(cases)('engine $name ($dtype) conforms', ({ name, dtype, entry }) 
         // heads = a multiple of the group count, so that kvGroups divides it.
         const heads = groups * (1 + (s.heads % 2));
         const model = randomTransformer(makeRng(s.seed), {
-          tokens: s.tokens, width: s.width, layers: s.layers, heads, residual: s.residual, hidden: s.hidden,
-          scale: 1 / Math.sqrt(s.width), qkSpread: 0.6, valueSpread: 0.5, mlpSpread: 0.5,
-          kvGroups: groups, ...(causal ? { causal } : {}),
+          tokens: s.tokens,
+          width: s.width,
+          layers: s.layers,
+          heads,
+          residual: s.residual,
+          hidden: s.hidden,
+          scale: 1 / Math.sqrt(s.width),
+          qkSpread: 0.6,
+          valueSpread: 0.5,
+          mlpSpread: 0.5,
+          kvGroups: groups,
+          ...(causal ? { causal } : {}),
         });
         const want = evaluateReference(model);
         const got = await e.evaluate(model).catch((err: unknown) => err);
@@ -205,7 +214,7 @@ describe.each(cases)('engine $name ($dtype) conforms', ({ name, dtype, entry }) 
     );
   });
 
-  it('returns every head\'s output, each agreeing with the reference', async (ctx) => {
+  it("returns every head's output, each agreeing with the reference", async (ctx) => {
     const e = await engine();
     if (!e) return ctx.skip();
     for (const seed of [1, 2]) {

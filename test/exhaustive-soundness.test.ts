@@ -29,7 +29,11 @@ import { closedLoop } from '../src/testing/closed-loop.js';
 
 const counts: Record<string, { instances: number; yes: number; no: number; loops: number }> = {};
 
-async function exhaust(problem: ProblemId, sources: readonly unknown[], optionSets: Readonly<Record<string, readonly Record<string, unknown>[]>> = {}): Promise<void> {
+async function exhaust(
+  problem: ProblemId,
+  sources: readonly unknown[],
+  optionSets: Readonly<Record<string, readonly Record<string, unknown>[]>> = {},
+): Promise<void> {
   const spec = problemSpec(problem);
   const reductions = REDUCTIONS.filter((r) => r.source === problem);
   expect(reductions.length).toBeGreaterThan(0);
@@ -43,7 +47,9 @@ async function exhaust(problem: ProblemId, sources: readonly unknown[], optionSe
       for (const opts of optionSets[r.id] ?? [{}]) {
         const out = await closedLoop(r, source, opts);
         if (out.status !== 'ok') {
-          throw new Error(`${r.id} with ${JSON.stringify(opts)} on ${JSON.stringify(spec.toJson(source))} (oracle: ${truth}): ${out.status === 'fail' ? out.reason : `skipped: ${out.reason}`}`);
+          throw new Error(
+            `${r.id} with ${JSON.stringify(opts)} on ${JSON.stringify(spec.toJson(source))} (oracle: ${truth}): ${out.status === 'fail' ? out.reason : `skipped: ${out.reason}`}`,
+          );
         }
         loops++;
       }
@@ -63,7 +69,11 @@ function allCnfs(): Cnf[] {
       const vars = Array.from({ length: n }, (_, v) => v + 1).filter((v) => mask & (1 << (v - 1)));
       for (let signs = 0; signs < 1 << vars.length; signs++) clauses.push(vars.map((v, i) => (signs & (1 << i) ? -v : v)));
     }
-    const canon = (cs: readonly (readonly number[])[]): string => cs.map((c) => [...c].sort((a, b) => a - b).join(' ')).sort().join('|');
+    const canon = (cs: readonly (readonly number[])[]): string =>
+      cs
+        .map((c) => [...c].sort((a, b) => a - b).join(' '))
+        .sort()
+        .join('|');
     const perms = permutations(n);
     const seen = new Set<string>();
     const choose = (start: number, picked: number[][]): void => {
@@ -72,7 +82,15 @@ function allCnfs(): Cnf[] {
         let best: string | undefined;
         for (const p of perms) {
           for (let flip = 0; flip < 1 << n; flip++) {
-            const img = canon(picked.map((c) => c.map((l) => { const v = Math.abs(l); const s = (flip >> (v - 1)) & 1 ? -1 : 1; return Math.sign(l) * s * p[v - 1]!; })));
+            const img = canon(
+              picked.map((c) =>
+                c.map((l) => {
+                  const v = Math.abs(l);
+                  const s = (flip >> (v - 1)) & 1 ? -1 : 1;
+                  return Math.sign(l) * s * p[v - 1]!;
+                }),
+              ),
+            );
             if (best === undefined || img < best) best = img;
           }
         }
@@ -120,7 +138,14 @@ function upToCoordinates(d: number, tuples: number[][][]): number[][][] {
   for (const t of tuples) {
     let best: string | undefined;
     for (const p of perms) {
-      const img = t.map((set) => set.map((c) => permuteCode(c, p)).sort((a, b) => a - b).join(',')).join('|');
+      const img = t
+        .map((set) =>
+          set
+            .map((c) => permuteCode(c, p))
+            .sort((a, b) => a - b)
+            .join(','),
+        )
+        .join('|');
       if (best === undefined || img < best) best = img;
     }
     if (!seen.has(best!)) {
@@ -137,7 +162,17 @@ function allOv(): OvInstance[] {
     const ms = vectorSets(d, 3);
     const tuples = ms.flatMap((A) => ms.map((B) => [A, B]));
     for (const [A, B] of upToCoordinates(d, tuples)) {
-      out.push({ dim: d, A: bitMatrixFromArrays(A!.map((c) => bits(c, d)), d), B: bitMatrixFromArrays(B!.map((c) => bits(c, d)), d) });
+      out.push({
+        dim: d,
+        A: bitMatrixFromArrays(
+          A!.map((c) => bits(c, d)),
+          d,
+        ),
+        B: bitMatrixFromArrays(
+          B!.map((c) => bits(c, d)),
+          d,
+        ),
+      });
     }
   }
   return out;
@@ -145,12 +180,20 @@ function allOv(): OvInstance[] {
 
 function all3ov(): ThreeOvInstance[] {
   const out: ThreeOvInstance[] = [];
-  for (const [d, max, maxC] of [[1, 2, 2], [2, 3, 3], [3, 2, 1]] as const) {
+  for (const [d, max, maxC] of [
+    [1, 2, 2],
+    [2, 3, 3],
+    [3, 2, 1],
+  ] as const) {
     const ms = vectorSets(d, max);
     const cs = vectorSets(d, maxC);
     const tuples = ms.flatMap((A) => ms.flatMap((B) => cs.map((C) => [A, B, C])));
     for (const [A, B, C] of upToCoordinates(d, tuples)) {
-      const m = (s: number[]) => bitMatrixFromArrays(s.map((c) => bits(c, d)), d);
+      const m = (s: number[]) =>
+        bitMatrixFromArrays(
+          s.map((c) => bits(c, d)),
+          d,
+        );
       out.push({ dim: d, A: m(A!), B: m(B!), C: m(C!) });
     }
   }

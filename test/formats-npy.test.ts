@@ -49,11 +49,15 @@ describe('.npy writer: byte for byte what the spec (and numpy.save) gives', () =
 
   it('every preamble is a multiple of 64 bytes and ends with a newline', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 5 }), fc.array(fc.integer({ min: 0, max: 10 }), { maxLength: 15 })), fc.constantFrom<NpyDType>('f64', 'f32', 'i32', 'u8'), (shape, dtype) => {
-        const pre = npyPreamble(dtype, shape);
-        expect(pre.length % 64).toBe(0);
-        expect(pre[pre.length - 1]).toBe(0x0a);
-      }),
+      fc.property(
+        fc.oneof(fc.array(fc.integer({ min: 0, max: 1000 }), { maxLength: 5 }), fc.array(fc.integer({ min: 0, max: 10 }), { maxLength: 15 })),
+        fc.constantFrom<NpyDType>('f64', 'f32', 'i32', 'u8'),
+        (shape, dtype) => {
+          const pre = npyPreamble(dtype, shape);
+          expect(pre.length % 64).toBe(0);
+          expect(pre[pre.length - 1]).toBe(0x0a);
+        },
+      ),
     );
   });
 
@@ -169,11 +173,15 @@ describe('.npy reader rejects bad files with one clear line (UserError, exit 2)'
     ['shorter than the preamble', good.subarray(0, 5), /too short/],
     ['trailing bytes', Buffer.concat([good, Buffer.from([0])]), /1 unexpected bytes after the 96 data bytes/],
     ['bad magic', Buffer.concat([Buffer.from('XNUMPY'), good.subarray(6)]), /magic/],
-    ['unknown version', (() => {
-      const b = Uint8Array.from(good);
-      b[6] = 9;
-      return b;
-    })(), /version 9\.0/],
+    [
+      'unknown version',
+      (() => {
+        const b = Uint8Array.from(good);
+        b[6] = 9;
+        return b;
+      })(),
+      /version 9\.0/,
+    ],
     ['wrong dtype <i8', withDict("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", 8), /dtype '<i8' not supported/],
     ['big-endian >f8', withDict("{'descr': '>f8', 'fortran_order': False, 'shape': (1,), }", 8), /big-endian/],
     ['object dtype', withDict("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }", 8), /not supported/],

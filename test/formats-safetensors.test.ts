@@ -100,7 +100,10 @@ describe('safetensors round trip through our own reader', () => {
     const f = parseSafetensors(encodeSafetensors(tensors, metadata), 'proto');
     expect([...f.tensors.keys()]).toEqual(['__proto__', 'constructor', 'toString']);
     expect([...f.tensors.get('__proto__')!.data]).toEqual([0]);
-    expect(Object.entries(f.metadata)).toEqual([['__proto__', 'p'], ['constructor', 'c']]);
+    expect(Object.entries(f.metadata)).toEqual([
+      ['__proto__', 'p'],
+      ['constructor', 'c'],
+    ]);
   });
 
   it('a transformer round-trips exactly in f64 (config, scale, MLP, annotations)', () => {
@@ -111,7 +114,16 @@ describe('safetensors round trip through our own reader', () => {
     expect(file.metadata.format).toBe(TRANSFORMER_FORMAT);
     expect(file.metadata.form).toBe(SUM_OF_HEADS_FORM);
     expect(file.metadata.scale).toBe('0.3');
-    expect(JSON.parse(file.metadata.config!)).toEqual({ problem: 'transformer', tokens: 3, width: 2, layers: 2, heads: 2, scale: 0.3, residual: true, mlp: 'relu' });
+    expect(JSON.parse(file.metadata.config!)).toEqual({
+      problem: 'transformer',
+      tokens: 3,
+      width: 2,
+      layers: 2,
+      heads: 2,
+      scale: 0.3,
+      residual: true,
+      mlp: 'relu',
+    });
     expect([...file.tensors.keys()]).toContain('layers.1.heads.1.W_V');
     expect([...file.tensors.keys()]).toContain('layers.0.mlp.b1');
     const back = modelFromSafetensors(file, p);
@@ -127,7 +139,9 @@ describe('safetensors round trip through our own reader', () => {
     const tensors = transformerTensors(model, 'f32');
     const md = transformerMetadata(model);
     const bad = tensors.map((t) => (t.name === 'layers.0.heads.1.W_K' ? { ...t, shape: [4], data: new Float64Array(4) } : t));
-    expect(() => modelFromSafetensors(parseSafetensors(encodeSafetensors(bad, md), 'f'), 'f')).toThrow(/"layers.0.heads.1.W_K" has shape \[4\], expected \[2, 2\]/);
+    expect(() => modelFromSafetensors(parseSafetensors(encodeSafetensors(bad, md), 'f'), 'f')).toThrow(
+      /"layers.0.heads.1.W_K" has shape \[4\], expected \[2, 2\]/,
+    );
     const missing = tensors.filter((t) => t.name !== 'X');
     expect(() => modelFromSafetensors(parseSafetensors(encodeSafetensors(missing, md), 'f'), 'f')).toThrow(/tensor "X" is missing/);
     expect(() => modelFromSafetensors(parseSafetensors(encodeSafetensors(tensors, {}), 'f'), 'f')).toThrow(/metadata "format"/);
@@ -136,7 +150,7 @@ describe('safetensors round trip through our own reader', () => {
 
 function smallModel(): TransformerModel {
   let s = 5;
-  const r = (k: number): Float64Array => Float64Array.from({ length: k }, () => ((s = (s * 69069 + 1) >>> 0) / 2 ** 32) - 0.5);
+  const r = (k: number): Float64Array => Float64Array.from({ length: k }, () => (s = (s * 69069 + 1) >>> 0) / 2 ** 32 - 0.5);
   const head = () => ({ Q: r(4), K: r(4), V: r(4) });
   const mlp = () => ({ hidden: 3, W1: r(6), b1: r(3), W2: r(6), b2: r(2) });
   return {

@@ -308,25 +308,19 @@ describe('ksat', () => {
 
   it('planted formulas are satisfiable (exhaustive check) for many seeds and sizes', () => {
     fc.assert(
-      fc.property(
-        fc.integer({ min: 3, max: 14 }),
-        fc.integer({ min: 1, max: 3 }),
-        fc.integer({ min: 0, max: 200 }),
-        fc.nat(1000),
-        (n, k, m0, seed) => {
-          const max = (() => {
-            let c = 1;
-            for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
-            return Math.round(c) * (2 ** k - 1);
-          })();
-          const m = Math.min(m0, max);
-          const cnf = genCnf('ksat', { vars: n, clauses: m, k, planted: true }, seed);
-          expect(solveExhaustive(cnf).answer).toBe('SAT');
-          expect(cnf.provenance!.expected).toEqual({ answer: 'SAT', source: 'construction' });
-          // The hidden assignment is not recorded.
-          expect(Object.keys(cnf.provenance!.params).sort()).toEqual(['clauses', 'k', 'planted', 'vars']);
-        },
-      ),
+      fc.property(fc.integer({ min: 3, max: 14 }), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 0, max: 200 }), fc.nat(1000), (n, k, m0, seed) => {
+        const max = (() => {
+          let c = 1;
+          for (let i = 1; i <= k; i++) c = (c * (n - k + i)) / i;
+          return Math.round(c) * (2 ** k - 1);
+        })();
+        const m = Math.min(m0, max);
+        const cnf = genCnf('ksat', { vars: n, clauses: m, k, planted: true }, seed);
+        expect(solveExhaustive(cnf).answer).toBe('SAT');
+        expect(cnf.provenance!.expected).toEqual({ answer: 'SAT', source: 'construction' });
+        // The hidden assignment is not recorded.
+        expect(Object.keys(cnf.provenance!.params).sort()).toEqual(['clauses', 'k', 'planted', 'vars']);
+      }),
       { numRuns: 60 },
     );
   });
@@ -536,6 +530,8 @@ describe('3ov', () => {
     expect(g.schema.parse({ size: 2, 'size-c': 1, dim: 2, plant: true })).toMatchObject({ sizeC: 1 });
     expect(() => g.schema.parse({ size: 2, dim: 4, plant: true, no: true })).toThrow(/exclude each other/);
     expect(() => g.schema.parse({ size: 2, dim: 4, density: -0.1 })).toThrow(/--density/);
-    expect(() => g.generate({ size: 1e9, sizeB: 1e9, sizeC: 1e9, dim: 64, density: 0.5, plant: false, no: false }, makeRng(0), COMMAND, defaultBudget())).toThrow(UserError);
+    expect(() =>
+      g.generate({ size: 1e9, sizeB: 1e9, sizeC: 1e9, dim: 64, density: 0.5, plant: false, no: false }, makeRng(0), COMMAND, defaultBudget()),
+    ).toThrow(UserError);
   });
 });

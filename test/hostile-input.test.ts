@@ -139,7 +139,7 @@ describe('sizes the typed arrays and the oracle cannot hold', () => {
     expectUserError(expect, r, /witness of 2000000000 variables/, /string limit/);
   });
 
-  it('a formula over MiniSat\'s fixed heap is refused up front, with the estimate', async ({ expect }) => {
+  it("a formula over MiniSat's fixed heap is refused up front, with the estimate", async ({ expect }) => {
     // 4 000 000 literals: about 61 MiB of the 60 MiB MiniSat can use.
     const clauses = 1_000_000;
     const lines = ['p cnf 1000 1000000'];

@@ -20,8 +20,17 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function makeModel(seed: number, n = 6, m = 3, L = 2, H = 2, mlp = true): TransformerModel {
   const model = randomTransformer(makeRng(seed), {
-    tokens: n, width: m, layers: L, heads: H, scale: 0.75, residual: true, hidden: mlp ? 4 : 0,
-    qkSpread: 0.5, valueSpread: 0.5, inputSpread: 0.5, mlpSpread: 0.5,
+    tokens: n,
+    width: m,
+    layers: L,
+    heads: H,
+    scale: 0.75,
+    residual: true,
+    hidden: mlp ? 4 : 0,
+    qkSpread: 0.5,
+    valueSpread: 0.5,
+    inputSpread: 0.5,
+    mlpSpread: 0.5,
   });
   return { ...model, annotations: { beta: 2 }, provenance: makeProvenance('test-family', seed, { n, m }, undefined, `test ${seed}`) };
 }
@@ -94,7 +103,9 @@ describe('outputs computed elsewhere: loaded and checked against the instance', 
     // Same content, different provenance (only provenance in the sidecar).
     writeNpy(p, { shape: [6, 3], data: ref });
     writeFileSync(sidecarPath(p), JSON.stringify({ format: OUTPUT_FORMAT, instance_provenance: other.provenance }));
-    expect(userError(() => loadOutput(p, model)).message).toMatch(/different instance \(its provenance: test-family\(seed 2\); this instance: test-family\(seed 1\)\)/);
+    expect(userError(() => loadOutput(p, model)).message).toMatch(
+      /different instance \(its provenance: test-family\(seed 2\); this instance: test-family\(seed 1\)\)/,
+    );
     writeFileSync(sidecarPath(p), JSON.stringify({ format: 'something else' }));
     expect(userError(() => loadOutput(p, model)).message).toMatch(/bad output metadata \(field format/);
   });
@@ -106,7 +117,13 @@ describe('outputs computed elsewhere: loaded and checked against the instance', 
     expect(loadOutput(j1, model).output).toEqual(ref);
     writeFileSync(j1, JSON.stringify({ X_L: rows, instance_fingerprint: modelFingerprint(model) }));
     expect(loadOutput(j1, model).fingerprint).toBe('matched');
-    writeFileSync(j1, JSON.stringify([[1, 2, 3], [4, 5]]));
+    writeFileSync(
+      j1,
+      JSON.stringify([
+        [1, 2, 3],
+        [4, 5],
+      ]),
+    );
     expect(userError(() => loadOutput(j1, model)).message).toMatch(/row 1 of X_L has 2 entries, row 0 has 3/);
     const st = join(dir, 'xl.safetensors');
     writeSafetensors(st, [{ name: 'X_L', shape: [6, 3], data: ref }], {

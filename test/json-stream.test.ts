@@ -60,7 +60,21 @@ describe('streamJson', () => {
     const rows = new JsonRows(3, (i) => Int32Array.of(i, -i));
     const sink = stringSink();
     streamJson(sink, { a: Float64Array.of(0.5, -2), rows, empty: new JsonRows(0, () => 0) }, { indent: 1 });
-    expect(sink.text()).toBe(JSON.stringify({ a: [0.5, -2], rows: [[0, -0], [1, -1], [2, -2]], empty: [] }, null, 1));
+    expect(sink.text()).toBe(
+      JSON.stringify(
+        {
+          a: [0.5, -2],
+          rows: [
+            [0, -0],
+            [1, -1],
+            [2, -2],
+          ],
+          empty: [],
+        },
+        null,
+        1,
+      ),
+    );
   });
 
   it('never splits a surrogate pair between pieces', () => {
@@ -73,7 +87,7 @@ describe('streamJson', () => {
 });
 
 describe('the streamed JSON form of k-SAT, OV and 3-OV', () => {
-  it('is the text of the problem\'s toJson, with and without provenance', () => {
+  it("is the text of the problem's toJson, with and without provenance", () => {
     const instance = fc.oneof(
       cnfArbitrary({ maxVars: 6, maxClauses: 8, maxWidth: 3 }).map((data): Instance => ({ problem: 'ksat', data })),
       ovArbitrary({ maxSize: 4, maxDim: 5 }).map((data): Instance => ({ problem: 'ov', data })),
@@ -96,7 +110,14 @@ describe('instances whose file is far over the chunk limit', () => {
   const cases: [string, Instance, 'auto' | 'json'][] = [
     ['k-SAT as DIMACS', { problem: 'ksat', data: generateRandomKsat({ vars: 300, clauses: 20_000, k: 3, planted: true }, makeRng(1), 'test', budget) }, 'auto'],
     ['k-SAT as JSON', { problem: 'ksat', data: generateRandomKsat({ vars: 300, clauses: 20_000, k: 3, planted: true }, makeRng(2), 'test', budget) }, 'json'],
-    ['3-OV', { problem: '3ov', data: generateRandomThreeOv({ size: 1000, sizeB: 1000, sizeC: 1000, dim: 64, density: 0.5, plant: false, no: false }, makeRng(3), 'test', budget) }, 'auto'],
+    [
+      '3-OV',
+      {
+        problem: '3ov',
+        data: generateRandomThreeOv({ size: 1000, sizeB: 1000, sizeC: 1000, dim: 64, density: 0.5, plant: false, no: false }, makeRng(3), 'test', budget),
+      },
+      'auto',
+    ],
     ['transformer', { problem: 'transformer', data: randomTransformer(makeRng(4), { tokens: 40, width: 16, layers: 2, heads: 3, hidden: 8 }) }, 'auto'],
   ];
 

@@ -149,7 +149,15 @@ describe('layers (docs/architecture.md)', () => {
     const back = importsOf('src/problems/x.ts', "import type { Engine } from '../engine/types.js';");
     expect(back).toEqual([{ file: 'src/problems/x.ts', target: 'src/engine/types.ts' }]);
     expect(table.get(layerOf('src/problems/x.ts', table)!)!.has(layerOf(back[0]!.target, table)!)).toBe(false);
-    expect(findCycle(new Map([['a', ['b']], ['b', ['c']], ['c', ['a']]]))).toEqual(['a', 'b', 'c', 'a']);
+    expect(
+      findCycle(
+        new Map([
+          ['a', ['b']],
+          ['b', ['c']],
+          ['c', ['a']],
+        ]),
+      ),
+    ).toEqual(['a', 'b', 'c', 'a']);
     expect(layerOf('src/engine/native/addon.ts', table)).toBe('src/engine/native');
     expect(layerOf('src/errors.ts', table)).toBe('src/*.ts');
     expect(layerOf('src/new-folder/x.ts', table)).toBeUndefined();

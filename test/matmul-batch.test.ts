@@ -1,12 +1,7 @@
 import { defaultBudget } from '../src/memory.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  matmulBatchReduction,
-  matmulBatchToTransformer,
-  predictedGradQ,
-  readoutMatrix,
-} from '../reductions/matmul-batch-to-transformer.js';
+import { matmulBatchReduction, matmulBatchToTransformer, predictedGradQ, readoutMatrix } from '../reductions/matmul-batch-to-transformer.js';
 import { REDUCTIONS } from '../reductions/index.js';
 import { RATIONAL, rational, rationalToNumber, type Rational } from '../src/autodiff/scalar.js';
 import { modelGradientRational, paramsFromModel, transformerGradient } from '../src/autodiff/transformer-grad.js';
@@ -120,8 +115,26 @@ describe('matmul-batch: exact recovery of every product from one gradient', () =
       size: 2,
       numberType: 'rational',
       pairs: [
-        { A: [['1/2', '-3/7'], [2, '0.25']], B: [['5/3', 1], ['-1/9', '123456789012345678901234567/5']] },
-        { A: [[1, 2], [3, 4]], B: [['1/3', '1/3'], ['1/3', '-2/3']] },
+        {
+          A: [
+            ['1/2', '-3/7'],
+            [2, '0.25'],
+          ],
+          B: [
+            ['5/3', 1],
+            ['-1/9', '123456789012345678901234567/5'],
+          ],
+        },
+        {
+          A: [
+            [1, 2],
+            [3, 4],
+          ],
+          B: [
+            ['1/3', '1/3'],
+            ['1/3', '-2/3'],
+          ],
+        },
       ],
     };
     const inst = parseMatmulBatch(json);
@@ -162,10 +175,13 @@ describe('matmul-batch: exact recovery of every product from one gradient', () =
     const sol = await matmulBatchReduction.solveTarget!(target, meta, opts, { budget: { limitBytes: 1e9, force: false } });
     if (sol.arithmetic !== 'rational') throw new Error('expected rational');
     sol.gradQ[1]![4] = RATIONAL.add(sol.gradQ[1]![4]!, rational(1, 4));
-    const rec = matmulBatchReduction.backward({ source: inst, target, meta, options: opts, solution: sol }, {
-      budget: { limitBytes: 1e9, force: false },
-      probe: { evaluate: () => new Float64Array(0), stats: { calls: 0, rounds: 0, scoredPairs: 0 }, round: () => undefined },
-    });
+    const rec = matmulBatchReduction.backward(
+      { source: inst, target, meta, options: opts, solution: sol },
+      {
+        budget: { limitBytes: 1e9, force: false },
+        probe: { evaluate: () => new Float64Array(0), stats: { calls: 0, rounds: 0, scoredPairs: 0 }, round: () => undefined },
+      },
+    );
     const cmp = compareProducts(inst, rec);
     expect(cmp.agree).toBe(false);
     expect(cmp.agreeing).toBe(1);
@@ -175,7 +191,8 @@ describe('matmul-batch: exact recovery of every product from one gradient', () =
 });
 
 describe('Baur–Strassen: backward/forward operation ratio', () => {
-  const ratio = async (N: number, L: number, H: number): Promise<number> => (await checkMatmulBatch(gen(L * H, N, N + L + H), { reductions: REDUCTIONS, layers: L, heads: H })).opRatio;
+  const ratio = async (N: number, L: number, H: number): Promise<number> =>
+    (await checkMatmulBatch(gen(L * H, N, N + L + H), { reductions: REDUCTIONS, layers: L, heads: H })).opRatio;
 
   it('stays ≤ 5 and does not grow with N (N = 2, 4, 8, 16)', async () => {
     const rs = [];
@@ -217,8 +234,26 @@ describe('bad inputs get clear errors naming the field', () => {
     count: 2,
     size: 2,
     pairs: [
-      { A: [[1, 2], [3, 4]], B: [[5, 6], [7, 8]] },
-      { A: [[1, 0], [0, 1]], B: [[2, 0], [0, 2]] },
+      {
+        A: [
+          [1, 2],
+          [3, 4],
+        ],
+        B: [
+          [5, 6],
+          [7, 8],
+        ],
+      },
+      {
+        A: [
+          [1, 0],
+          [0, 1],
+        ],
+        B: [
+          [2, 0],
+          [0, 2],
+        ],
+      },
     ],
   });
 
@@ -236,8 +271,32 @@ describe('bad inputs get clear errors naming the field', () => {
     ['layers × heads ≠ count', (j) => ({ ...j, layers: 2, heads: 3 }), /field layers: layers × heads must equal count.*gives 6, but count = 2/],
     ['heads not dividing count', (j) => ({ ...j, count: 2, heads: 3 }), /field heads: heads = 3 does not divide count = 2/],
     ['non-integer in an integer instance', (j) => ((j.pairs[0]!.A[0] = [1.5, 2]), j), /pairs\[0\]\.A\[0\]\[0\]: expected an integer/],
-    ['string in an integer instance', (j) => ((j.pairs[0]!.A[0] = ['1/2', 2] as unknown as number[]), j), /pairs\[0\]\.A\[0\]\[0\]: expected a number \(numberType "integer"\)/],
-    ['bad rational', (j) => ({ ...j, numberType: 'rational', pairs: [{ A: [['1/0', 2], [3, 4]], B: [[1, 2], [3, 4]] }, j.pairs[1]] }), /pairs\[0\]\.A\[0\]\[0\]: "1\/0" has denominator 0/],
+    [
+      'string in an integer instance',
+      (j) => ((j.pairs[0]!.A[0] = ['1/2', 2] as unknown as number[]), j),
+      /pairs\[0\]\.A\[0\]\[0\]: expected a number \(numberType "integer"\)/,
+    ],
+    [
+      'bad rational',
+      (j) => ({
+        ...j,
+        numberType: 'rational',
+        pairs: [
+          {
+            A: [
+              ['1/0', 2],
+              [3, 4],
+            ],
+            B: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+          j.pairs[1],
+        ],
+      }),
+      /pairs\[0\]\.A\[0\]\[0\]: "1\/0" has denominator 0/,
+    ],
     ['size 0', (j) => ({ ...j, size: 0 }), /field size: expected the matrix size N: a positive integer/],
     ['missing pairs', (j) => ({ ...j, pairs: undefined }), /field pairs:/],
   ];
@@ -255,7 +314,9 @@ describe('bad inputs get clear errors naming the field', () => {
 
   it('checkMatmulBatch refuses layers × heads ≠ count, naming the option', async () => {
     const inst = gen(6, 2, 0);
-    await expect(checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: 2, heads: 2 })).rejects.toThrow(/--layers: layers × heads must equal count .*layers = 2, heads = 2 gives 4, but count = 6/);
+    await expect(checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: 2, heads: 2 })).rejects.toThrow(
+      /--layers: layers × heads must equal count .*layers = 2, heads = 2 gives 4, but count = 6/,
+    );
     await expect(checkMatmulBatch(inst, { reductions: REDUCTIONS, heads: 4 })).rejects.toThrow(/--heads: heads = 4 does not divide count = 6/);
     await expect(checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: 0 })).rejects.toThrow(/matmul-batch-to-transformer: option --layers: /);
     await expect(checkMatmulBatch(inst, { reductions: REDUCTIONS, layers: 3 })).resolves.toMatchObject({ layers: 3, heads: 2, agree: true });

@@ -20,7 +20,13 @@ const dir = mkdtempSync(join(tmpdir(), 'seth-mem-cal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const FULL = process.env.SETH_MEMORY_CALIBRATION === 'full';
-const SIZES: readonly [number, number][] = FULL ? [[100_000, 200_000], [100_000, 1_000_000], [100_000, 2_000_000]] : [[100_000, 200_000]];
+const SIZES: readonly [number, number][] = FULL
+  ? [
+      [100_000, 200_000],
+      [100_000, 1_000_000],
+      [100_000, 2_000_000],
+    ]
+  : [[100_000, 200_000]];
 
 function peakOf(args: readonly string[], env: NodeJS.ProcessEnv = {}): { peak: number; status: number | null; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', join(ROOT, 'test', 'helpers', 'peak-rss.mjs'), join(ROOT, 'bin', 'seth.js'), ...args], {
@@ -53,7 +59,9 @@ describe('memory estimates against measured peak RSS', () => {
       expect(status, stderr).toBe(0);
       expect(statSync(join(dir, file)).size).toBeGreaterThan(clauses * 8);
       const estimate = footprintBytes(randomKsatFootprint({ vars, clauses, k: 3, planted: false }, format));
-      console.log(`memory-calibration: gen ksat ${vars}·${clauses} ${format}: estimate ${mib(estimate)}, peak ${mib(peak)}, ratio ${(estimate / peak).toFixed(2)}`);
+      console.log(
+        `memory-calibration: gen ksat ${vars}·${clauses} ${format}: estimate ${mib(estimate)}, peak ${mib(peak)}, ratio ${(estimate / peak).toFixed(2)}`,
+      );
       expect(estimate).toBeGreaterThanOrEqual(peak);
       expect(estimate).toBeLessThanOrEqual(1.5 * peak);
     });

@@ -51,7 +51,12 @@ describe('known bit patterns', () => {
 
 describe('every bit pattern', () => {
   const patterns = (f: MiniFloat): number => 2 ** (1 + f.expBits + f.fracBits);
-  it.each([['fp16', fp16], ['bf16', bf16], ['e4m3', e4m3], ['e5m2', e5m2]] as const)('%s: decode → encode is the identity and every value is a fixed point', (_n, f) => {
+  it.each([
+    ['fp16', fp16],
+    ['bf16', bf16],
+    ['e4m3', e4m3],
+    ['e5m2', e5m2],
+  ] as const)('%s: decode → encode is the identity and every value is a fixed point', (_n, f) => {
     for (let b = 0; b < patterns(f); b++) {
       const v = decode(b, f);
       if (Number.isNaN(v)) {
@@ -63,7 +68,12 @@ describe('every bit pattern', () => {
     }
   });
 
-  it.each([['fp16', fp16], ['e4m3', e4m3], ['e5m2', e5m2], ['bf16', bf16]] as const)('%s: midpoints round to the even neighbour, anything off the midpoint to the nearer one', (_n, f) => {
+  it.each([
+    ['fp16', fp16],
+    ['e4m3', e4m3],
+    ['e5m2', e5m2],
+    ['bf16', bf16],
+  ] as const)('%s: midpoints round to the even neighbour, anything off the midpoint to the nearer one', (_n, f) => {
     const half = patterns(f) / 2;
     for (let b = 0; b + 1 < half; b++) {
       const lo = decode(b, f);

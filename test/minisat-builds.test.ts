@@ -15,7 +15,7 @@ function random3Cnf(rng: Rng, vars: number, clauses: number, planted?: Uint8Arra
   const out: number[][] = [];
   while (out.length < clauses) {
     const c = [0, 1, 2].map(() => (1 + rng.int(vars)) * (rng.bool() ? 1 : -1));
-    if (planted && !c.some((l) => (l > 0) === (planted[Math.abs(l) - 1] === 1))) continue;
+    if (planted && !c.some((l) => l > 0 === (planted[Math.abs(l) - 1] === 1))) continue;
     out.push(c);
   }
   return cnfFromClauses(vars, out);
@@ -30,7 +30,14 @@ function agreesWithExhaustive(cnf: Cnf): void {
 describe('MiniSat: interpreted copy first, compiled copy for large formulas', () => {
   const rng = makeRng(0);
   const unsat = cnfFromClauses(3, [
-    [1, 2, 3], [1, 2, -3], [1, -2, 3], [1, -2, -3], [-1, 2, 3], [-1, 2, -3], [-1, -2, 3], [-1, -2, -3],
+    [1, 2, 3],
+    [1, 2, -3],
+    [1, -2, 3],
+    [1, -2, -3],
+    [-1, 2, 3],
+    [-1, 2, -3],
+    [-1, -2, 3],
+    [-1, -2, -3],
   ]);
 
   it('the first small formula goes to the interpreted copy, which answers SAT and UNSAT correctly', () => {

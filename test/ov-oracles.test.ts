@@ -3,18 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { bitMatrixFromArrays, emptyBitMatrix } from '../src/problems/bit-matrix.js';
 import { verifyOvWitness, type OvInstance } from '../src/problems/ov.js';
 import { verifyThreeOvWitness, type ThreeOvInstance } from '../src/problems/three-ov.js';
-import {
-  countOrthogonalPairs,
-  listOrthogonalPairs,
-  ovPairWordOps,
-  solveOvBrute,
-} from '../src/oracles/ov-brute.js';
-import {
-  countOrthogonalTriples,
-  listOrthogonalTriples,
-  solveThreeOvBrute,
-  threeOvTripleWordOps,
-} from '../src/oracles/three-ov-brute.js';
+import { countOrthogonalPairs, listOrthogonalPairs, ovPairWordOps, solveOvBrute } from '../src/oracles/ov-brute.js';
+import { countOrthogonalTriples, listOrthogonalTriples, solveThreeOvBrute, threeOvTripleWordOps } from '../src/oracles/three-ov-brute.js';
 
 type Rows = number[][];
 
@@ -133,7 +123,14 @@ describe('OV brute force', () => {
     const B = [e(64), o, e(3), z];
     const inst = ov(A, B, d);
     expect(solveOvBrute(inst)).toEqual({ answer: 'YES', witness: [0, 3] });
-    expect(listOrthogonalPairs(inst)).toEqual([[0, 3], [1, 2], [1, 3], [2, 0], [2, 2], [2, 3]]);
+    expect(listOrthogonalPairs(inst)).toEqual([
+      [0, 3],
+      [1, 2],
+      [1, 3],
+      [2, 0],
+      [2, 2],
+      [2, 3],
+    ]);
     expect(countOrthogonalPairs(inst)).toBe(6);
   });
 

@@ -74,7 +74,14 @@ const witnessCase = (
   valid: (i, s) => {
     const w = witnessOf(s);
     const ms = sets(i);
-    return w.length === ms.length && w.every((x, t) => Number.isInteger(x) && x >= 0 && x < ms[t]!.rows) && orthogonal(w.map((x, t) => rowsOf(ms[t]!)[x]!), dim(i));
+    return (
+      w.length === ms.length &&
+      w.every((x, t) => Number.isInteger(x) && x >= 0 && x < ms[t]!.rows) &&
+      orthogonal(
+        w.map((x, t) => rowsOf(ms[t]!)[x]!),
+        dim(i),
+      )
+    );
   },
   malformed: (i) => {
     const ms = sets(i);
@@ -106,15 +113,30 @@ const CASES: Partial<Record<ProblemId, DecisionCase | ComputationCase>> = {
     },
   },
   ov: {
-    ...witnessCase((i) => [(i as OvInstance).A, (i as OvInstance).B], (i) => (i as OvInstance).dim, (w) => ({ answer: 'YES', witness: w }), witness),
+    ...witnessCase(
+      (i) => [(i as OvInstance).A, (i as OvInstance).B],
+      (i) => (i as OvInstance).dim,
+      (w) => ({ answer: 'YES', witness: w }),
+      witness,
+    ),
     instances: sourceArbitrary('ov', 5)!,
   },
   '3ov': {
-    ...witnessCase((i) => [(i as ThreeOvInstance).A, (i as ThreeOvInstance).B, (i as ThreeOvInstance).C], (i) => (i as ThreeOvInstance).dim, (w) => ({ answer: 'YES', witness: w }), witness),
+    ...witnessCase(
+      (i) => [(i as ThreeOvInstance).A, (i as ThreeOvInstance).B, (i as ThreeOvInstance).C],
+      (i) => (i as ThreeOvInstance).dim,
+      (w) => ({ answer: 'YES', witness: w }),
+      witness,
+    ),
     instances: sourceArbitrary('3ov', 4)!,
   },
   kov: {
-    ...witnessCase((i) => [...(i as KovInstance).sets], (i) => (i as KovInstance).dim, (w) => ({ answer: 'YES', witness: w }), witness),
+    ...witnessCase(
+      (i) => [...(i as KovInstance).sets],
+      (i) => (i as KovInstance).dim,
+      (w) => ({ answer: 'YES', witness: w }),
+      witness,
+    ),
     instances: fc
       .record({ dim: fc.integer({ min: 1, max: 5 }), k: fc.integer({ min: 2, max: 4 }) })
       .chain(({ dim, k }) => fc.array(bitRowsArbitrary({ min: 0, max: 3 }, dim), { minLength: k, maxLength: k }).map((sets): KovInstance => ({ dim, sets }))),
@@ -206,4 +228,3 @@ describe.each(PROBLEMS.map((p) => [p.id, p] as const))('problem %s (conformance)
     });
   }
 });
-

@@ -31,7 +31,7 @@ describe('the run record', () => {
     const r = runRecord();
     if (existsSync(join(__dirname, '..', '.git'))) expect(r.commit).toMatch(/^[0-9a-f]{40}/);
   });
-  it('is not part of an instance\'s identity', () => {
+  it("is not part of an instance's identity", () => {
     const a = stampRun(makeProvenance('x', 1, { a: 1 }, undefined, 'seth one'));
     const b = stampRun(makeProvenance('x', 1, { a: 1 }, undefined, 'seth two'));
     b.run!.time = '2000-01-01T00:00:00.000Z';
@@ -62,7 +62,7 @@ describe('run records in written files', () => {
     expect(run.instance).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
-  it('seth reduce from a SATLIB file: absolute argv, the input\'s sha256, and the source embedded', () => {
+  it("seth reduce from a SATLIB file: absolute argv, the input's sha256, and the source embedded", () => {
     const p = json(join(dir, 'm.json')).provenance as { run: unknown; from: { from?: { generator: string; embedded?: unknown; location?: string } } };
     const run = RunRecordSchema.parse(p.run);
     expect(run.argv).toContain(cnf);
@@ -120,7 +120,10 @@ describe('run records in written files', () => {
   });
 
   it('an edited embedded source is refused (fingerprint)', async () => {
-    const text = readFileSync(join(dir, 'm.json'), 'utf8').replace('"embedded":{"problem":"ksat","vars":20,"clauses":[[4,-18,19]', '"embedded":{"problem":"ksat","vars":20,"clauses":[[4,-18,-19]');
+    const text = readFileSync(join(dir, 'm.json'), 'utf8').replace(
+      '"embedded":{"problem":"ksat","vars":20,"clauses":[[4,-18,19]',
+      '"embedded":{"problem":"ksat","vars":20,"clauses":[[4,-18,-19]',
+    );
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, 'bad.json'), text);
     expectUserError(expect, await seth(['check', 'bad.json'], { cwd: dir }), 'bad.json', 'fingerprint');

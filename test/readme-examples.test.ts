@@ -32,15 +32,43 @@ const NOT_RUN: { doc: string; contains: string; why: string }[] = [
     contains: 'FAIL 3ov-to-ov: 1 runs, seed 0',
     why: 'shows the output after the reader breaks backward on purpose',
   },
-  { doc: 'docs/adding-a-reduction.md', contains: 'grep -A1 ones-rows', why: 'uses the reduction the guide has the reader write (ov-to-3ov-ones), which is not in the project; test/reduction-options.test.ts runs the same steps on it in a test-local registry' },
-  { doc: 'docs/adding-a-reduction.md', contains: '--ones-rows zero', why: 'uses the reduction the guide has the reader write (ov-to-3ov-ones), which is not in the project; test/reduction-options.test.ts runs the same steps on it in a test-local registry' },
-  { doc: 'docs/adding-a-reduction.md', contains: '--ones-rows 3 --explain', why: 'uses the reduction the guide has the reader write (ov-to-3ov-ones), which is not in the project; test/reduction-options.test.ts runs the same steps on it in a test-local registry' },
-  { doc: 'docs/adding-a-reduction.md', contains: 'padded.json', why: 'uses the reduction the guide has the reader write (ov-to-3ov-ones), which is not in the project; test/reduction-options.test.ts runs the same steps on it in a test-local registry' },
-  { doc: 'docs/adding-a-reduction.md', contains: 'test-reduction ov-to-3ov-ones', why: 'uses the reduction the guide has the reader write (ov-to-3ov-ones), which is not in the project; test/reduction-options.test.ts runs the same steps on it in a test-local registry' },
+  {
+    doc: 'docs/adding-a-reduction.md',
+    contains: 'grep -A1 ones-rows',
+    why: 'uses the reduction the guide has the reader write (ov-to-3ov-ones), which is not in the project; test/reduction-options.test.ts runs the same steps on it in a test-local registry',
+  },
+  {
+    doc: 'docs/adding-a-reduction.md',
+    contains: '--ones-rows zero',
+    why: 'uses the reduction the guide has the reader write (ov-to-3ov-ones), which is not in the project; test/reduction-options.test.ts runs the same steps on it in a test-local registry',
+  },
+  {
+    doc: 'docs/adding-a-reduction.md',
+    contains: '--ones-rows 3 --explain',
+    why: 'uses the reduction the guide has the reader write (ov-to-3ov-ones), which is not in the project; test/reduction-options.test.ts runs the same steps on it in a test-local registry',
+  },
+  {
+    doc: 'docs/adding-a-reduction.md',
+    contains: 'padded.json',
+    why: 'uses the reduction the guide has the reader write (ov-to-3ov-ones), which is not in the project; test/reduction-options.test.ts runs the same steps on it in a test-local registry',
+  },
+  {
+    doc: 'docs/adding-a-reduction.md',
+    contains: 'test-reduction ov-to-3ov-ones',
+    why: 'uses the reduction the guide has the reader write (ov-to-3ov-ones), which is not in the project; test/reduction-options.test.ts runs the same steps on it in a test-local registry',
+  },
   { doc: 'docs/adding-a-problem.md', contains: 'pair.json', why: 'uses the problem the guide has the reader add (self-ov), which is not in the project' },
   { doc: 'docs/adding-a-problem.md', contains: 'field A[0]', why: 'uses the problem the guide has the reader add (self-ov), which is not in the project' },
-  { doc: 'docs/adding-a-problem.md', contains: 'AssertionError: add self-ov', why: 'uses the problem the guide has the reader add (self-ov), which is not in the project' },
-  { doc: 'docs/adding-a-problem.md', contains: '3 passed | 21 skipped', why: 'uses the problem the guide has the reader add (self-ov), which is not in the project' },
+  {
+    doc: 'docs/adding-a-problem.md',
+    contains: 'AssertionError: add self-ov',
+    why: 'uses the problem the guide has the reader add (self-ov), which is not in the project',
+  },
+  {
+    doc: 'docs/adding-a-problem.md',
+    contains: '3 passed | 21 skipped',
+    why: 'uses the problem the guide has the reader add (self-ov), which is not in the project',
+  },
   {
     doc: 'docs/adding-an-engine.md',
     contains: '--engine textbook',
@@ -64,7 +92,12 @@ const python = torchPython();
 const torchMissing = torchUnavailable(python);
 if (torchMissing !== undefined && !inCi) console.log(`readme-examples: PyTorch commands skipped (${torchMissing})`);
 
-const docs = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const docs = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const folders: string[] = [];
 afterAll(() => {
   for (const f of folders) rmSync(f, { recursive: true, force: true });
@@ -142,7 +175,10 @@ for (const doc of docs) {
       const run = why !== undefined ? Promise.resolve() : Promise.all(after).then(() => runBlock(folder(), block));
       run.catch(() => undefined); // reported by its own test; a dependent block fails on it too
       done.push(run);
-      const title = `line ${block.line}: ${block.commands.map((c) => c.command.split('#')[0]!.trim()).join('; ').slice(0, 120)}`;
+      const title = `line ${block.line}: ${block.commands
+        .map((c) => c.command.split('#')[0]!.trim())
+        .join('; ')
+        .slice(0, 120)}`;
       if (why !== undefined) it.skip(`${title} (not run: ${why})`, () => undefined);
       else it(title, () => run, 240_000);
     });

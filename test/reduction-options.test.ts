@@ -80,7 +80,9 @@ async function seth(args: string[], registries: CliContext = REGISTRY): Promise<
 
 describe('a reduction with a new option, in a test-local registry', () => {
   it('declares the option once: flag in kebab case, help from the declaration', () => {
-    expect(optionsOf(padded)).toMatchObject([{ key: 'onesRows', flag: 'ones-rows', help: 'ov-to-3ov-padded: rows of C, each all ones (default 1)', vary: [1, 2, 3, 4] }]);
+    expect(optionsOf(padded)).toMatchObject([
+      { key: 'onesRows', flag: 'ones-rows', help: 'ov-to-3ov-padded: rows of C, each all ones (default 1)', vary: [1, 2, 3, 4] },
+    ]);
   });
 
   it('the flag appears in seth reduce --help and seth check --help, and only with that registry', async () => {
@@ -117,7 +119,12 @@ describe('a reduction with a new option, in a test-local registry', () => {
   it('checks with it: the answer and witness hold with C of 3 rows', async () => {
     const r = await seth(['check', OV, ...VIA, '--ones-rows', '3', '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const rep = JSON.parse(r.stdout) as { agree: boolean; witnessVerified: boolean; params: { heads: number }; steps: { reduction: string; options: Record<string, unknown>; declared: Record<string, number> }[] };
+    const rep = JSON.parse(r.stdout) as {
+      agree: boolean;
+      witnessVerified: boolean;
+      params: { heads: number };
+      steps: { reduction: string; options: Record<string, unknown>; declared: Record<string, number> }[];
+    };
     expect(rep).toMatchObject({ agree: true, witnessVerified: true, params: { heads: 3 } });
     expect(rep.steps[0]).toMatchObject({ reduction: 'ov-to-3ov-padded', options: { onesRows: 3 }, declared: { sizeC: 3 } });
   });
@@ -126,7 +133,10 @@ describe('a reduction with a new option, in a test-local registry', () => {
     const model = join(dir, 'padded.json');
     const made = await seth(['reduce', OV, ...VIA, '--ones-rows', '3', '-o', model]);
     expect(made.code, made.stderr).toBe(0);
-    const json = JSON.parse(readFileSync(model, 'utf8')) as { config: { heads: number }; provenance: { generator: string; from: { generator: string; params: Record<string, unknown> } } };
+    const json = JSON.parse(readFileSync(model, 'utf8')) as {
+      config: { heads: number };
+      provenance: { generator: string; from: { generator: string; params: Record<string, unknown> } };
+    };
     expect(json.config.heads).toBe(3);
     expect(json.provenance.from).toMatchObject({ generator: 'ov-to-3ov-padded', params: { onesRows: 3 } });
     const checked = await seth(['check', model, '--json']);
@@ -145,7 +155,12 @@ describe('a reduction with a new option, in a test-local registry', () => {
 describe('declaring options', () => {
   it('a shared option is one declaration; two different declarations of one key are refused', () => {
     const all = declaredOptions(REDUCTIONS);
-    expect(all.find((o) => o.key === 'heads')!.reductions).toEqual(['ksat-to-3ov', '3ov-to-transformer', '3ov-to-causal-transformer', 'matmul-batch-to-transformer']);
+    expect(all.find((o) => o.key === 'heads')!.reductions).toEqual([
+      'ksat-to-3ov',
+      '3ov-to-transformer',
+      '3ov-to-causal-transformer',
+      'matmul-batch-to-transformer',
+    ]);
     const clash = { ...padded, id: 'clash', optionsSchema: z.object({ heads: reductionOption(countSchema(1), { help: 'another heads' }) }) };
     expect(() => declaredOptions([...REDUCTIONS, clash])).toThrow(/declare option heads differently; share one declaration/);
     const shared = { ...padded, id: 'shares', optionsSchema: z.object({ heads: headsOption }) };

@@ -46,7 +46,10 @@ describe('3ov-to-causal-transformer', () => {
     const r = byId('3ov-to-causal-transformer');
     const step = forwardStep(r, yes, { layers: 1, heads: 3 }, defaultBudget());
     const output = evaluateReference(step.target as TransformerModel).output;
-    const sol = r.backward({ source: yes, target: step.target, meta: step.meta, options: step.options, solution: { output, engine: 'reference', dtype: 'f64' } }, { budget: defaultBudget(), probe: makeHeadProbe() }) as { answer: string; witness: number[] };
+    const sol = r.backward(
+      { source: yes, target: step.target, meta: step.meta, options: step.options, solution: { output, engine: 'reference', dtype: 'f64' } },
+      { budget: defaultBudget(), probe: makeHeadProbe() },
+    ) as { answer: string; witness: number[] };
     expect(sol.answer).toBe('YES');
     expect(verifyThreeOvWitness(yes, sol.witness as [number, number, number])).toBe(true);
   });
@@ -54,7 +57,10 @@ describe('3ov-to-causal-transformer', () => {
     const names = findPaths(REDUCTIONS, 'ksat', 'transformer').map(chainName);
     expect(names.slice(0, 2)).toEqual(['ksat-to-3ov → 3ov-to-transformer', 'ksat-to-3ov → 3ov-to-causal-transformer']);
     expect(resolveChain(REDUCTIONS, 'ksat', 'transformer').map((r) => r.id)).toEqual(['ksat-to-3ov', '3ov-to-transformer']);
-    expect(resolveChain(REDUCTIONS, 'ksat', 'transformer', ['ksat-to-3ov', '3ov-to-causal-transformer']).map((r) => r.id)).toEqual(['ksat-to-3ov', '3ov-to-causal-transformer']);
+    expect(resolveChain(REDUCTIONS, 'ksat', 'transformer', ['ksat-to-3ov', '3ov-to-causal-transformer']).map((r) => r.id)).toEqual([
+      'ksat-to-3ov',
+      '3ov-to-causal-transformer',
+    ]);
   });
 });
 
@@ -67,13 +73,26 @@ describe('multi-query / grouped-query declaration (--kv-groups)', () => {
     expect(Array.from(evaluateReference(mqa).output)).toEqual(Array.from(evaluateReference(plain).output));
   });
   it('refuses a K/V group count that does not divide the heads', () => {
-    expect(() => model('3ov-to-transformer', tov(['1'], ['1'], ['1', '0']), { layers: 1, heads: 2, kvGroups: 3 })).toThrow(/--kv-groups: 3 K\/V groups do not divide the 2 heads/);
+    expect(() => model('3ov-to-transformer', tov(['1'], ['1'], ['1', '0']), { layers: 1, heads: 2, kvGroups: 3 })).toThrow(
+      /--kv-groups: 3 K\/V groups do not divide the 2 heads/,
+    );
   });
 });
 
 describe('CLI: the causal and MQA chains', () => {
   it('seth check --via …3ov-to-causal-transformer decides with a verified witness', async () => {
-    const r = await seth(['check', `${INSTANCES}/tiny-sat.cnf`, '--via', 'ksat-to-3ov,3ov-to-causal-transformer', '--layers', '2', '--heads', '2', '--engine', 'reference']);
+    const r = await seth([
+      'check',
+      `${INSTANCES}/tiny-sat.cnf`,
+      '--via',
+      'ksat-to-3ov,3ov-to-causal-transformer',
+      '--layers',
+      '2',
+      '--heads',
+      '2',
+      '--engine',
+      'reference',
+    ]);
     expectOk(expect, r);
     expect(r.stdout).toMatch(/chain\s+ksat-to-3ov → 3ov-to-causal-transformer/);
     expect(r.stdout).toMatch(/· causal/);

@@ -68,7 +68,11 @@ describe.each(REDUCTIONS.map((r) => [r.id, r] as const))('reduction %s (generic 
   });
 });
 
-const ov = (A: string[], B: string[]): OvInstance => ({ dim: A[0]!.length, A: bitMatrixFromStrings(A, A[0]!.length), B: bitMatrixFromStrings(B, A[0]!.length) });
+const ov = (A: string[], B: string[]): OvInstance => ({
+  dim: A[0]!.length,
+  A: bitMatrixFromStrings(A, A[0]!.length),
+  B: bitMatrixFromStrings(B, A[0]!.length),
+});
 const tov = (A: string[], B: string[], C: string[]): ThreeOvInstance => {
   const d = A[0]!.length;
   return { dim: d, A: bitMatrixFromStrings(A, d), B: bitMatrixFromStrings(B, d), C: bitMatrixFromStrings(C, d) };
@@ -77,15 +81,52 @@ const byId = (id: string) => REDUCTIONS.find((r) => r.id === id)!;
 
 /** Hand-made adversarial sources: each must pass the closed loop for every reduction from its problem. */
 const ADVERSARIAL: { name: string; problem: string; source: unknown; options?: Record<string, unknown> }[] = [
-  { name: 'several satisfying assignments, mixed polarities', problem: 'ksat', source: cnfFromClauses(5, [[1, -2], [-1, 3], [2, -4, 5], [-3, 4]]) },
+  {
+    name: 'several satisfying assignments, mixed polarities',
+    problem: 'ksat',
+    source: cnfFromClauses(5, [
+      [1, -2],
+      [-1, 3],
+      [2, -4, 5],
+      [-3, 4],
+    ]),
+  },
   { name: 'unit clauses', problem: 'ksat', source: cnfFromClauses(4, [[1], [-2], [3, 4], [-4]]) },
   { name: 'empty clause (UNSAT)', problem: 'ksat', source: cnfFromClauses(3, [[1, 2], []]) },
-  { name: 'tautologies and duplicate literals', problem: 'ksat', source: cnfFromClauses(4, [[1, -1], [2, 2, -3], [-2, 2, 4], [3, 3]]) },
+  {
+    name: 'tautologies and duplicate literals',
+    problem: 'ksat',
+    source: cnfFromClauses(4, [
+      [1, -1],
+      [2, 2, -3],
+      [-2, 2, 4],
+      [3, 3],
+    ]),
+  },
   { name: 'variables absent from every clause', problem: 'ksat', source: cnfFromClauses(7, [[2, -5], [-2]]) },
   { name: 'x ∧ ¬x (UNSAT)', problem: 'ksat', source: cnfFromClauses(3, [[2], [-2]]) },
   { name: 'no clauses', problem: 'ksat', source: cnfFromClauses(3, []) },
-  { name: 'n not divisible by the split (7 vars, 3 heads)', problem: 'ksat', source: cnfFromClauses(7, [[1, 2, 3], [-4, 5], [6, -7], [-1, 7]]), options: { layers: 1, heads: 3 } },
-  { name: 'explicit unbalanced split', problem: 'ksat', source: cnfFromClauses(6, [[1, -6], [2, 3], [-4, -5]]), options: { split: 1 } },
+  {
+    name: 'n not divisible by the split (7 vars, 3 heads)',
+    problem: 'ksat',
+    source: cnfFromClauses(7, [
+      [1, 2, 3],
+      [-4, 5],
+      [6, -7],
+      [-1, 7],
+    ]),
+    options: { layers: 1, heads: 3 },
+  },
+  {
+    name: 'explicit unbalanced split',
+    problem: 'ksat',
+    source: cnfFromClauses(6, [
+      [1, -6],
+      [2, 3],
+      [-4, -5],
+    ]),
+    options: { split: 1 },
+  },
   { name: 'd = 1, YES', problem: 'ov', source: ov(['1', '0'], ['1']) },
   { name: 'd = 1, NO', problem: 'ov', source: ov(['1'], ['1', '1']) },
   { name: 'all-zero vectors (every pair orthogonal)', problem: 'ov', source: ov(['000', '000'], ['000', '000', '000']) },
@@ -110,12 +151,20 @@ describe('adversarial sources through every applicable reduction', () => {
 describe('witness maps are not constant', () => {
   // A constant witness map would pass a formula with one obvious witness (problem-reductions #1057).
   it('ksat-to-ov maps different orthogonal pairs to different assignments', () => {
-    const cnf: Cnf = cnfFromClauses(2, [[1, 2], [-1, -2]]); // exactly x1 ≠ x2
+    const cnf: Cnf = cnfFromClauses(2, [
+      [1, 2],
+      [-1, -2],
+    ]); // exactly x1 ≠ x2
     const r = byId('ksat-to-ov');
     const { target, meta } = r.forward(cnf, {}) as { target: OvInstance; meta: unknown };
     const seen = new Set<string>();
-    for (const w of [[0, 1], [1, 0]] as [number, number][]) {
-      const sol = r.backward({ source: cnf, target, meta, options: {}, solution: { answer: 'YES', witness: w } }, undefined as never) as { assignment: Uint8Array };
+    for (const w of [
+      [0, 1],
+      [1, 0],
+    ] as [number, number][]) {
+      const sol = r.backward({ source: cnf, target, meta, options: {}, solution: { answer: 'YES', witness: w } }, undefined as never) as {
+        assignment: Uint8Array;
+      };
       seen.add(Array.from(sol.assignment).join(''));
     }
     expect([...seen].sort()).toEqual(['01', '10']);

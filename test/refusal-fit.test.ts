@@ -10,7 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { SATLIB, expectOk, expectUserError, newTmp, seth } from './helpers/cli.js';
 
 const LIMIT = { SETH_MEMORY_LIMIT: '5MiB' };
-const SUGGESTION = /the chain would fit with -L 1 -H (\d+) \(about [\d.]+ MiB\), or with a formula of at most (\d+) variables at L × H = 1 × 4 \(an engine then checks its own working memory\); or pass --force/;
+const SUGGESTION =
+  /the chain would fit with -L 1 -H (\d+) \(about [\d.]+ MiB\), or with a formula of at most (\d+) variables at L × H = 1 × 4 \(an engine then checks its own working memory\); or pass --force/;
 
 describe('a refusal says what would fit', () => {
   let dir: string;
@@ -27,9 +28,16 @@ describe('a refusal says what would fit', () => {
     const [, heads, vars] = SUGGESTION.exec(refused.stderr)!;
     // The suggested shape fits; half its heads does not.
     expectOk(expect, await seth(['reduce', formula, '-L', '1', '-H', heads!, '-o', join(dir, 'h.tf.json')], { env: LIMIT }));
-    expectUserError(expect, await seth(['reduce', formula, '-L', '1', '-H', String(Number(heads) / 2), '-o', join(dir, 'h2.tf.json')], { env: LIMIT }), 'refusing 3ov-to-transformer');
+    expectUserError(
+      expect,
+      await seth(['reduce', formula, '-L', '1', '-H', String(Number(heads) / 2), '-o', join(dir, 'h2.tf.json')], { env: LIMIT }),
+      'refusing 3ov-to-transformer',
+    );
     // A formula of the suggested size fits at the default shape; one more variable does not.
-    for (const [n, ok] of [[Number(vars), true], [Number(vars) + 1, false]] as const) {
+    for (const [n, ok] of [
+      [Number(vars), true],
+      [Number(vars) + 1, false],
+    ] as const) {
       const f = join(dir, `f${n}.cnf`);
       expectOk(expect, await seth(['gen', 'ksat', '--vars', String(n), '--clauses', '30', '--k', '3', '--seed', '3', '-o', f]));
       const r = await seth(['reduce', f, '-o', join(dir, `f${n}.tf.json`)], { env: LIMIT });
@@ -40,11 +48,21 @@ describe('a refusal says what would fit', () => {
 
   it('says when no L·H fits, with the least it would take', async () => {
     const r = await seth(['reduce', formula, '-o', join(dir, 'g.tf.json')], { env: { SETH_MEMORY_LIMIT: '3MiB' } });
-    expectUserError(expect, r, /the chain would fit with a formula of at most \d+ variables at L × H = 1 × 4 .*; no L·H fits the chain \(the least is about [\d.]+ MiB, at -L 1 -H \d+\); or pass --force/);
+    expectUserError(
+      expect,
+      r,
+      /the chain would fit with a formula of at most \d+ variables at L × H = 1 × 4 .*; no L·H fits the chain \(the least is about [\d.]+ MiB, at -L 1 -H \d+\); or pass --force/,
+    );
   });
 
   it.runIf(existsSync(SATLIB))('the uf50 refusal of seth check names what would fit instead of only --force', async () => {
     const r = await seth(['check', join(SATLIB, 'uf50-218', 'uf50-01.cnf')], { env: { SETH_MEMORY_LIMIT: '12GiB' } });
-    expectUserError(expect, r, 'refusing 3ov-to-transformer', /the chain would fit with (-L 1 -H \d+ \(about [\d.]+ GiB\), or with )?a formula of at most \d+ variables at L × H = 1 × 4/, 'pass --force');
+    expectUserError(
+      expect,
+      r,
+      'refusing 3ov-to-transformer',
+      /the chain would fit with (-L 1 -H \d+ \(about [\d.]+ GiB\), or with )?a formula of at most \d+ variables at L × H = 1 × 4/,
+      'pass --force',
+    );
   });
 });

@@ -76,8 +76,25 @@ describe('edge cases', () => {
     ['one empty clause', cnfFromClauses(2, [[]]), 'UNSAT', 0],
     ['an empty clause among satisfiable ones', cnfFromClauses(2, [[1], [], [2]]), 'UNSAT', 0],
     ['x ∧ ¬x', cnfFromClauses(1, [[1], [-1]]), 'UNSAT', 0],
-    ['tautologies only', cnfFromClauses(3, [[1, -1], [-2, 3, 2], [3, -3, 3]]), 'SAT', 8],
-    ['duplicate literals', cnfFromClauses(2, [[1, 1, 1], [-2, -2]]), 'SAT', 1],
+    [
+      'tautologies only',
+      cnfFromClauses(3, [
+        [1, -1],
+        [-2, 3, 2],
+        [3, -3, 3],
+      ]),
+      'SAT',
+      8,
+    ],
+    [
+      'duplicate literals',
+      cnfFromClauses(2, [
+        [1, 1, 1],
+        [-2, -2],
+      ]),
+      'SAT',
+      1,
+    ],
     ['all 8 sign patterns on 3 variables', cnfFromClauses(3, signPatterns3()), 'UNSAT', 0],
     ['7 of the 8 sign patterns', cnfFromClauses(3, signPatterns3().slice(1)), 'SAT', 1],
     ['unused variables', cnfFromClauses(5, [[2], [-4]]), 'SAT', 8],
@@ -94,7 +111,12 @@ describe('edge cases', () => {
 
   it('the exhaustive solver returns the first model in counting order', () => {
     // Models of (x1 ∨ x2) ∧ (¬x1 ∨ x3), bit v-1 = x_v: the smallest is x2 = 1 alone (x = 2).
-    const s = solveExhaustive(cnfFromClauses(3, [[1, 2], [-1, 3]]));
+    const s = solveExhaustive(
+      cnfFromClauses(3, [
+        [1, 2],
+        [-1, 3],
+      ]),
+    );
     expect(Array.from(s.assignment!)).toEqual([0, 1, 0]);
   });
 

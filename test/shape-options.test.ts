@@ -12,8 +12,14 @@ const tiny = join(INSTANCES, 'tiny-sat.cnf');
 
 describe('--layers / --heads with a named chain', () => {
   it.each([
-    [['--via', 'ksat-to-ov,ov-to-attention', '--layers', '2'], 'option --layers: the chain ksat-to-ov → ov-to-attention ends in ov-to-attention, which takes no layers (it builds layers = 1, heads = 1)'],
-    [['--via', 'ksat-to-3ov,3ov-to-ov,ov-to-attention', '-H', '3'], 'option --heads: the chain ksat-to-3ov → 3ov-to-ov → ov-to-attention ends in ov-to-attention'],
+    [
+      ['--via', 'ksat-to-ov,ov-to-attention', '--layers', '2'],
+      'option --layers: the chain ksat-to-ov → ov-to-attention ends in ov-to-attention, which takes no layers (it builds layers = 1, heads = 1)',
+    ],
+    [
+      ['--via', 'ksat-to-3ov,3ov-to-ov,ov-to-attention', '-H', '3'],
+      'option --heads: the chain ksat-to-3ov → 3ov-to-ov → ov-to-attention ends in ov-to-attention',
+    ],
     [['--to', 'attention', '-L', '2', '-H', '2'], 'options --layers and --heads: the chain ksat-to-ov → ov-to-attention'],
     [['--to', 'tensor-attention', '-H', '2'], 'ends in 3ov-to-tensor-attention, which takes no heads'],
   ])('check %j is refused in one line', async (args, message) => {
@@ -23,7 +29,11 @@ describe('--layers / --heads with a named chain', () => {
 
   it('reduce refuses the same, and still takes -L/-H where the last step sizes its target by them (--to 3ov)', async () => {
     const dir = newTmp('seth-shape-');
-    expectUserError(expect, await seth(['reduce', tiny, '--to', 'attention', '-L', '2', '-o', join(dir, 'a.json')]), 'option --layers: the chain ksat-to-ov → ov-to-attention');
+    expectUserError(
+      expect,
+      await seth(['reduce', tiny, '--to', 'attention', '-L', '2', '-o', join(dir, 'a.json')]),
+      'option --layers: the chain ksat-to-ov → ov-to-attention',
+    );
     expectOk(expect, await seth(['reduce', tiny, '--to', '3ov', '-L', '2', '-H', '2', '-o', join(dir, 'c.json')]));
   });
 

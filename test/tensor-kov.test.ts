@@ -22,9 +22,17 @@ const byId = (id: string) => REDUCTIONS.find((r) => r.id === id)!;
 
 function randomTensor(rng: Rng, nq: number, n1: number, n2: number, m: number, spread: number): TensorAttentionInstance {
   return {
-    queries: nq, keys1: n1, keys2: n2, width: m, scale: 0.7,
-    Q: randomMatrix(rng, nq * m, spread), K1: randomMatrix(rng, n1 * m, spread), K2: randomMatrix(rng, n2 * m, spread),
-    V1: randomMatrix(rng, n1 * m, 1), V2: randomMatrix(rng, n2 * m, 1), annotations: {},
+    queries: nq,
+    keys1: n1,
+    keys2: n2,
+    width: m,
+    scale: 0.7,
+    Q: randomMatrix(rng, nq * m, spread),
+    K1: randomMatrix(rng, n1 * m, spread),
+    K2: randomMatrix(rng, n2 * m, spread),
+    V1: randomMatrix(rng, n1 * m, 1),
+    V2: randomMatrix(rng, n2 * m, 1),
+    annotations: {},
   };
 }
 
@@ -54,12 +62,20 @@ function textbook(t: TensorAttentionInstance): Float64Array {
 describe('tensor attention: reference evaluation', () => {
   it('equals the materialised definition to 1e-12 (streaming softmax over key pairs)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), fc.constantFrom(0.5, 2, 6), (seed, nq, n1, n2, m, spread) => {
-        const t = randomTensor(makeRng(seed), nq, n1, n2, m, spread);
-        const got = evaluateTensorAttention(t);
-        const want = textbook(t);
-        want.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v))));
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 1e6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.constantFrom(0.5, 2, 6),
+        (seed, nq, n1, n2, m, spread) => {
+          const t = randomTensor(makeRng(seed), nq, n1, n2, m, spread);
+          const got = evaluateTensorAttention(t);
+          const want = textbook(t);
+          want.forEach((v, i) => expect(Math.abs(got[i]! - v)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v))));
+        },
+      ),
       { numRuns: 150 },
     );
   });
@@ -68,12 +84,24 @@ describe('tensor attention: reference evaluation', () => {
     const J = [1, 3, 4];
     const K = [0, 2];
     const pick = (a: Float64Array, rows: number[]): Float64Array => Float64Array.from(rows.flatMap((r) => Array.from(a.subarray(r * 3, r * 3 + 3))));
-    const sub: TensorAttentionInstance = { ...t, queries: 1, keys1: 3, keys2: 2, Q: pick(t.Q, [2]), K1: pick(t.K1, J), V1: pick(t.V1, J), K2: pick(t.K2, K), V2: pick(t.V2, K) };
+    const sub: TensorAttentionInstance = {
+      ...t,
+      queries: 1,
+      keys1: 3,
+      keys2: 2,
+      Q: pick(t.Q, [2]),
+      K1: pick(t.K1, J),
+      V1: pick(t.V1, J),
+      K2: pick(t.K2, K),
+      V2: pick(t.V2, K),
+    };
     const got = tensorAttendRows(t, [2], J, K);
     textbook(sub).forEach((v, c) => expect(got[c]).toBeCloseTo(v, 12));
   });
   it('refuses n³ work past its limit with the estimate, unless forced', () => {
-    expect(() => guardTensorWork({ queries: 4096, keys1: 4097, keys2: 4097, width: 40 }, false)).toThrow(/refusing the tensor-attention reference evaluation: 4096 queries × 4097·4097 key pairs × width 40 is about 5\.50e\+12 multiply-adds .*--force/);
+    expect(() => guardTensorWork({ queries: 4096, keys1: 4097, keys2: 4097, width: 40 }, false)).toThrow(
+      /refusing the tensor-attention reference evaluation: 4096 queries × 4097·4097 key pairs × width 40 is about 5\.50e\+12 multiply-adds .*--force/,
+    );
     expect(() => guardTensorWork({ queries: 4096, keys1: 4097, keys2: 4097, width: 40 }, true)).not.toThrow();
   });
   it('round-trips through its JSON form; bad shapes name the field', () => {
@@ -91,7 +119,11 @@ describe('tensor attention: reference evaluation', () => {
 describe('3ov-to-tensor-attention', () => {
   const tov = (A: string[], B: string[], C: string[]): ThreeOvInstance => {
     const d = A[0]!.length;
-    const bm = (rows: string[]) => { const m = emptyBitMatrix(rows.length, d); rows.forEach((r, i) => [...r].forEach((ch, k) => setBit(m, i, k, ch === '1' ? 1 : 0))); return m; };
+    const bm = (rows: string[]) => {
+      const m = emptyBitMatrix(rows.length, d);
+      rows.forEach((r, i) => [...r].forEach((ch, k) => setBit(m, i, k, ch === '1' ? 1 : 0)));
+      return m;
+    };
     return { dim: d, A: bm(A), B: bm(B), C: bm(C) };
   };
   it('scores each (a, b, c) by −β·Σ a·b·c, the dummy pair by −β/2, mixed pairs by −2β; entries 2∛β', () => {
@@ -104,11 +136,13 @@ describe('3ov-to-tensor-attention', () => {
       for (let c = 0; c < m; c++) s += t.Q[i * m + c]! * t.K1[j * m + c]! * t.K2[k * m + c]!;
       return s;
     };
-    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 3; k++) {
-      let abc = 0;
-      for (let c = 0; c < 3; c++) abc += getBit(src.A, i, c) * getBit(src.B, j, c) * getBit(src.C, k, c);
-      expect(score(i, j, k)).toBeCloseTo(-beta * abc, 9);
-    }
+    for (let i = 0; i < 2; i++)
+      for (let j = 0; j < 2; j++)
+        for (let k = 0; k < 3; k++) {
+          let abc = 0;
+          for (let c = 0; c < 3; c++) abc += getBit(src.A, i, c) * getBit(src.B, j, c) * getBit(src.C, k, c);
+          expect(score(i, j, k)).toBeCloseTo(-beta * abc, 9);
+        }
     expect(score(0, 2, 3)).toBeCloseTo(-beta / 2, 9);
     expect(score(1, 0, 3)).toBeCloseTo(-2 * beta, 9);
     expect(score(1, 2, 1)).toBeCloseTo(-2 * beta, 9);
@@ -140,7 +174,10 @@ describe('k-OV', () => {
     }),
   });
   const naive = (inst: KovInstance): boolean => {
-    const rec = (level: number, pick: number[]): boolean => level === inst.sets.length ? verifyKovWitness(inst, pick) : Array.from({ length: inst.sets[level]!.rows }, (_, r) => r).some((r) => rec(level + 1, [...pick, r]));
+    const rec = (level: number, pick: number[]): boolean =>
+      level === inst.sets.length
+        ? verifyKovWitness(inst, pick)
+        : Array.from({ length: inst.sets[level]!.rows }, (_, r) => r).some((r) => rec(level + 1, [...pick, r]));
     return rec(0, []);
   };
   it('the oracle agrees with naive enumeration, and its witnesses verify', () => {
@@ -155,7 +192,13 @@ describe('k-OV', () => {
     );
   });
   it('ksat-to-ov and ksat-to-3ov are the k = 2 and k = 3 cases of ksat-to-kov (the same vectors)', () => {
-    const cnf = cnfFromClauses(7, [[1, -2, 3], [-4, 5], [6, -7, 2], [-1, 7], [3, 4, -5]]);
+    const cnf = cnfFromClauses(7, [
+      [1, -2, 3],
+      [-4, 5],
+      [6, -7, 2],
+      [-1, 7],
+      [3, 4, -5],
+    ]);
     const kov2 = forwardStep(byId('ksat-to-kov'), cnf, { k: 2 }, defaultBudget()).target as KovInstance;
     const ov = forwardStep(byId('ksat-to-ov'), cnf, {}, defaultBudget()).target as OvInstance;
     expect(kov2.sets.map(bitMatrixToStrings)).toEqual([ov.A, ov.B].map(bitMatrixToStrings));

@@ -42,9 +42,7 @@ export interface GadgetLayout {
 export function gadgetLayout(A: BitMatrix, B: BitMatrix, order: TokenOrder = 'abd'): GadgetLayout {
   const d = A.dim;
   const base = { dim: d, nA: A.rows, nB: B.rows, tokens: A.rows + B.rows + 1, width: d + 4, acc: d + 3 };
-  return order === 'abd'
-    ? { ...base, aStart: 0, bStart: A.rows, dummy: A.rows + B.rows }
-    : { ...base, bStart: 0, dummy: B.rows, aStart: B.rows + 1 };
+  return order === 'abd' ? { ...base, aStart: 0, bStart: A.rows, dummy: A.rows + B.rows } : { ...base, bStart: 0, dummy: B.rows, aStart: B.rows + 1 };
 }
 
 /** The token ranges, for a model's annotations. */

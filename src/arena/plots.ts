@@ -66,7 +66,12 @@ export function errorToleranceSpec(records: readonly RunRecord[], title: string)
         mark: { type: 'point', opacity: 0.75 },
         encoding: {
           x: { field: 'tokens', type: 'quantitative', scale: { type: 'log' }, title: 'tokens n (log)' },
-          y: { field: 'ratio', type: 'quantitative', scale: { type: 'log' }, title: 'max |X_L − exact| / (1/(10n))  (red: the paper\'s tolerance; 1e-12 = exact)' },
+          y: {
+            field: 'ratio',
+            type: 'quantitative',
+            scale: { type: 'log' },
+            title: "max |X_L − exact| / (1/(10n))  (red: the paper's tolerance; 1e-12 = exact)",
+          },
           color: { field: 'family', type: 'nominal', scale: { scheme: 'category10' }, title: 'engine' },
           shape: { field: 'kind', type: 'nominal', title: 'instance family' },
         },
@@ -93,7 +98,12 @@ export function thresholdSpec(points: readonly ThresholdPoint[], title: string):
     degree: p.polyDegree ?? p.scannedDegree,
     reached: p.polyDegree !== null ? 'within 1/(10n)' : 'scan stopped (cost or rank cap): at least this',
   }));
-  const xAxis = { field: 'x', type: 'quantitative' as const, scale: { type: 'log' as const }, title: 'B / √(ln n), B = max |entry| of Q and K = 2√β (balanced); log' };
+  const xAxis = {
+    field: 'x',
+    type: 'quantitative' as const,
+    scale: { type: 'log' as const },
+    title: 'B / √(ln n), B = max |entry| of Q and K = 2√β (balanced); log',
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title,
@@ -147,7 +157,11 @@ export function selectorSpec(rows: readonly SelectorRow[], title: string): PlotS
   const groups = new Map<string, { beta: number; kind: string; part: string; sum: number; count: number }>();
   for (const r of rows) {
     const kind = r.witnesses > 0 ? 'A queries with a witness' : 'A queries without a witness';
-    for (const [part, v] of [['witness keys', r.witnessMass], ['dummy', r.dummyMass], ['rest', r.restMass]] as const) {
+    for (const [part, v] of [
+      ['witness keys', r.witnessMass],
+      ['dummy', r.dummyMass],
+      ['rest', r.restMass],
+    ] as const) {
       const k = `${r.beta}|${kind}|${part}`;
       const g = groups.get(k) ?? { beta: r.beta, kind, part, sum: 0, count: 0 };
       g.sum += v;

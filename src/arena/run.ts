@@ -68,10 +68,21 @@ export async function runArena(instances: readonly ArenaInstance[], engines: rea
     const tolerance = 1 / (10 * n);
     const exactFlops = exactAttentionCost(inst.model).flops;
     const base = {
-      instance: inst.id, family: inst.family, known: inst.known, knownBy: inst.knownBy,
-      tokens: n, width: inst.model.width, layers: inst.model.layers, heads: inst.model.heads,
-      maxEntry: maxAbsEntry(inst.model), beta: num(inst.model.annotations.beta), betaBound: num(inst.model.annotations.betaBound),
-      tolerance, exactFlops, exactMs, exactDecided: exactDecision?.answer ?? null,
+      instance: inst.id,
+      family: inst.family,
+      known: inst.known,
+      knownBy: inst.knownBy,
+      tokens: n,
+      width: inst.model.width,
+      layers: inst.model.layers,
+      heads: inst.model.heads,
+      maxEntry: maxAbsEntry(inst.model),
+      beta: num(inst.model.annotations.beta),
+      betaBound: num(inst.model.annotations.betaBound),
+      tolerance,
+      exactFlops,
+      exactMs,
+      exactDecided: exactDecision?.answer ?? null,
     };
     for (const spec of engines) {
       o.onProgress?.(done, total, `${spec.label} on ${inst.id}`);
@@ -89,14 +100,19 @@ export async function runArena(instances: readonly ArenaInstance[], engines: rea
           }
           const d = decide(inst, r.output);
           rec = {
-            ...base, engine: spec.label, status: 'ok', ms,
+            ...base,
+            engine: spec.label,
+            status: 'ok',
+            ms,
             decided: d?.answer ?? null,
             statistic: d?.statistic ?? null,
             margin: d ? Math.abs(d.statistic - d.threshold) : null,
             correct: d && inst.known ? d.answer === inst.known : null,
-            maxError, withinTolerance: maxError <= tolerance,
+            maxError,
+            withinTolerance: maxError <= tolerance,
             decisionSurvives: d && exactDecision ? d.answer === exactDecision.answer : null,
-            flops: r.cost?.flops ?? null, exps: r.cost?.exps ?? null,
+            flops: r.cost?.flops ?? null,
+            exps: r.cost?.exps ?? null,
             costRatio: r.cost ? r.cost.flops / exactFlops : null,
           };
         } finally {
@@ -105,8 +121,21 @@ export async function runArena(instances: readonly ArenaInstance[], engines: rea
       } catch (e) {
         const refused = e instanceof UserError;
         rec = {
-          ...base, engine: spec.label, status: refused ? 'refused' : 'failed', message: (e as Error).message.split('\n')[0]!, ms: performance.now() - t1,
-          decided: null, statistic: null, margin: null, correct: null, maxError: null, withinTolerance: null, decisionSurvives: null, flops: null, exps: null, costRatio: null,
+          ...base,
+          engine: spec.label,
+          status: refused ? 'refused' : 'failed',
+          message: (e as Error).message.split('\n')[0]!,
+          ms: performance.now() - t1,
+          decided: null,
+          statistic: null,
+          margin: null,
+          correct: null,
+          maxError: null,
+          withinTolerance: null,
+          decisionSurvives: null,
+          flops: null,
+          exps: null,
+          costRatio: null,
         };
       }
       records.push(rec);
@@ -160,7 +189,10 @@ export function scorecard(records: readonly RunRecord[]): ScoreLine[] {
         medianError: median(controls.flatMap((r) => (r.maxError === null ? [] : [r.maxError]))),
       },
       controls: Object.fromEntries(
-        [...new Set(controls.map((r) => r.family))].map((f) => [f, { within: controls.filter((r) => r.family === f && r.withinTolerance === true).length, total: controls.filter((r) => r.family === f).length }]),
+        [...new Set(controls.map((r) => r.family))].map((f) => [
+          f,
+          { within: controls.filter((r) => r.family === f && r.withinTolerance === true).length, total: controls.filter((r) => r.family === f).length },
+        ]),
       ),
       medianCostRatio: median(mine.flatMap((r) => (r.costRatio === null ? [] : [r.costRatio]))),
     };

@@ -39,7 +39,12 @@ export function runSelector(c: SelectorConfig, budget: MemoryBudget): SelectorRo
   for (const b of c.betas) {
     const inst = buildInstance(
       {
-        kind: 'chain', family: 'ov-yes', generator: 'ov', params: { size: c.size, dim: c.dim, density: c.density, plant: false, no: false }, seed: c.seed, to: 'attention',
+        kind: 'chain',
+        family: 'ov-yes',
+        generator: 'ov',
+        params: { size: c.size, dim: c.dim, density: c.density, plant: false, no: false },
+        seed: c.seed,
+        to: 'attention',
         reductionOptions: b === 'bound' ? {} : { beta: b },
       },
       budget,
@@ -86,7 +91,13 @@ export function runSelector(c: SelectorConfig, budget: MemoryBudget): SelectorRo
       }
       const dummyMass = Math.exp(s[n - 1]! - mx) / z;
       rows.push({
-        beta, betaBound, query: i, witnesses, witnessMass, dummyMass, restMass,
+        beta,
+        betaBound,
+        query: i,
+        witnesses,
+        witnessMass,
+        dummyMass,
+        restMass,
         selected: best === n - 1 ? 'dummy' : best >= nA ? `b${best - nA}` : `a${best}`,
         selectedMass: Math.exp(s[best]! - mx) / z,
       });

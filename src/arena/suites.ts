@@ -75,7 +75,17 @@ export function buildInstance(spec: InstanceSpec, budget: MemoryBudget): ArenaIn
   if (spec.kind === 'control') {
     const model = spec.shape === 'smooth' ? smoothControl(spec) : localControl(spec);
     const params = { shape: spec.shape, tokens: spec.tokens, width: spec.width };
-    return { id: `control-${spec.shape}(${describeParams(params)})#${spec.seed}`, family: `control-${spec.shape}`, known: null, knownBy: 'none (benign control)', generator: 'random-transformer', params, seed: spec.seed, chain: [], model };
+    return {
+      id: `control-${spec.shape}(${describeParams(params)})#${spec.seed}`,
+      family: `control-${spec.shape}`,
+      known: null,
+      knownBy: 'none (benign control)',
+      generator: 'random-transformer',
+      params,
+      seed: spec.seed,
+      chain: [],
+      model,
+    };
   }
   const g = findGenerator(spec.generator);
   if (!g) throw new UserError(`arena: unknown generator ${spec.generator}`);
@@ -106,8 +116,15 @@ export function buildInstance(spec: InstanceSpec, budget: MemoryBudget): ArenaIn
 
 function smoothControl(spec: ControlSpec): TransformerModel {
   return randomTransformer(makeRng(spec.seed), {
-    tokens: spec.tokens, width: spec.width, layers: 1, heads: 2, residual: false, kind: 'attention',
-    qkSpread: 0.3, valueSpread: 1 / spec.width, scale: 1 / Math.sqrt(spec.width),
+    tokens: spec.tokens,
+    width: spec.width,
+    layers: 1,
+    heads: 2,
+    residual: false,
+    kind: 'attention',
+    qkSpread: 0.3,
+    valueSpread: 1 / spec.width,
+    scale: 1 / Math.sqrt(spec.width),
   });
 }
 
@@ -127,8 +144,17 @@ function localControl(spec: ControlSpec): TransformerModel {
   const V = new Float64Array(m * m);
   for (let k = 2; k < m; k++) V[k * m + k] = 1;
   return {
-    kind: 'attention', tokens: n, width: m, layers: 1, heads: 1, scale: 1, residual: false, X,
-    weights: [[{ Q, K: Float64Array.from(Q), V }]], mlp: [null], annotations: { construction: 'arena local control' },
+    kind: 'attention',
+    tokens: n,
+    width: m,
+    layers: 1,
+    heads: 1,
+    scale: 1,
+    residual: false,
+    X,
+    weights: [[{ Q, K: Float64Array.from(Q), V }]],
+    mlp: [null],
+    annotations: { construction: 'arena local control' },
   };
 }
 
@@ -143,14 +169,38 @@ export function decide(inst: ArenaInstance, output: Float64Array): { statistic: 
 const seeds = (k: number, base: number): number[] => Array.from({ length: k }, (_, i) => base + i);
 
 const satChain = (vars: number, clauses: number, seed: number, to: ProblemId, extra: Partial<ChainedSpec> = {}): ChainedSpec => ({
-  kind: 'chain', family: 'sat-chain', generator: 'ksat', params: { vars, clauses, k: 3, planted: true }, seed, to, ...extra,
+  kind: 'chain',
+  family: 'sat-chain',
+  generator: 'ksat',
+  params: { vars, clauses, k: 3, planted: true },
+  seed,
+  to,
+  ...extra,
 });
 const unsatChain = (vars: number, clauses: number, seed: number, to: ProblemId, extra: Partial<ChainedSpec> = {}): ChainedSpec => ({
-  kind: 'chain', family: 'unsat-chain', generator: 'ksat', params: { vars, clauses, k: 3, planted: false }, seed, to, ...extra,
+  kind: 'chain',
+  family: 'unsat-chain',
+  generator: 'ksat',
+  params: { vars, clauses, k: 3, planted: false },
+  seed,
+  to,
+  ...extra,
 });
-const php = (pigeons: number, holes: number): ChainedSpec => ({ kind: 'chain', family: 'unsat-chain', generator: 'php', params: { pigeons, holes }, seed: 0, to: 'attention' });
+const php = (pigeons: number, holes: number): ChainedSpec => ({
+  kind: 'chain',
+  family: 'unsat-chain',
+  generator: 'php',
+  params: { pigeons, holes },
+  seed: 0,
+  to: 'attention',
+});
 const ov = (size: number, dim: number, yes: boolean, seed: number): ChainedSpec => ({
-  kind: 'chain', family: yes ? 'ov-yes' : 'ov-no', generator: 'ov', params: { size, dim, density: 0.5, plant: yes, no: !yes }, seed, to: 'attention',
+  kind: 'chain',
+  family: yes ? 'ov-yes' : 'ov-no',
+  generator: 'ov',
+  params: { size, dim, density: 0.5, plant: yes, no: !yes },
+  seed,
+  to: 'attention',
 });
 const control = (shape: 'smooth' | 'local', tokens: number, width: number, seed: number): ControlSpec => ({ kind: 'control', shape, seed, tokens, width });
 
@@ -183,9 +233,28 @@ export function suiteSpecs(suite: 'quick' | 'standard', seed: number): InstanceS
 /** The engines a suite runs by default: every approximation, at a cheap and a more generous setting. */
 export function defaultEngines(suite: 'quick' | 'standard'): string[] {
   const cheap = [
-    'topk:k=8', 'window:w=8', 'poly', 'performer:features=64', 'nystrom:landmarks=8', 'linformer:k=8', 'linformer:k=8,projection=mean', 'lsh:hashes=3,block=8,samples=8',
-    'lowprec:format=fp16', 'lowprec:format=bf16', 'lowprec:format=e4m3', 'lowprec:format=e5m2',
+    'topk:k=8',
+    'window:w=8',
+    'poly',
+    'performer:features=64',
+    'nystrom:landmarks=8',
+    'linformer:k=8',
+    'linformer:k=8,projection=mean',
+    'lsh:hashes=3,block=8,samples=8',
+    'lowprec:format=fp16',
+    'lowprec:format=bf16',
+    'lowprec:format=e4m3',
+    'lowprec:format=e5m2',
   ];
   if (suite === 'quick') return cheap;
-  return [...cheap, 'topk:k=32', 'window:w=32', 'performer:features=256', 'nystrom:landmarks=32', 'linformer:k=32', 'lsh:hashes=4,block=32,samples=32', 'lowprec:format=fp16,accumulate=f32'];
+  return [
+    ...cheap,
+    'topk:k=32',
+    'window:w=32',
+    'performer:features=256',
+    'nystrom:landmarks=32',
+    'linformer:k=32',
+    'lsh:hashes=4,block=32,samples=32',
+    'lowprec:format=fp16,accumulate=f32',
+  ];
 }

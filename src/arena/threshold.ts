@@ -75,7 +75,11 @@ function projectedMaxEntry(model: TransformerModel): number {
   return b;
 }
 
-export async function runThreshold(c: ThresholdConfig, budget: MemoryBudget, onProgress?: (done: number, total: number, what: string) => void): Promise<ThresholdPoint[]> {
+export async function runThreshold(
+  c: ThresholdConfig,
+  budget: MemoryBudget,
+  onProgress?: (done: number, total: number, what: string) => void,
+): Promise<ThresholdPoint[]> {
   const points: ThresholdPoint[] = [];
   const total = c.sizes.length * c.betas.length * c.seeds.length * 2;
   let done = 0;
@@ -86,7 +90,15 @@ export async function runThreshold(c: ThresholdConfig, budget: MemoryBudget, onP
           onProgress?.(done++, total, `n = ${2 * size + 1}, β = ${b}`);
           const reductionOptions: Record<string, unknown> = { balance: true, ...(b === 'bound' ? {} : { beta: b }) };
           const inst: ArenaInstance = buildInstance(
-            { kind: 'chain', family: yes ? 'ov-yes' : 'ov-no', generator: 'ov', params: { size, dim: c.dim, density: 0.5, plant: yes, no: !yes }, seed, to: 'attention', reductionOptions },
+            {
+              kind: 'chain',
+              family: yes ? 'ov-yes' : 'ov-no',
+              generator: 'ov',
+              params: { size, dim: c.dim, density: 0.5, plant: yes, no: !yes },
+              seed,
+              to: 'attention',
+              reductionOptions,
+            },
             budget,
           );
           points.push(await thresholdPoint(inst, c));

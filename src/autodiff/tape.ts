@@ -38,20 +38,7 @@ export interface Tensor<T> {
   readonly kind: OpKind;
 }
 
-export type OpKind =
-  | 'leaf'
-  | 'matmul'
-  | 'transpose'
-  | 'add'
-  | 'mul'
-  | 'scale'
-  | 'rowMaxShift'
-  | 'exp'
-  | 'rowSum'
-  | 'divRows'
-  | 'addRow'
-  | 'relu'
-  | 'dot';
+export type OpKind = 'leaf' | 'matmul' | 'transpose' | 'add' | 'mul' | 'scale' | 'rowMaxShift' | 'exp' | 'rowSum' | 'divRows' | 'addRow' | 'relu' | 'dot';
 
 export interface OpStats {
   /** Nodes of this kind on the tape. */
@@ -205,11 +192,17 @@ export class Tape<T> {
     return this.record(out, (g) => {
       if (a.requiresGrad) {
         this.countBackward('mul', g.length);
-        this.accumulate(a, g.map((x, i) => F.mul(x, b.value[i]!)));
+        this.accumulate(
+          a,
+          g.map((x, i) => F.mul(x, b.value[i]!)),
+        );
       }
       if (b.requiresGrad) {
         this.countBackward('mul', g.length);
-        this.accumulate(b, g.map((x, i) => F.mul(x, a.value[i]!)));
+        this.accumulate(
+          b,
+          g.map((x, i) => F.mul(x, a.value[i]!)),
+        );
       }
     });
   }
@@ -221,7 +214,10 @@ export class Tape<T> {
     const out = this.node('scale', a.rows, a.cols, Y, [a], Y.length);
     return this.record(out, (g) => {
       this.countBackward('scale', g.length);
-      this.accumulate(a, g.map((x) => F.mul(s, x)));
+      this.accumulate(
+        a,
+        g.map((x) => F.mul(s, x)),
+      );
     });
   }
 
@@ -264,7 +260,10 @@ export class Tape<T> {
     const out = this.node('exp', a.rows, a.cols, Y, [a], Y.length);
     return this.record(out, (g) => {
       this.countBackward('exp', g.length);
-      this.accumulate(a, g.map((x, i) => F.mul(x, Y[i]!)));
+      this.accumulate(
+        a,
+        g.map((x, i) => F.mul(x, Y[i]!)),
+      );
     });
   }
 
@@ -340,7 +339,10 @@ export class Tape<T> {
     const out = this.node('relu', a.rows, a.cols, Y, [a], Y.length);
     return this.record(out, (g) => {
       this.countBackward('relu', g.length);
-      this.accumulate(a, g.map((x, i) => (F.gt(a.value[i]!, F.zero) ? x : F.zero)));
+      this.accumulate(
+        a,
+        g.map((x, i) => (F.gt(a.value[i]!, F.zero) ? x : F.zero)),
+      );
     });
   }
 
@@ -356,11 +358,17 @@ export class Tape<T> {
       const g0 = g[0]!;
       if (a.requiresGrad) {
         this.countBackward('dot', len);
-        this.accumulate(a, b.value.map((x) => F.mul(g0, x)));
+        this.accumulate(
+          a,
+          b.value.map((x) => F.mul(g0, x)),
+        );
       }
       if (b.requiresGrad) {
         this.countBackward('dot', len);
-        this.accumulate(b, a.value.map((x) => F.mul(g0, x)));
+        this.accumulate(
+          b,
+          a.value.map((x) => F.mul(g0, x)),
+        );
       }
     });
   }

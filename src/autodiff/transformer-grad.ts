@@ -110,9 +110,7 @@ export function transformerGradient<T>(field: Scalar<T>, params: TransformerPara
   const t0 = performance.now();
 
   const X0 = tape.leaf(n, m, params.X);
-  const W = params.weights.map((layer) =>
-    layer.map((h) => ({ Q: tape.leaf(m, m, h.Q), K: tape.leaf(m, m, h.K), V: tape.leaf(m, m, h.V) })),
-  );
+  const W = params.weights.map((layer) => layer.map((h) => ({ Q: tape.leaf(m, m, h.Q), K: tape.leaf(m, m, h.K), V: tape.leaf(m, m, h.V) })));
   const M = params.mlp.map((p) =>
     p
       ? {

@@ -209,7 +209,10 @@ export function formatMatmulReport(r: MatmulCheckReport): string {
     ['transformer', `${r.tokens} tokens, width ${r.width}, ${r.layers} layer(s) × ${r.heads} head(s), W_Q = 0, W_K = B_t, W_V = A_tᵀ`],
     ['arithmetic', r.arithmetic === 'rational' ? 'exact rationals (BigInt); every exp is exp(0) = 1' : 'float64'],
     ['f = <C, X_L>', r.f],
-    ['agree', `${r.agree ? 'yes' : 'NO'}: ${r.productsRecovered}/${r.count} products equal direct multiplication${r.exact ? ' exactly' : r.arithmetic === 'float64' ? ` (within ${r.rtol}·N·max|A|·max|B|)` : ''}`],
+    [
+      'agree',
+      `${r.agree ? 'yes' : 'NO'}: ${r.productsRecovered}/${r.count} products equal direct multiplication${r.exact ? ' exactly' : r.arithmetic === 'float64' ? ` (within ${r.rtol}·N·max|A|·max|B|)` : ''}`,
+    ],
     ['exact', r.exact ? 'yes' : 'no'],
   ];
   if (r.arithmetic === 'float64' || !r.agree) {

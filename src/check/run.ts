@@ -61,7 +61,6 @@ export interface CheckOptions {
   rtol?: number | undefined;
 }
 
-
 /**
  * What `seth check` reports, for every chain: a decision (SAT/UNSAT, YES/NO decoded from X_L and
  * compared with the oracle) or products (a chain whose last reduction solves its own target, e.g.
@@ -87,7 +86,17 @@ export interface DecisionReport {
   agree: boolean | null;
   witness: unknown;
   witnessVerified: boolean | null;
-  params: { tokens: number; width: number; layers: number; heads: number; maxAbsEntry: number; beta: number | null; causal: boolean; kvGroups: number | null; betaBelowBound?: string | undefined };
+  params: {
+    tokens: number;
+    width: number;
+    layers: number;
+    heads: number;
+    maxAbsEntry: number;
+    beta: number | null;
+    causal: boolean;
+    kvGroups: number | null;
+    betaBelowBound?: string | undefined;
+  };
   steps: StepReport[];
   regime: { widthOverLog2Tokens: number; maxEntryOverLog2Tokens: number; note: string; maxEntryOverCbrtLog2Tokens?: number | undefined };
   statistic: number;
@@ -165,7 +174,9 @@ export async function checkInstance(instance: Instance, options: CheckOptions): 
   if (options.externalOutput) {
     const ext = options.externalOutput(model);
     if (ext.data.length !== model.tokens * model.width) {
-      throw new UserError(`${ext.origin}: output has ${ext.data.length} entries, the instance's X_L has ${model.tokens}×${model.width} = ${model.tokens * model.width}`);
+      throw new UserError(
+        `${ext.origin}: output has ${ext.data.length} entries, the instance's X_L has ${model.tokens}×${model.width} = ${model.tokens * model.width}`,
+      );
     }
     output = ext.data;
     engineName = 'external';
@@ -226,7 +237,17 @@ export async function checkInstance(instance: Instance, options: CheckOptions): 
     agree: oracle === null ? null : oracle === answer,
     witness: spec.witnessOf(decoded),
     witnessVerified,
-    params: { tokens: model.tokens, width: model.width, layers: model.layers, heads: model.heads, maxAbsEntry: maxEntry, beta, causal: model.causal === true, kvGroups: model.kvGroups ?? null, ...(typeof model.annotations.betaBelowBound === 'string' ? { betaBelowBound: model.annotations.betaBelowBound } : {}) },
+    params: {
+      tokens: model.tokens,
+      width: model.width,
+      layers: model.layers,
+      heads: model.heads,
+      maxAbsEntry: maxEntry,
+      beta,
+      causal: model.causal === true,
+      kvGroups: model.kvGroups ?? null,
+      ...(typeof model.annotations.betaBelowBound === 'string' ? { betaBelowBound: model.annotations.betaBelowBound } : {}),
+    },
     steps: steps.map(stepReport),
     regime: {
       widthOverLog2Tokens: model.width / log2n,
@@ -268,7 +289,8 @@ async function checkTensorChain(
   const spec = problemSpec(instance.problem);
   const last = steps[steps.length - 1]!;
   const target = last.target as TensorAttentionInstance;
-  if (options.externalOutput || options.expectModel) throw new UserError('a tensor-attention output is computed by its own reference evaluation; --output and model files do not apply');
+  if (options.externalOutput || options.expectModel)
+    throw new UserError('a tensor-attention output is computed by its own reference evaluation; --output and model files do not apply');
   // Tensor attention has one evaluation, its float64 reference (--engine selects transformer engines).
   const t1 = now();
   const output = referenceOutput(last.reduction.target, target, budget).output;
@@ -338,7 +360,14 @@ export async function checkDecision(instance: Instance, options: CheckOptions): 
 export async function checkMatmulBatch(batch: MatmulBatch, options: MatmulCheckOptions & Pick<CheckOptions, 'reductions'>): Promise<ProductsReport> {
   const r = await checkInstance(
     { problem: 'matmul-batch', data: batch },
-    { reductions: options.reductions, layers: options.layers, heads: options.heads, budget: options.budget, rtol: options.rtol, reductionOptions: options.numberType ? { numberType: options.numberType } : {} },
+    {
+      reductions: options.reductions,
+      layers: options.layers,
+      heads: options.heads,
+      budget: options.budget,
+      rtol: options.rtol,
+      reductionOptions: options.numberType ? { numberType: options.numberType } : {},
+    },
   );
   if (r.kind !== 'products') throw new Error('internal: a matmul batch gave a decision report');
   return r;
@@ -363,7 +392,19 @@ async function checkSolvedTarget(
   const t1 = now();
   const recovered = runBackward(steps, solution, { budget, probe: makeHeadProbe() })[0];
   const t2 = now();
-  return productsReport({ batch: instance.data, steps: steps.map(stepReport), chain: steps.map((s) => s.reduction.id), source, solution, recovered, target: last.target, rtol: options.rtol, t0, t1, t2 });
+  return productsReport({
+    batch: instance.data,
+    steps: steps.map(stepReport),
+    chain: steps.map((s) => s.reduction.id),
+    source,
+    solution,
+    recovered,
+    target: last.target,
+    rtol: options.rtol,
+    t0,
+    t1,
+    t2,
+  });
 }
 
 /** The source problem's independent oracle (every decision problem has one). */
@@ -388,6 +429,5 @@ export function robustTo(step: ChainStep, output: Float64Array, eps: number, pos
   const shifted = (delta: number): Float64Array => output.map((v) => v + delta);
   return decide(step, shifted(-eps)).positive === positive && decide(step, shifted(eps)).positive === positive;
 }
-
 
 export { chainName };

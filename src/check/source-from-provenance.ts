@@ -27,7 +27,12 @@ export interface RecoveredSource {
   origin: string;
 }
 
-export function recoverSource(model: Pick<TransformerModel, 'kind' | 'provenance'>, file: string, reductions: readonly AnyReduction[], budget: MemoryBudget): RecoveredSource {
+export function recoverSource(
+  model: Pick<TransformerModel, 'kind' | 'provenance'>,
+  file: string,
+  reductions: readonly AnyReduction[],
+  budget: MemoryBudget,
+): RecoveredSource {
   const reductionOf = (q: Provenance | undefined): AnyReduction | undefined => (q ? reductions.find((r) => r.id === q.generator) : undefined);
   const via: string[] = [];
   const options: Record<string, unknown> = {};
@@ -38,7 +43,9 @@ export function recoverSource(model: Pick<TransformerModel, 'kind' | 'provenance
     for (const [k, v] of Object.entries(recordedOptions(r, p.params))) if (options[k] === undefined) options[k] = v;
   }
   if (via.length === 0) {
-    throw new UserError(`${file}: a ${model.kind} instance has no answer of its own, and its provenance names no reduction that made it; check the source instance instead (seth check SOURCE [--output X_L])`);
+    throw new UserError(
+      `${file}: a ${model.kind} instance has no answer of its own, and its provenance names no reduction that made it; check the source instance instead (seth check SOURCE [--output X_L])`,
+    );
   }
   // A source read from a file: rebuilt from its embedded copy (or its recorded path), fingerprint-checked.
   if (p && p.generator === FILE_SOURCE) {

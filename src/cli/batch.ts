@@ -27,7 +27,10 @@ function globToRegex(pattern: string): RegExp {
       const end = pattern.indexOf(']', i);
       if (end < 0) re += '\\[';
       else {
-        re += `[${pattern.slice(i + 1, end).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        re += `[${pattern
+          .slice(i + 1, end)
+          .replace(/^!/, '^')
+          .replace(/\\/g, '\\\\')}]`;
         i = end;
       }
     } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
@@ -105,7 +108,12 @@ export function isBatch(given: readonly string[], inputs: readonly string[]): bo
  * record lists only its own input files), handing each a worker slot (0 … jobs−1) for pooled
  * resources; `onDone` sees results as they finish, the promise resolves in input order.
  */
-export async function runAll<T>(inputs: readonly string[], jobs: number, fn: (input: string, slot: number) => Promise<T>, onDone?: (i: number, r: T) => void): Promise<T[]> {
+export async function runAll<T>(
+  inputs: readonly string[],
+  jobs: number,
+  fn: (input: string, slot: number) => Promise<T>,
+  onDone?: (i: number, r: T) => void,
+): Promise<T[]> {
   const results: T[] = new Array<T>(inputs.length);
   let next = 0;
   const worker = async (slot: number): Promise<void> => {

@@ -18,11 +18,17 @@ export function explainCheck(file: string, r: DecisionReport, reductions: readon
   if (r.problem === 'ksat') {
     step(`Read a CNF formula with ${s.vars} variables and ${s.clauses} clauses (k = ${s.k}).`);
   } else {
-    step(`Read a ${r.problem} instance (${Object.entries(s).map(([k, v]) => `${k} = ${v}`).join(', ')}).`);
+    step(
+      `Read a ${r.problem} instance (${Object.entries(s)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(', ')}).`,
+    );
   }
   for (const st of r.steps) {
     const red = reductions.find((x) => x.id === st.reduction);
-    const text = red?.explain ? red.explain({ params: st.params, declared: st.declared, options: st.options }) : `Applied ${st.reduction}${red ? ` (${red.title})` : ''}.`;
+    const text = red?.explain
+      ? red.explain({ params: st.params, declared: st.declared, options: st.options })
+      : `Applied ${st.reduction}${red ? ` (${red.title})` : ''}.`;
     const declared = red ? optionsOf(red) : [];
     const given = formatOptions(declared, st.options);
     const opts = given !== '' ? ` Options: ${given}.` : '';

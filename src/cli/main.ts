@@ -64,7 +64,11 @@ export async function run(argv: readonly string[], registries?: CliContext): Pro
   } catch (e) {
     if (e instanceof UsageError) {
       // yargs spreads some messages over lines ("Invalid values:\n  Argument: …"): keep it one line.
-      const oneLine = e.message.split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+      const oneLine = e.message
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)
+        .join(' ');
       process.stderr.write(`seth: ${oneLineMessage(oneLine)} (see seth --help)\n`);
       return 2;
     }

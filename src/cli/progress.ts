@@ -2,7 +2,10 @@
  * A progress bar on stderr that appears only once a run has taken more than a second, and only
  * on a terminal (pipes and logs stay clean).
  */
-export function makeProgress(label: string, stream: NodeJS.WriteStream = process.stderr): {
+export function makeProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): {
   update: (done: number, total: number) => void;
   finish: () => void;
 } {

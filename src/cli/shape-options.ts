@@ -32,7 +32,8 @@ export function refuseUnusedShape(chain: readonly AnyReduction[], given: Readonl
     // no chain from this problem to a transformer: nothing to suggest
   }
   const { layers, heads } = last.overhead;
-  const builds = layers !== undefined && heads !== undefined ? `it builds layers = ${layers}, heads = ${heads}` : `it builds a ${problemSpec(last.target).title}`;
+  const builds =
+    layers !== undefined && heads !== undefined ? `it builds layers = ${layers}, heads = ${heads}` : `it builds a ${problemSpec(last.target).title}`;
   throw new UserError(
     `option${unused.length > 1 ? 's' : ''} ${flags}: the chain ${chainName(chain)} ends in ${last.id}, which takes no ${unused.join(' or ')} (${builds}); drop ${flags}${instead}`,
   );

@@ -30,7 +30,7 @@ export const LshOptions = z.strictObject({
 export const NystromOptions = z.strictObject({
   landmarks: z.number().int().min(1).default(32).describe('number of landmarks k'),
   iterations: z.number().int().min(0).default(6).describe('iterations of the pseudo-inverse'),
-  pinv: z.enum(['iterative', 'exact']).default('iterative').describe('M⁺ by the paper\'s iteration, or exactly (rank-revealing elimination)'),
+  pinv: z.enum(['iterative', 'exact']).default('iterative').describe("M⁺ by the paper's iteration, or exactly (rank-revealing elimination)"),
 });
 
 /** Options of the performer engine (performer.ts). */

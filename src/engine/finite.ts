@@ -78,7 +78,11 @@ export function checkRepresentable(model: TransformerModel, engine: string, dtyp
   if (k >= 0) fail(`X[${Math.floor(k / m)}][${k % m}]`, model.X[k]!);
   model.weights.forEach((layer, l) =>
     layer.forEach((w, h) => {
-      for (const [name, a] of [['W_Q', w.Q], ['W_K', w.K], ['W_V', w.V]] as const) {
+      for (const [name, a] of [
+        ['W_Q', w.Q],
+        ['W_K', w.K],
+        ['W_V', w.V],
+      ] as const) {
         k = big(a);
         if (k >= 0) fail(`${name} of layer ${l + 1}, head ${h + 1}, row ${Math.floor(k / m)}`, a[k]!);
       }

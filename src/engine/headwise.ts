@@ -113,7 +113,16 @@ export function evaluateHeadwise(spec: HeadwiseSpec, model: TransformerModel, op
  * Row-wise softmax-weighted sum over a subset of keys with given scores: out[c] = Σ_t w_t V[key_t][c]
  * with w = softmax(scores), max-shifted. Used by the engines that keep some keys exactly.
  */
-export function softmaxCombine(scores: Float64Array, keys: Int32Array, count: number, V: Float64Array, m: number, out: Float64Array, outOff: number, cost: Cost): void {
+export function softmaxCombine(
+  scores: Float64Array,
+  keys: Int32Array,
+  count: number,
+  V: Float64Array,
+  m: number,
+  out: Float64Array,
+  outOff: number,
+  cost: Cost,
+): void {
   let mx = -Infinity;
   for (let t = 0; t < count; t++) if (scores[t]! > mx) mx = scores[t]!;
   let sum = 0;

@@ -43,7 +43,8 @@ export async function createModuleEngine(spec: string, ctx: { seed: number }): P
       if (!output) throw new UserError(`engine ${label}: output must be a Float64Array, Float32Array or array of numbers`);
       if (output.length !== n) throw new UserError(`engine ${label}: output has ${output.length} entries, expected ${model.tokens}×${model.width} = ${n}`);
       for (let i = 0; i < n; i++) {
-        if (!Number.isFinite(output[i]!)) throw new UserError(`engine ${label}: X_L[${Math.floor(i / model.width)}][${i % model.width}] is ${String(output[i])}; every entry must be finite`);
+        if (!Number.isFinite(output[i]!))
+          throw new UserError(`engine ${label}: X_L[${Math.floor(i / model.width)}][${i % model.width}] is ${String(output[i])}; every entry must be finite`);
       }
       const result: EvalResult = { output, engine: label, dtype: 'f64' };
       if ('cost' in raw && raw.cost !== undefined) {

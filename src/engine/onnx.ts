@@ -91,7 +91,9 @@ function defaultThreads(): number {
 
 function sessionKey(model: TransformerModel, dtype: DType, perHead: boolean): string {
   const h = createHash('sha1');
-  h.update(JSON.stringify([dtype, perHead, model.kind, model.tokens, model.width, model.layers, model.heads, model.scale, model.residual, model.causal === true]));
+  h.update(
+    JSON.stringify([dtype, perHead, model.kind, model.tokens, model.width, model.layers, model.heads, model.scale, model.residual, model.causal === true]),
+  );
   const add = (a: Float64Array): void => {
     h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   };
@@ -189,7 +191,11 @@ export async function prepareOnnxAttention(batch: AttentionBatch, dtype: DType =
   const ort = await loadOrt();
   const { tokens: n, dim: d, heads } = batch;
   const H = heads.length;
-  guardMemory(`onnx attention on ${n} tokens × ${H} heads`, onnxMemoryEstimate({ tokens: n, width: d, heads: H, layers: 0 }, dtype), options.budget ?? defaultBudget());
+  guardMemory(
+    `onnx attention on ${n} tokens × ${H} heads`,
+    onnxMemoryEstimate({ tokens: n, width: d, heads: H, layers: 0 }, dtype),
+    options.budget ?? defaultBudget(),
+  );
   const session = await ort.InferenceSession.create(buildOnnxAttention({ tokens: n, dim: d, heads: H, scale: batch.scale, dtype }), {
     intraOpNumThreads: options.threads ?? defaultThreads(),
     interOpNumThreads: 1,

@@ -167,7 +167,10 @@ export function scoreRange(Q: Float64Array, K: Float64Array, n: number, m: numbe
   let lo = 0;
   let hi = 0;
   for (const c of cols) {
-    let qmin = Infinity, qmax = -Infinity, kmin = Infinity, kmax = -Infinity;
+    let qmin = Infinity,
+      qmax = -Infinity,
+      kmin = Infinity,
+      kmax = -Infinity;
     for (let i = 0; i < n; i++) {
       const q = Q[i * m + c]!;
       const k = K[i * m + c]!;
@@ -219,7 +222,12 @@ export function planPoly(Q: Float64Array, K: Float64Array, n: number, m: number,
   const degree = o.degree ?? degreeFor(halfWidth, o.error ?? 1 / (20 * n));
   const rank = Math.round(Math.exp(logRank(activeColumns.length + 1, degree)));
   return {
-    activeColumns, lo, hi, halfWidth, degree, rank,
+    activeColumns,
+    lo,
+    hi,
+    halfWidth,
+    degree,
+    rank,
     errorBound: Math.exp(logErrorBound(halfWidth, degree)),
     flops: 4 * n * m + 2 * n * rank * 3 + 4 * n * rank * (m + 1) + 2 * n * (m + 1),
   };

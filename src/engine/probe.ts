@@ -6,13 +6,7 @@ import type { TransformerModel } from '../problems/transformer.js';
  * with other value rows. Every call is counted so reports can show how many were needed.
  */
 export interface HeadProbe {
-  evaluate(
-    model: TransformerModel,
-    layer: number,
-    head: number,
-    queryTokens: readonly number[],
-    keyTokens: readonly number[],
-  ): Float64Array;
+  evaluate(model: TransformerModel, layer: number, head: number, queryTokens: readonly number[], keyTokens: readonly number[]): Float64Array;
   /** Number of evaluate() calls so far, and the query·key pairs they scored. */
   readonly stats: { calls: number; rounds: number; scoredPairs: number };
   /** Mark the start of one round of (possibly several) evaluations. */

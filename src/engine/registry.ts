@@ -92,7 +92,7 @@ export const ENGINES: readonly EngineEntry[] = [
     dtypes: ['f64', 'f32'],
     summary: 'WebAssembly SIMD kernels (AssemblyScript), streaming softmax, worker threads on shared memory',
     options: z.strictObject({
-      threads: count('worker threads (default: the machine\'s available parallelism)'),
+      threads: count("worker threads (default: the machine's available parallelism)"),
       variant: z.enum(['auto', 'relaxed', 'plain']).optional().describe('kernel build: relaxed SIMD (fused multiply-add) where available, or force one'),
     }),
     create: async (dtype, options, ctx) => (await import('./wasm.js')).createWasmEngine(dtype, { ...options, budget: ctx.budget }),
@@ -231,10 +231,14 @@ function prefixedEngine(name: string): EngineEntry | undefined {
   const make = (summary: string, create: EngineEntry['create']): EngineEntry =>
     defineEngine({ name, kind: 'exact', dtypes: ['f64'], summary, options: z.strictObject({}), create });
   if (name.startsWith('exec:')) {
-    return make('a program run on the model as safetensors, writing X_L as .npy', async (_d, _o, ctx) => (await import('./exec.js')).createExecEngine(name.slice(5), ctx));
+    return make('a program run on the model as safetensors, writing X_L as .npy', async (_d, _o, ctx) =>
+      (await import('./exec.js')).createExecEngine(name.slice(5), ctx),
+    );
   }
   if (name.startsWith('module:')) {
-    return make('an ES module exporting evaluate(model, { seed })', async (_d, _o, ctx) => (await import('./module.js')).createModuleEngine(name.slice(7), ctx));
+    return make('an ES module exporting evaluate(model, { seed })', async (_d, _o, ctx) =>
+      (await import('./module.js')).createModuleEngine(name.slice(7), ctx),
+    );
   }
   return undefined;
 }
@@ -246,9 +250,7 @@ export function engineHelp(): string {
 
 /** `--engine-opt` help: every engine's options. */
 export function engineOptionHelp(): string {
-  const parts = ENGINES.filter((e) => Object.keys(e.options.shape).length > 0).map(
-    (e) => `${e.name}: ${Object.keys(e.options.shape).join(', ')}`,
-  );
+  const parts = ENGINES.filter((e) => Object.keys(e.options.shape).length > 0).map((e) => `${e.name}: ${Object.keys(e.options.shape).join(', ')}`);
   return `engine option key=value (repeatable; seth list shows each engine's)${parts.length ? ` — ${parts.join('; ')}` : ''}`;
 }
 

@@ -27,12 +27,7 @@ export function guardTensorWork(t: Pick<TensorAttentionInstance, 'queries' | 'ke
  * Rows `queryRows` of the output, with the key pairs restricted to keys1 ∈ `keys1` and
  * keys2 ∈ `keys2` (all when omitted): what witness recovery evaluates on subsets.
  */
-export function tensorAttendRows(
-  t: TensorAttentionInstance,
-  queryRows: readonly number[],
-  keys1?: readonly number[],
-  keys2?: readonly number[],
-): Float64Array {
+export function tensorAttendRows(t: TensorAttentionInstance, queryRows: readonly number[], keys1?: readonly number[], keys2?: readonly number[]): Float64Array {
   const m = t.width;
   const J = keys1 ?? Array.from({ length: t.keys1 }, (_, j) => j);
   const K = keys2 ?? Array.from({ length: t.keys2 }, (_, k) => k);
@@ -94,5 +89,8 @@ export function tensorAttendRows(
 /** The whole output (queries × width), refused past TENSOR_WORK_LIMIT unless forced. */
 export function evaluateTensorAttention(t: TensorAttentionInstance, force = false): Float64Array {
   guardTensorWork(t, force);
-  return tensorAttendRows(t, Array.from({ length: t.queries }, (_, i) => i));
+  return tensorAttendRows(
+    t,
+    Array.from({ length: t.queries }, (_, i) => i),
+  );
 }

@@ -52,7 +52,10 @@ function pythonEnv(): NodeJS.ProcessEnv {
 export function torchUnavailable(python = torchPython()): string | undefined {
   const probe = spawnSync(
     python,
-    ['-c', 'import importlib.util as u, sys; m = [p for p in ("torch", "numpy", "safetensors") if u.find_spec(p) is None]; print(" ".join(m)); sys.exit(3 if m else 0)'],
+    [
+      '-c',
+      'import importlib.util as u, sys; m = [p for p in ("torch", "numpy", "safetensors") if u.find_spec(p) is None]; print(" ".join(m)); sys.exit(3 if m else 0)',
+    ],
     { encoding: 'utf8', env: pythonEnv(), timeout: 60_000 },
   );
   if (probe.error) return `cannot run the Python interpreter ${python} (${probe.error.message}); set SETH_PYTHON or create the project's venv (.venv)`;
@@ -87,7 +90,10 @@ function runProcess(cmd: string, args: string[]): Promise<Finished> {
 
 /** seth_torch's one-line message (the first line it printed), else the last line of stderr. */
 function failureLine(f: Finished): string {
-  const lines = f.stderr.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = f.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const own = lines.find((l) => l.startsWith('seth_torch'));
   if (own) return own;
   if (f.signal) return `killed by ${f.signal}`;
@@ -270,7 +276,12 @@ export class TorchEngine implements Engine {
         if (!this.server?.alive) this.server = new Server(this.python);
         await this.server.request(this.evalArgs(modelPath, outPath, headsPath), options.onProgress);
       }
-      const result: EvalResult = { output: asF64(readNpy(outPath, { budget: this.budget }).data), engine: this.name, dtype: this.dtype, cost: exactAttentionCost(model) };
+      const result: EvalResult = {
+        output: asF64(readNpy(outPath, { budget: this.budget }).data),
+        engine: this.name,
+        dtype: this.dtype,
+        cost: exactAttentionCost(model),
+      };
       if (headsPath) {
         const all = asF64(readNpy(headsPath, { budget: this.budget }).data);
         const size = model.tokens * model.width;

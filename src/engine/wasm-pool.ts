@@ -70,7 +70,14 @@ export class Pool {
     const url = workerUrl();
     const ready: Promise<void>[] = [];
     for (let w = 0; w < this.threads; w++) {
-      const init: WorkerInit = { kind: 'seth-wasm-worker', module: this.kernel.module, memory: this.memory, control: this.control, workers: this.threads, index: w };
+      const init: WorkerInit = {
+        kind: 'seth-wasm-worker',
+        module: this.kernel.module,
+        memory: this.memory,
+        control: this.control,
+        workers: this.threads,
+        index: w,
+      };
       const worker = new Worker(url, { workerData: init });
       this.workers.push(worker);
       ready.push(
@@ -173,7 +180,14 @@ export class Pool {
     if (!inline && !(await this.ensureWorkers())) inline = true;
     new Int32Array(this.memory.buffer, counterBase, counters).fill(0);
     if (inline || this.workers.length === 0) {
-      runCalls(this.local, this.memory, this.threads, calls, () => undefined, (v) => onProgress?.(v));
+      runCalls(
+        this.local,
+        this.memory,
+        this.threads,
+        calls,
+        () => undefined,
+        (v) => onProgress?.(v),
+      );
       return;
     }
     const control = new Int32Array(this.control);

@@ -49,7 +49,14 @@ export interface KernelCall {
  */
 export type Call =
   | { readonly fn: 'barrier' }
-  | { readonly fn: 'rows'; readonly total: number; readonly chunk: number; readonly counter: number; readonly calls: readonly KernelCall[]; readonly progress?: number };
+  | {
+      readonly fn: 'rows';
+      readonly total: number;
+      readonly chunk: number;
+      readonly counter: number;
+      readonly calls: readonly KernelCall[];
+      readonly progress?: number;
+    };
 
 export interface WorkerInit {
   readonly kind: 'seth-wasm-worker';

@@ -232,12 +232,13 @@ export class WasmEngine implements Engine {
         const phaseA: KernelCall[] = [];
         if (g0 === 0) {
           phaseA.push(
-            model.residual
-              ? { fn: 'copyBytes', args: [row(Y, dp), row(X, dp), bytesArg(dp)] }
-              : { fn: 'fillBytes', args: [row(Y, dp), 0, bytesArg(dp)] },
+            model.residual ? { fn: 'copyBytes', args: [row(Y, dp), row(X, dp), bytesArg(dp)] } : { fn: 'fillBytes', args: [row(Y, dp), 0, bytesArg(dp)] },
           );
         }
-        phaseA.push({ fn: this.kernel('matmul'), args: [row(X, dp), dp, W[l]! + 3 * g0 * dp * el, wcols, row(QKV, qkvCols), qkvCols, rowsArg, dp, 3 * gh * dp, 0, 0, 0] });
+        phaseA.push({
+          fn: this.kernel('matmul'),
+          args: [row(X, dp), dp, W[l]! + 3 * g0 * dp * el, wcols, row(QKV, qkvCols), qkvCols, rowsArg, dp, 3 * gh * dp, 0, 0, 0],
+        });
         for (let j = 0; j < gh; j++) phaseA.push({ fn: this.kernel('packKeys'), args: [QKV + (3 * j + 1) * dp * el, qkvCols, n, dp, r0Arg, r1Arg, Kp[j]!] });
         rows(phaseA);
         calls.push({ fn: 'barrier' });
@@ -250,7 +251,25 @@ export class WasmEngine implements Engine {
             [
               {
                 fn: this.kernel('attend'),
-                args: [QKV + 3 * j * dp * el, qkvCols, Kp[j]!, QKV + (3 * j + 2) * dp * el, qkvCols, n, dp, dp, r0Arg, r1Arg, model.scale, out, dp, 0, scratchArg, model.causal ? 1 : 0, bad + 4 * (l * H + h)],
+                args: [
+                  QKV + 3 * j * dp * el,
+                  qkvCols,
+                  Kp[j]!,
+                  QKV + (3 * j + 2) * dp * el,
+                  qkvCols,
+                  n,
+                  dp,
+                  dp,
+                  r0Arg,
+                  r1Arg,
+                  model.scale,
+                  out,
+                  dp,
+                  0,
+                  scratchArg,
+                  model.causal ? 1 : 0,
+                  bad + 4 * (l * H + h),
+                ],
               },
             ],
             l * H + h,
@@ -309,7 +328,13 @@ export class WasmEngine implements Engine {
     const dp = roundUp(d, this.lanes);
     const nk = roundUp(n, this.keyBlock);
     const arena = new Arena(el);
-    const bufs = heads.map(() => ({ Q: arena.alloc(n * dp), K: arena.alloc(n * dp), V: arena.alloc(n * dp), Kp: arena.alloc(nk * dp), O: arena.alloc(n * dp) }));
+    const bufs = heads.map(() => ({
+      Q: arena.alloc(n * dp),
+      K: arena.alloc(n * dp),
+      V: arena.alloc(n * dp),
+      Kp: arena.alloc(nk * dp),
+      O: arena.alloc(n * dp),
+    }));
     const scratchBytes = roundUp((this.local[this.kernel('attendScratchBytes')] as (dv: number) => number)(dp), 64);
     const scratch = arena.alloc(((this.threads + 1) * scratchBytes) / el);
     const counters = arena.alloc(Math.ceil((4 * 2 * heads.length) / el));
@@ -331,7 +356,13 @@ export class WasmEngine implements Engine {
     let used = 0;
     const calls: Call[] = [];
     for (const b of bufs) {
-      calls.push({ fn: 'rows', total: n, chunk: CHUNK, counter: counters + 4 * used++, calls: [{ fn: this.kernel('packKeys'), args: [b.K, dp, n, dp, r0Arg, r1Arg, b.Kp] }] });
+      calls.push({
+        fn: 'rows',
+        total: n,
+        chunk: CHUNK,
+        counter: counters + 4 * used++,
+        calls: [{ fn: this.kernel('packKeys'), args: [b.K, dp, n, dp, r0Arg, r1Arg, b.Kp] }],
+      });
     }
     calls.push({ fn: 'barrier' });
     for (const b of bufs) {
@@ -340,7 +371,9 @@ export class WasmEngine implements Engine {
         total: n,
         chunk: CHUNK,
         counter: counters + 4 * used++,
-        calls: [{ fn: this.kernel('attend'), args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0Arg, r1Arg, batch.scale, b.O, dp, 0, [scratch, 0, 0, scratchBytes], 0, 0] }],
+        calls: [
+          { fn: this.kernel('attend'), args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0Arg, r1Arg, batch.scale, b.O, dp, 0, [scratch, 0, 0, scratchBytes], 0, 0] },
+        ],
       });
     }
     // The memory is shared with evaluations: if one ran in between, run() uploads the batch again.

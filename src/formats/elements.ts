@@ -58,7 +58,6 @@ export function shapeSize(shape: readonly number[]): number {
   return n;
 }
 
-
 /**
  * Write `data` as little-endian elements of `dtype` in bounded chunks. f64 ↔ f32 conversion
  * (round to nearest) happens chunk by chunk; other conversions are refused.

@@ -56,4 +56,3 @@ function writeCanonical(v: unknown, out: (s: string) => void, top = true): void 
   }
   out(JSON.stringify(v) ?? 'null');
 }
-

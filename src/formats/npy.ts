@@ -2,7 +2,19 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { UserError, formatBytes, quoteInput } from '../errors.js';
 import { displayName, isStdio, memorySink, noteInputFd, writeStreamAtomic, type ByteSink } from '../io/files.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
-import { allocate, bytesPerElement, dtypeOfData, leToHostInPlace, readExactly, readInto, shapeSize, writeElementsLE, type NpyArray, type NpyData, type NpyDType } from './elements.js';
+import {
+  allocate,
+  bytesPerElement,
+  dtypeOfData,
+  leToHostInPlace,
+  readExactly,
+  readInto,
+  shapeSize,
+  writeElementsLE,
+  type NpyArray,
+  type NpyData,
+  type NpyDType,
+} from './elements.js';
 
 /**
  * NumPy `.npy` files (format versions 1.0, 2.0 and 3.0), written and read by the project.
@@ -338,25 +350,25 @@ function parsePyDict(text: string, version: number): Map<string, PyValue> {
     ws();
     const c = text[i];
     if (c === "'" || c === '"') return str();
-    if (text.startsWith('True', i)) return (i += 4), true;
-    if (text.startsWith('False', i)) return (i += 5), false;
+    if (text.startsWith('True', i)) return ((i += 4), true);
+    if (text.startsWith('False', i)) return ((i += 5), false);
     if (c === '(') {
       i++;
       const items: number[] = [];
       ws();
-      if (text[i] === ')') return i++, items;
+      if (text[i] === ')') return (i++, items);
       for (;;) {
         items.push(int());
         ws();
         if (text[i] === ',') {
           i++;
           ws();
-          if (text[i] === ')') return i++, items;
+          if (text[i] === ')') return (i++, items);
           continue;
         }
         if (text[i] === ')') {
           if (items.length === 1) throw new Error('a one-element tuple needs a trailing comma');
-          return i++, items;
+          return (i++, items);
         }
         throw new Error(`expected ',' or ')' in the shape tuple at character ${i}`);
       }

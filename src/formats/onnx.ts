@@ -94,10 +94,7 @@ export function buildOnnxModelProto(model: TransformerModel, options: OnnxExport
   const extraOutputs: Onnx.ValueInfoProto[] = [];
 
   const tensor = (name: string, dims: number[], data: NpyData, type: 'f32' | 'f64' | 'i64'): void => {
-    const raw =
-      type === 'i64'
-        ? new Uint8Array(BigInt64Array.from(Array.from(data, (v) => BigInt(v))).buffer)
-        : leBytes(data, type);
+    const raw = type === 'i64' ? new Uint8Array(BigInt64Array.from(Array.from(data, (v) => BigInt(v))).buffer) : leBytes(data, type);
     initializers.push(
       onnx().TensorProto.create({
         name,
@@ -264,19 +261,19 @@ export function buildOnnxAttention(shape: OnnxAttentionShape): Uint8Array {
       node('Softmax', ['S_scaled'], 'P', [intAttr('axis', -1)]),
       node('MatMul', ['P', 'V'], 'O'),
     ],
-    initializer: [
-      onnx().TensorProto.create({ name: 'scale', dims: [], dataType: elemType, rawData: leBytes(Float64Array.of(scale), dtype) }),
-    ],
+    initializer: [onnx().TensorProto.create({ name: 'scale', dims: [], dataType: elemType, rawData: leBytes(Float64Array.of(scale), dtype) })],
     input: [valueInfo('Q'), valueInfo('K'), valueInfo('V')],
     output: [valueInfo('O')],
   });
-  return onnx().ModelProto.encode(
-    onnx().ModelProto.create({
-      irVersion: ONNX_IR_VERSION,
-      opsetImport: [onnx().OperatorSetIdProto.create({ domain: '', version: ONNX_OPSET })],
-      producerName: TOOL_NAME,
-      producerVersion: TOOL_VERSION,
-      graph,
-    }),
-  ).finish();
+  return onnx()
+    .ModelProto.encode(
+      onnx().ModelProto.create({
+        irVersion: ONNX_IR_VERSION,
+        opsetImport: [onnx().OperatorSetIdProto.create({ domain: '', version: ONNX_OPSET })],
+        producerName: TOOL_NAME,
+        producerVersion: TOOL_VERSION,
+        graph,
+      }),
+    )
+    .finish();
 }

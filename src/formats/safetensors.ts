@@ -6,7 +6,19 @@ import { displayName, isStdio, noteInputFd, writeStreamAtomic, type ByteSink } f
 import { parseJsonText } from '../io/json-text.js';
 import { decodeText } from '../io/text.js';
 import { defaultBudget, guardMemory, type MemoryBudget } from '../memory.js';
-import { allocate, bytesPerElement, dtypeOfData, leToHostInPlace, readExactly, readInto, shapeSize, writeElementsLE, type NpyArray, type NpyData, type NpyDType } from './elements.js';
+import {
+  allocate,
+  bytesPerElement,
+  dtypeOfData,
+  leToHostInPlace,
+  readExactly,
+  readInto,
+  shapeSize,
+  writeElementsLE,
+  type NpyArray,
+  type NpyData,
+  type NpyDType,
+} from './elements.js';
 
 /**
  * safetensors files (https://github.com/huggingface/safetensors, "Format"), written and read by
@@ -178,7 +190,8 @@ function parseHeader(bytes: Uint8Array, fileSize: number, name: string): ParsedH
     if (key === '__metadata__') {
       // Not z.record: it drops a key named `__proto__`; Object.fromEntries keeps every key as an own key.
       const pairs = typeof value === 'object' && value !== null && !Array.isArray(value) ? Object.entries(value) : undefined;
-      if (!pairs?.every((p): p is [string, string] => typeof p[1] === 'string')) throw fail(name, '__metadata__ must be an object whose values are all strings');
+      if (!pairs?.every((p): p is [string, string] => typeof p[1] === 'string'))
+        throw fail(name, '__metadata__ must be an object whose values are all strings');
       metadata = Object.fromEntries(pairs);
       continue;
     }
@@ -196,7 +209,10 @@ function parseHeader(bytes: Uint8Array, fileSize: number, name: string): ParsedH
     if (end < begin) throw fail(name, `tensor "${key}": data_offsets [${begin}, ${end}] end before they begin`);
     const want = count * bytesPerElement(dtype);
     if (end - begin !== want) {
-      throw fail(name, `tensor "${key}": shape [${e.data.shape.join(', ')}] of ${e.data.dtype} needs ${want} bytes, data_offsets [${begin}, ${end}] span ${end - begin}`);
+      throw fail(
+        name,
+        `tensor "${key}": shape [${e.data.shape.join(', ')}] of ${e.data.dtype} needs ${want} bytes, data_offsets [${begin}, ${end}] span ${end - begin}`,
+      );
     }
     entries.push({ name: key, dtype, shape: e.data.shape, begin, end });
   }
@@ -209,7 +225,10 @@ function parseHeader(bytes: Uint8Array, fileSize: number, name: string): ParsedH
   for (const e of entries) {
     if (e.begin < at) throw fail(name, `tensors "${prev?.name}" and "${e.name}" overlap (bytes ${e.begin}..${at} of the data)`);
     if (e.begin > at) {
-      throw fail(name, `gap in the data: bytes ${at}..${e.begin} belong to no tensor${prev ? ` (after "${prev.name}", before "${e.name}")` : ` (before "${e.name}")`}`);
+      throw fail(
+        name,
+        `gap in the data: bytes ${at}..${e.begin} belong to no tensor${prev ? ` (after "${prev.name}", before "${e.name}")` : ` (before "${e.name}")`}`,
+      );
     }
     at = e.end;
     prev = e;

@@ -37,7 +37,6 @@ export const OUTPUT_FORMAT = 'seth-workbench output v1';
 export { modelFingerprint } from '../problems/fingerprint.js';
 import { modelFingerprint } from '../problems/fingerprint.js';
 
-
 /** What an output file may say about where it came from. */
 export const OutputMetaSchema = z.object({
   format: z.literal(OUTPUT_FORMAT).optional(),
@@ -46,7 +45,10 @@ export const OutputMetaSchema = z.object({
   shape: z.array(z.number().int().nonnegative()).optional(),
   instance_fingerprint: z.string().optional(),
   /** Sidecars: the data file they describe (a kill between the two writes is then detected). */
-  data_sha256: z.string().regex(/^sha256:[0-9a-f]{64}$/).optional(),
+  data_sha256: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/)
+    .optional(),
   data_bytes: z.number().int().nonnegative().optional(),
   instance_provenance: ProvenanceSchema.nullable().optional(),
   computed_by: z.record(z.string(), z.unknown()).optional(),
@@ -141,7 +143,9 @@ export function validateOutput(tensor: NpyArray, model: TransformerModel, name: 
   if (meta.instance_fingerprint !== undefined) {
     const mine = modelFingerprint(model);
     if (meta.instance_fingerprint !== mine) {
-      throw new UserError(`${name}: computed for a different instance (instance fingerprint ${meta.instance_fingerprint}, this instance is ${mine})${madeFor(meta, model)}`);
+      throw new UserError(
+        `${name}: computed for a different instance (instance fingerprint ${meta.instance_fingerprint}, this instance is ${mine})${madeFor(meta, model)}`,
+      );
     }
     fingerprint = 'matched';
   }
@@ -190,7 +194,6 @@ function checkPair(meta: OutputMeta, dataPath: string, side: string): void {
 /** A sidecar's text (`X_L.npy.json`) as output metadata; errors are positioned user errors. */
 export function parseSidecar(bytes: Uint8Array, name: string): OutputMeta {
   return parseMeta(parseJsonBytes(bytes, name), name);
-
 }
 
 /**

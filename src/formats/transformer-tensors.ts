@@ -12,7 +12,6 @@ import { ST_DTYPE, type SafetensorsFile, type TensorSource } from './safetensors
  * scale, annotations and provenance as metadata. The container itself is src/formats/safetensors.ts.
  */
 
-
 /** `format` metadata of a model file written by `seth export`. */
 export const TRANSFORMER_FORMAT = 'seth-workbench transformer v1';
 /** `form` metadata: which of the two equivalent multi-head forms the weights are in. */
@@ -156,7 +155,13 @@ export function modelFromSafetensors(file: SafetensorsFile, name: string): Trans
     } else mlp.push(null);
   }
   const extra = [...file.tensors.keys()].filter((k) => !used.has(k));
-  if (extra.length > 0) throw new UserError(`${name}: unexpected tensor(s) ${extra.slice(0, 3).map((k) => `"${k}"`).join(', ')} for this configuration`);
+  if (extra.length > 0)
+    throw new UserError(
+      `${name}: unexpected tensor(s) ${extra
+        .slice(0, 3)
+        .map((k) => `"${k}"`)
+        .join(', ')} for this configuration`,
+    );
   const model: TransformerModel = {
     kind: cfg.problem,
     tokens: n,

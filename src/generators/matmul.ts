@@ -19,7 +19,6 @@ export interface MatmulGenOptions extends Record<string, unknown> {
   heads?: number | undefined;
 }
 
-
 /** Above this |entry| the float64 form of products could stop being exact; refuse it. */
 export const MAX_MATMUL_RANGE = 2 ** 20;
 

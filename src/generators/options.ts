@@ -15,9 +15,7 @@ export function intOption(flag: string, min: number, max: number = Number.MAX_SA
 
 /** A boolean flag (default false); accepts the strings "true" and "false" too. */
 export function flagOption(flag: string) {
-  return z
-    .preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: `--${flag} must be true or false` }))
-    .default(false);
+  return z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: `--${flag} must be true or false` })).default(false);
 }
 
 /** An entry probability in (0, 1] (default 0.5). */

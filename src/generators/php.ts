@@ -18,7 +18,6 @@ export interface PhpOptions extends Record<string, unknown> {
   holes: number;
 }
 
-
 const schema: z.ZodType<PhpOptions> = z
   .object({ pigeons: intOption('pigeons', 1), holes: intOption('holes', 1) })
   .transform((o): PhpOptions => ({ pigeons: o.pigeons, holes: o.holes }));
@@ -55,13 +54,7 @@ export function generatePhp(options: PhpOptions, command: string, budget: Memory
       }
     }
   }
-  const provenance = makeProvenance(
-    id,
-    null,
-    { ...options },
-    { answer: p > h ? 'UNSAT' : 'SAT', source: 'construction' },
-    command,
-  );
+  const provenance = makeProvenance(id, null, { ...options }, { answer: p > h ? 'UNSAT' : 'SAT', source: 'construction' }, command);
   return { vars, lits: litArr, offsets, provenance };
 }
 

@@ -35,8 +35,6 @@ export interface RandomThreeOvOptions extends Record<string, unknown> {
 /** Above this many triple-word operations the plain family leaves the answer unlabelled. */
 export const THREE_OV_ORACLE_LIMIT = 2e10;
 
-
-
 const aliasKeys = aliasKebabKeys('size-b', 'size-c');
 
 /**
@@ -86,17 +84,15 @@ const schema: z.ZodType<RandomThreeOvOptions> = z.preprocess(
         ctx.addIssue({ code: 'custom', path: ['dim'], message: plantDimMessage(o.size, b, c, o.dim) });
       }
     })
-    .transform(
-      (o): RandomThreeOvOptions => ({
-        size: o.size,
-        sizeB: o.sizeB ?? o.size,
-        sizeC: o.sizeC ?? o.size,
-        dim: o.dim,
-        density: o.density,
-        plant: o.plant,
-        no: o.no,
-      }),
-    ),
+    .transform((o): RandomThreeOvOptions => ({
+      size: o.size,
+      sizeB: o.sizeB ?? o.size,
+      sizeC: o.sizeC ?? o.size,
+      dim: o.dim,
+      density: o.density,
+      plant: o.plant,
+      no: o.no,
+    })),
 );
 
 function pick(rng: Rng, items: readonly number[]): number {
@@ -189,11 +185,7 @@ function repairTriples(rng: Rng, M: readonly [BitMatrix, BitMatrix, BitMatrix], 
 export function generateRandomThreeOv(options: RandomThreeOvOptions, rng: Rng, command: string, budget: MemoryBudget, id = '3ov'): ThreeOvInstance {
   const { size, sizeB, sizeC, dim, density, plant, no } = options;
   const words = wordsFor(dim);
-  guardMemory(
-    `generating 3-OV with |A| = ${size}, |B| = ${sizeB}, |C| = ${sizeC}, d = ${dim}`,
-    (size + sizeB + sizeC) * (words * 4 + 2 * dim + 64),
-    budget,
-  );
+  guardMemory(`generating 3-OV with |A| = ${size}, |B| = ${sizeB}, |C| = ${sizeC}, d = ${dim}`, (size + sizeB + sizeC) * (words * 4 + 2 * dim + 64), budget);
   if (plant && dim < minPlantDim3(size, sizeB, sizeC)) throw new UserError(plantDimMessage(size, sizeB, sizeC, dim));
 
   const A = randomBitMatrix(rng, size, dim, density);

@@ -133,11 +133,7 @@ export function generateRandomKsat(options: RandomKsatOptions, rng: Rng, command
   // Dense regime (more than half of all allowed clauses wanted): enumerate them all and take a
   // uniform m-subset. Otherwise rejection sampling needs fewer than 1.4 draws per clause.
   const dense = 2 * m > max;
-  guardMemory(
-    `generating random ${k}-SAT with ${n} variables and ${m} clauses`,
-    m * (k * 12 + 96) + (dense ? max * (k * 4 + 64) : 0) + n * 2 + 64,
-    budget,
-  );
+  guardMemory(`generating random ${k}-SAT with ${n} variables and ${m} clauses`, m * (k * 12 + 96) + (dense ? max * (k * 4 + 64) : 0) + n * 2 + 64, budget);
 
   const hidden = planted ? Uint8Array.from({ length: n }, () => (rng.bool() ? 1 : 0)) : null;
   const lits = new Int32Array(m * k);

@@ -30,8 +30,6 @@ export interface RandomOvOptions extends Record<string, unknown> {
 /** Above this many pair-word operations the plain family leaves the answer unlabelled. */
 export const OV_ORACLE_LIMIT = 2e10;
 
-
-
 const aliasKeys = aliasKebabKeys('size-b');
 
 /** Smallest dim for which a planted pair can be made the unique one. */
@@ -59,16 +57,14 @@ const schema: z.ZodType<RandomOvOptions> = z.preprocess(
         ctx.addIssue({ code: 'custom', path: ['dim'], message: plantDimMessage(o.size, sizeB, o.dim) });
       }
     })
-    .transform(
-      (o): RandomOvOptions => ({
-        size: o.size,
-        sizeB: o.sizeB ?? o.size,
-        dim: o.dim,
-        density: o.density,
-        plant: o.plant,
-        no: o.no,
-      }),
-    ),
+    .transform((o): RandomOvOptions => ({
+      size: o.size,
+      sizeB: o.sizeB ?? o.size,
+      dim: o.dim,
+      density: o.density,
+      plant: o.plant,
+      no: o.no,
+    })),
 );
 
 function plantDimMessage(sizeA: number, sizeB: number, dim: number): string {
@@ -192,11 +188,7 @@ function repairPairs(rng: Rng, A: BitMatrix, B: BitMatrix, planted: readonly [nu
 export function generateRandomOv(options: RandomOvOptions, rng: Rng, command: string, budget: MemoryBudget, id = 'ov'): OvInstance {
   const { size, sizeB, dim, density, plant, no } = options;
   const words = wordsFor(dim);
-  guardMemory(
-    `generating OV with |A| = ${size}, |B| = ${sizeB}, d = ${dim}`,
-    (size + sizeB) * (words * 4 + 2 * dim + 64),
-    budget,
-  );
+  guardMemory(`generating OV with |A| = ${size}, |B| = ${sizeB}, d = ${dim}`, (size + sizeB) * (words * 4 + 2 * dim + 64), budget);
   if (plant && dim < minPlantDim(size, sizeB)) throw new UserError(plantDimMessage(size, sizeB, dim));
 
   const A = randomBitMatrix(rng, size, dim, density);

@@ -15,7 +15,9 @@ import type { ByteSink } from './files.js';
 /** Characters gathered before they are encoded and handed to the sink (small enough that the pieces die young in V8's scavenged nursery instead of piling up in old space). */
 export const JSON_CHUNK_CHARS = 1 << 16;
 
-type Container = { kind: 'array'; length: number; at: (i: number) => unknown; next: number; depth: number } | { kind: 'object'; entries: [string, unknown][]; next: number; depth: number };
+type Container =
+  | { kind: 'array'; length: number; at: (i: number) => unknown; next: number; depth: number }
+  | { kind: 'object'; entries: [string, unknown][]; next: number; depth: number };
 
 export interface StreamJsonOptions {
   /** Spaces per level (JSON.stringify's third argument); 0 = compact. */
@@ -93,7 +95,6 @@ export function streamJson(sink: ByteSink, value: unknown, options: StreamJsonOp
   }
   flushText();
 }
-
 
 /** The text of a scalar as JSON.stringify writes it; undefined for containers. */
 function scalar(v: unknown, inArray: boolean): string | undefined {

@@ -95,7 +95,7 @@ export function scanJson(text: string, maxDepth: number): void {
     i++;
     let escaped = false;
     for (;;) {
-      if (i >= n) fail(start, 'expected a closing \'"\' for the string that starts here, found end of input');
+      if (i >= n) fail(start, "expected a closing '\"' for the string that starts here, found end of input");
       const c = text.charCodeAt(i);
       if (c === Ch.Quote) break;
       if (c < 0x20) fail(i, `expected an escaped character in a string, found the raw control character 0x${c.toString(16).padStart(2, '0')}`);

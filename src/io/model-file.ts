@@ -6,7 +6,14 @@ import { describeZodError } from '../zod-error.js';
 import { buildOnnxModel, decodeOnnxModel, encodeOnnxGraph } from '../formats/onnx.js';
 import { readNpy } from '../formats/npy.js';
 import type { NpyArray } from '../formats/elements.js';
-import { ModelConfigSchema, TRANSFORMER_FORMAT, modelFromSafetensors, transformerTensors, type ModelConfig, modelConfig } from '../formats/transformer-tensors.js';
+import {
+  ModelConfigSchema,
+  TRANSFORMER_FORMAT,
+  modelFromSafetensors,
+  transformerTensors,
+  type ModelConfig,
+  modelConfig,
+} from '../formats/transformer-tensors.js';
 import { readSafetensors, type SafetensorsFile } from '../formats/safetensors.js';
 import type { MemoryBudget } from '../memory.js';
 import type { TransformerModel } from '../problems/transformer.js';
@@ -156,7 +163,7 @@ function loadNpyFolder(path: string, budget?: MemoryBudget): ModelFile {
 }
 
 function loadOnnx(path: string, budget?: MemoryBudget): ModelFile {
-  const bytes = readInputBytes(path, budget?.force ? Number.POSITIVE_INFINITY : budget?.limitBytes ?? Number.POSITIVE_INFINITY);
+  const bytes = readInputBytes(path, budget?.force ? Number.POSITIVE_INFINITY : (budget?.limitBytes ?? Number.POSITIVE_INFINITY));
   let proto: ReturnType<typeof decodeOnnxModel>;
   try {
     proto = decodeOnnxModel(bytes);
@@ -165,7 +172,9 @@ function loadOnnx(path: string, budget?: MemoryBudget): ModelFile {
   }
   const md = Object.fromEntries((proto.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
   if (md.format !== TRANSFORMER_FORMAT) {
-    throw new UserError(`${path}: an ONNX model not written by seth export (metadata "format" is ${JSON.stringify(md.format ?? null)}, expected "${TRANSFORMER_FORMAT}")`);
+    throw new UserError(
+      `${path}: an ONNX model not written by seth export (metadata "format" is ${JSON.stringify(md.format ?? null)}, expected "${TRANSFORMER_FORMAT}")`,
+    );
   }
   const graph = proto.graph;
   if (!graph) throw new UserError(`${path}: ONNX model without a graph`);
@@ -186,7 +195,14 @@ function loadOnnx(path: string, budget?: MemoryBudget): ModelFile {
     format: 'onnx',
     dtype,
     config,
-    details: { opset: proto.opsetImport?.[0]?.version, ir: Number(proto.irVersion ?? 0), heads, initializers: graph.initializer?.length ?? 0, nodes: graph.node?.length ?? 0, note: 'X is the graph input, not stored' },
+    details: {
+      opset: proto.opsetImport?.[0]?.version,
+      ir: Number(proto.irVersion ?? 0),
+      heads,
+      initializers: graph.initializer?.length ?? 0,
+      nodes: graph.node?.length ?? 0,
+      note: 'X is the graph input, not stored',
+    },
     differs: (model) => {
       const want = modelConfig(model);
       if (JSON.stringify(want) !== JSON.stringify(config)) return `configuration ${JSON.stringify(config)}, the rebuilt model has ${JSON.stringify(want)}`;

@@ -84,7 +84,13 @@ export function readOutputInfo(path: string, budget?: MemoryBudget): OutputFileI
   if (rest.instance_provenance === undefined && own && typeof own === 'object' && own.from !== undefined) rest.instance_provenance = own.from;
   if (rest.computed_by === undefined && own && typeof own === 'object') rest.computed_by = own;
   const { dtype, ...metaRest } = rest;
-  const out: OutputFileInfo = { path, format: 'json', shape: [rows.length, m], dtype: typeof dtype === 'string' ? dtype : 'f64', meta: parseMeta(metaRest, path) };
+  const out: OutputFileInfo = {
+    path,
+    format: 'json',
+    shape: [rows.length, m],
+    dtype: typeof dtype === 'string' ? dtype : 'f64',
+    meta: parseMeta(metaRest, path),
+  };
   if (Array.isArray(perHead)) {
     const L = perHead.length;
     const H = Array.isArray(perHead[0]) ? (perHead[0] as unknown[]).length : 0;

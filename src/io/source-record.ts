@@ -45,13 +45,16 @@ export function sourceFromRecord(p: Provenance, file: string, budget?: MemoryBud
     where = p.location;
     inst = loadInstance(p.location, budget ? { budget } : {});
   } else {
-    throw new UserError(`${file}: its source was read from standard input and not embedded (too large); give the source instance itself: seth check SOURCE [--output X_L]`);
+    throw new UserError(
+      `${file}: its source was read from standard input and not embedded (too large); give the source instance itself: seth check SOURCE [--output X_L]`,
+    );
   }
   const got = instanceFingerprint(inst);
   if (got !== want) {
-    throw new UserError(`${file}: ${where} has fingerprint ${got}, the model was made from ${want}; give the source instance itself: seth check SOURCE [--output X_L]`);
+    throw new UserError(
+      `${file}: ${where} has fingerprint ${got}, the model was made from ${want}; give the source instance itself: seth check SOURCE [--output X_L]`,
+    );
   }
   inst.data.provenance = p;
   return inst;
 }
-

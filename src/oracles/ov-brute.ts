@@ -113,11 +113,7 @@ export function countOrthogonalPairs(inst: OvInstance): number {
       const a0 = a[i]!;
       let j = 0;
       for (; j < end4; j += 4) {
-        count +=
-          ((a0 & b[j]!) === 0 ? 1 : 0) +
-          ((a0 & b[j + 1]!) === 0 ? 1 : 0) +
-          ((a0 & b[j + 2]!) === 0 ? 1 : 0) +
-          ((a0 & b[j + 3]!) === 0 ? 1 : 0);
+        count += ((a0 & b[j]!) === 0 ? 1 : 0) + ((a0 & b[j + 1]!) === 0 ? 1 : 0) + ((a0 & b[j + 2]!) === 0 ? 1 : 0) + ((a0 & b[j + 3]!) === 0 ? 1 : 0);
       }
       for (; j < nB; j++) if ((a0 & b[j]!) === 0) count++;
     }

@@ -110,7 +110,14 @@ export const KsatJsonSchema = z
     problem: z.literal('ksat'),
     // Literals are stored as Int32: a variable index above 2^31−1 cannot be held.
     vars: z.number().int().min(0).max(0x7fffffff),
-    clauses: z.array(z.array(z.number().int().refine((l) => l !== 0, 'a literal is a non-zero integer'))),
+    clauses: z.array(
+      z.array(
+        z
+          .number()
+          .int()
+          .refine((l) => l !== 0, 'a literal is a non-zero integer'),
+      ),
+    ),
     provenance: ProvenanceSchema.optional(),
   })
   .superRefine((v, ctx) => {

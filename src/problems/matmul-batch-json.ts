@@ -13,7 +13,10 @@ const MatrixJson = z.array(z.array(Entry, { error: 'expected a row: an array of 
 });
 const PairJson = z.object({ A: MatrixJson, B: MatrixJson });
 const PositiveInt = (what: string) =>
-  z.number({ error: `expected ${what}: a positive integer` }).int(`expected ${what}: a positive integer`).min(1, `expected ${what}: a positive integer`);
+  z
+    .number({ error: `expected ${what}: a positive integer` })
+    .int(`expected ${what}: a positive integer`)
+    .min(1, `expected ${what}: a positive integer`);
 
 export const MatmulBatchJsonSchema = z
   .object({
@@ -67,7 +70,8 @@ function entryProblem(x: number | string, type: MatmulNumberType): string | null
     }
     return null;
   }
-  if (type !== 'rational') return `expected a number (numberType "${type}"), found the string ${JSON.stringify(x)}; string entries "p/q" need numberType "rational"`;
+  if (type !== 'rational')
+    return `expected a number (numberType "${type}"), found the string ${JSON.stringify(x)}; string entries "p/q" need numberType "rational"`;
   const r = parseRational(x);
   return typeof r === 'string' ? r : null;
 }

@@ -49,7 +49,12 @@ export function verifyOvWitness(inst: OvInstance, w: readonly [number, number]):
   const [i, j] = w;
   return (
     w.length === 2 &&
-    Number.isInteger(i) && Number.isInteger(j) && i >= 0 && i < inst.A.rows && j >= 0 && j < inst.B.rows &&
+    Number.isInteger(i) &&
+    Number.isInteger(j) &&
+    i >= 0 &&
+    i < inst.A.rows &&
+    j >= 0 &&
+    j < inst.B.rows &&
     dotRows(inst.A, i, inst.B, j) === 0
   );
 }

@@ -32,15 +32,7 @@ import {
 } from './tensor-attention.js';
 import { OvJsonSchema, ovFromJson, ovToJson, type OvJson, verifyOvWitness, type OvInstance } from './ov.js';
 import { ThreeOvJsonSchema, threeOvFromJson, threeOvToJson, type ThreeOvJson, verifyThreeOvWitness, type ThreeOvInstance } from './three-ov.js';
-import {
-  TransformerJsonSchema,
-  maxAbsEntry,
-  modelBytes,
-  modelFromJson,
-  modelToJson,
-  type TransformerJson,
-  type TransformerModel,
-} from './transformer.js';
+import { TransformerJsonSchema, maxAbsEntry, modelBytes, modelFromJson, modelToJson, type TransformerJson, type TransformerModel } from './transformer.js';
 
 /** What solving a transformer/attention instance means: computing its output with an engine. */
 export interface ModelOutput {
@@ -242,4 +234,3 @@ export function problemSpec(id: ProblemId): AnyProblemSpec {
   if (!p) throw new Error(`no problem spec for ${id}`);
   return p;
 }
-

@@ -61,9 +61,5 @@ export function threeOvToJson(inst: ThreeOvInstance): ThreeOvJson {
 export function verifyThreeOvWitness(inst: ThreeOvInstance, w: readonly [number, number, number]): boolean {
   const [i, j, k] = w;
   const inRange = (x: number, n: number): boolean => Number.isInteger(x) && x >= 0 && x < n;
-  return (
-    w.length === 3 &&
-    inRange(i, inst.A.rows) && inRange(j, inst.B.rows) && inRange(k, inst.C.rows) &&
-    dot3Rows(inst.A, i, inst.B, j, inst.C, k) === 0
-  );
+  return w.length === 3 && inRange(i, inst.A.rows) && inRange(j, inst.B.rows) && inRange(k, inst.C.rows) && dot3Rows(inst.A, i, inst.B, j, inst.C, k) === 0;
 }

@@ -297,9 +297,7 @@ export function modelToJson(model: TransformerModel): TransformerJson {
     layers: model.weights.map((layer, l) => {
       const p = model.mlp[l];
       const heads = layer.map((h) => ({ W_Q: unflatten(h.Q, m, m), W_K: unflatten(h.K, m, m), W_V: unflatten(h.V, m, m) }));
-      return p
-        ? { heads, mlp: { W1: unflatten(p.W1, m, p.hidden), b1: Array.from(p.b1), W2: unflatten(p.W2, p.hidden, m), b2: Array.from(p.b2) } }
-        : { heads };
+      return p ? { heads, mlp: { W1: unflatten(p.W1, m, p.hidden), b1: Array.from(p.b1), W2: unflatten(p.W2, p.hidden, m), b2: Array.from(p.b2) } } : { heads };
     }),
     annotations: { ...model.annotations },
   };

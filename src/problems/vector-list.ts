@@ -7,12 +7,7 @@ import { z } from 'zod';
 export const BitStringSchema = z.string().regex(/^[01]*$/, 'expected a string of 0/1 characters');
 
 /** Adds a zod issue for every vector whose length is not `dim`. */
-export function checkVectorLengths(
-  vectors: readonly string[],
-  dim: number,
-  field: string,
-  ctx: z.RefinementCtx,
-): void {
+export function checkVectorLengths(vectors: readonly string[], dim: number, field: string, ctx: z.RefinementCtx): void {
   vectors.forEach((v, i) => {
     if (v.length !== dim) {
       ctx.addIssue({

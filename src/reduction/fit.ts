@@ -44,7 +44,13 @@ function shapeOf(planChain: Planner, chain: readonly AnyReduction[], sizes: Reco
  * steps take `heads`), and, for a k-SAT source, the most variables that fit at the asked shape.
  * Found with the same declared sizes and estimates the guard uses, so every suggestion passes it.
  */
-export function whatWouldFit(planChain: Planner, chain: readonly AnyReduction[], sizes: Record<string, number>, options: Record<string, unknown>, budget: MemoryBudget): string | undefined {
+export function whatWouldFit(
+  planChain: Planner,
+  chain: readonly AnyReduction[],
+  sizes: Record<string, number>,
+  options: Record<string, unknown>,
+  budget: MemoryBudget,
+): string | undefined {
   const fits = (bytes: number | undefined): bytes is number => bytes !== undefined && bytes <= budget.limitBytes;
   const out: string[] = [];
   let note = '';
@@ -74,7 +80,8 @@ export function whatWouldFit(planChain: Planner, chain: readonly AnyReduction[],
       if (fits(peak(planChain, chain, { ...sizes, vars: mid }, options))) lo = mid;
       else hi = mid - 1;
     }
-    if (lo > 0 && fits(peak(planChain, chain, { ...sizes, vars: lo }, options))) out.push(`a formula of at most ${lo} variables${shapeOf(planChain, chain, sizes, options)}`);
+    if (lo > 0 && fits(peak(planChain, chain, { ...sizes, vars: lo }, options)))
+      out.push(`a formula of at most ${lo} variables${shapeOf(planChain, chain, sizes, options)}`);
   }
   // The engine that evaluates the model guards its own working memory after the chain is built.
   const fit = out.length > 0 ? `the chain would fit with ${out.join(', or with ')} (an engine then checks its own working memory)` : '';

@@ -41,7 +41,9 @@ export function registryDot(g: RegistryGraph, header: readonly string[] = []): s
     '  edge [fontname="Helvetica", fontsize=9];',
   ];
   for (const n of g.nodes) {
-    lines.push(`  ${quote(n.id)} [label=${quote(`${n.id}\n${n.title}`)}, shape=${n.decision ? 'box' : 'ellipse'}, style=${n.decision ? '"rounded"' : '"filled"'}, fillcolor="#eef3fb"];`);
+    lines.push(
+      `  ${quote(n.id)} [label=${quote(`${n.id}\n${n.title}`)}, shape=${n.decision ? 'box' : 'ellipse'}, style=${n.decision ? '"rounded"' : '"filled"'}, fillcolor="#eef3fb"];`,
+    );
   }
   for (const e of g.edges) {
     const label = [e.id, ...Object.entries(e.overhead).map(([k, f]) => `${k} = ${f}`)].join('\n');

@@ -96,7 +96,9 @@ export function optionsOf(r: { readonly id: string; readonly optionsSchema: { re
  * key with different schemas, or two keys claiming one flag, are a programming error: the chain
  * passes one record to every step, so a shared option must be one shared declaration.
  */
-export function declaredOptions(reductions: readonly { readonly id: string; readonly optionsSchema: { readonly shape: Readonly<Record<string, z.ZodType>> } }[]): DeclaredOption[] {
+export function declaredOptions(
+  reductions: readonly { readonly id: string; readonly optionsSchema: { readonly shape: Readonly<Record<string, z.ZodType>> } }[],
+): DeclaredOption[] {
   const byKey = new Map<string, DeclaredOption>();
   const byFlag = new Map<string, string>();
   for (const r of reductions) {
@@ -104,7 +106,9 @@ export function declaredOptions(reductions: readonly { readonly id: string; read
       const seen = byKey.get(o.key);
       if (seen) {
         if (seen.schema !== o.schema) {
-          throw new Error(`internal: reductions ${seen.reductions[0]} and ${r.id} declare option ${o.key} differently; share one declaration (reductions/gadgets/options.ts)`);
+          throw new Error(
+            `internal: reductions ${seen.reductions[0]} and ${r.id} declare option ${o.key} differently; share one declaration (reductions/gadgets/options.ts)`,
+          );
         }
         seen.reductions.push(r.id);
         continue;

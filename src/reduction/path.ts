@@ -36,12 +36,7 @@ export function chainName(chain: readonly AnyReduction[]): string {
  * The chain a command runs: `via` (reduction ids) exactly as given, checked to connect; otherwise
  * the shortest path from `from` to `to`. Errors are user errors naming what does not fit.
  */
-export function resolveChain(
-  reductions: readonly AnyReduction[],
-  from: ProblemId,
-  to: ProblemId,
-  via: readonly string[] = [],
-): AnyReduction[] {
+export function resolveChain(reductions: readonly AnyReduction[], from: ProblemId, to: ProblemId, via: readonly string[] = []): AnyReduction[] {
   if (via.length > 0) {
     let at: ProblemId = from;
     return via.map((id) => {

@@ -69,9 +69,21 @@ export function decisionFigures(model: TransformerModel, output: Float64Array, t
     if (scores[j]! > max) max = scores[j]!;
   }
   let sum = 0;
-  for (let j = 0; j <= last; j++) sum += (scores[j] = Math.exp(scores[j]! - max));
+  for (let j = 0; j <= last; j++) sum += scores[j] = Math.exp(scores[j]! - max);
   for (let j = 0; j <= last; j++) scores[j]! /= sum;
-  return { acc, aTokens: nA, bTokens: bRange[1] - bRange[0] + 1, dummy: a.dummyToken, accumulators, threshold, tolerance, firing, query, head: { layer, head }, weights: scores };
+  return {
+    acc,
+    aTokens: nA,
+    bTokens: bRange[1] - bRange[0] + 1,
+    dummy: a.dummyToken,
+    accumulators,
+    threshold,
+    tolerance,
+    firing,
+    query,
+    head: { layer, head },
+    weights: scores,
+  };
 }
 
 const WIDTH = 640;

@@ -66,7 +66,11 @@ async function detail(e: ReportEntry, index: number): Promise<string> {
   const parts: string[] = [
     `<h2 id="input-${index}">${esc(e.input)}</h2>`,
     `<table>
-<tr><th>instance</th><td>${esc(r.problem)}: ${esc(Object.entries(r.sourceSizes).map(([k, v]) => `${k} = ${v}`).join(', '))}${e.record?.instance ? ` <span class="muted">(${esc(e.record.instance)})</span>` : ''}</td></tr>
+<tr><th>instance</th><td>${esc(r.problem)}: ${esc(
+      Object.entries(r.sourceSizes)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(', '),
+    )}${e.record?.instance ? ` <span class="muted">(${esc(e.record.instance)})</span>` : ''}</td></tr>
 <tr><th>chain</th><td>${esc(r.chain.join(' → '))}</td></tr>
 <tr><th>model</th><td>tokens ${p.tokens} · width ${p.width} · layers ${p.layers} · heads ${p.heads} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}</td></tr>
 <tr><th>output</th><td>${esc(r.outputOrigin)}</td></tr>
@@ -83,9 +87,21 @@ async function detail(e: ReportEntry, index: number): Promise<string> {
   if (f) {
     parts.push(
       '<h3>The decision, read from X_L</h3>',
-      await figure(accumulatorSpec(f), `Every A token's accumulator; the answer is ${r.answer} because the largest (${r.statistic.toFixed(4)}) is ${r.statistic > r.threshold ? 'above' : 'below'} ${r.threshold}. The yellow band is threshold ± ε.`, `acc-${index}`),
-      await figure(firingSpec(f, p.heads), `Contribution of each of the ${f.firing.length} heads to each A token's accumulator (≈1: the head found a B vector orthogonal to a∘c).`, `firing-${index}`),
-      await figure(attentionSpec(f), `Softmax weights of head L${f.head.layer}·H${f.head.head} for query A token ${f.query}: the decisive query, and the head contributing most to its accumulator.`, `attention-${index}`),
+      await figure(
+        accumulatorSpec(f),
+        `Every A token's accumulator; the answer is ${r.answer} because the largest (${r.statistic.toFixed(4)}) is ${r.statistic > r.threshold ? 'above' : 'below'} ${r.threshold}. The yellow band is threshold ± ε.`,
+        `acc-${index}`,
+      ),
+      await figure(
+        firingSpec(f, p.heads),
+        `Contribution of each of the ${f.firing.length} heads to each A token's accumulator (≈1: the head found a B vector orthogonal to a∘c).`,
+        `firing-${index}`,
+      ),
+      await figure(
+        attentionSpec(f),
+        `Softmax weights of head L${f.head.layer}·H${f.head.head} for query A token ${f.query}: the decisive query, and the head contributing most to its accumulator.`,
+        `attention-${index}`,
+      ),
     );
   } else parts.push('<p class="muted">No decision figures: the model records no accumulator layout (or was not kept).</p>');
   parts.push(
@@ -126,10 +142,20 @@ export async function renderReport(entries: readonly ReportEntry[], title: strin
         '</table>',
     );
     if (done.length > 0) {
-      body.push(await figure(marginsSpec(done.map((e) => ({ input: e.input, margin: e.report!.margin, agree: agreeLabel(e.report!) }))), 'Margin of every decided input.', 'margins'));
       body.push(
         await figure(
-          timingsSpec(done.flatMap((e) => (['forward', 'evaluate', 'decode', 'oracle'] as const).map((phase) => ({ input: e.input, phase, ms: e.report!.timingsMs[phase] })))),
+          marginsSpec(done.map((e) => ({ input: e.input, margin: e.report!.margin, agree: agreeLabel(e.report!) }))),
+          'Margin of every decided input.',
+          'margins',
+        ),
+      );
+      body.push(
+        await figure(
+          timingsSpec(
+            done.flatMap((e) =>
+              (['forward', 'evaluate', 'decode', 'oracle'] as const).map((phase) => ({ input: e.input, phase, ms: e.report!.timingsMs[phase] })),
+            ),
+          ),
           'Time per phase of every decided input.',
           'timings',
         ),
@@ -137,7 +163,10 @@ export async function renderReport(entries: readonly ReportEntry[], title: strin
     }
   }
   // Details: one input in full; of a batch, the disagreements and then the smallest margins (at most 3).
-  const ranked = entries.length === 1 ? done : [...done].sort((a, b) => Number(a.report!.agree !== false) - Number(b.report!.agree !== false) || a.report!.margin - b.report!.margin).slice(0, 3);
+  const ranked =
+    entries.length === 1
+      ? done
+      : [...done].sort((a, b) => Number(a.report!.agree !== false) - Number(b.report!.agree !== false) || a.report!.margin - b.report!.margin).slice(0, 3);
   if (entries.length > 1 && ranked.length > 0) body.push('<h2>Inputs in detail</h2><p class="muted">Disagreements first, then the smallest margins.</p>');
   for (const e of ranked) body.push(await detail(e, entries.indexOf(e)));
   for (const e of entries.length === 1 ? entries.filter((x) => x.error) : []) body.push(`<p class="bad">${esc(e.input)}: ${esc(e.error!)}</p>`);

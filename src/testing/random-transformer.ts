@@ -56,7 +56,9 @@ export function randomTransformer(rng: Rng, s: RandomTransformerShape): Transfor
   const h = s.hidden ?? 0;
   const ms = s.mlpSpread ?? 1;
   const mlp: (ReluMlp | null)[] = Array.from({ length: L }, () =>
-    h > 0 ? { hidden: h, W1: randomMatrix(rng, m * h, ms), b1: randomMatrix(rng, h, ms), W2: randomMatrix(rng, h * m, ms), b2: randomMatrix(rng, m, ms) } : null,
+    h > 0
+      ? { hidden: h, W1: randomMatrix(rng, m * h, ms), b1: randomMatrix(rng, h, ms), W2: randomMatrix(rng, h * m, ms), b2: randomMatrix(rng, m, ms) }
+      : null,
   );
   return {
     kind: s.kind ?? (L === 1 && !residual ? 'attention' : 'transformer'),

@@ -167,7 +167,7 @@ type PyToken = { kind: 'punct' | 'str' | 'name' | 'int'; text: string };
  */
 function pyTokens(src: string, version: number): PyToken[] | undefined {
   const out: PyToken[] = [];
-  for (let i = 0; i < src.length; ) {
+  for (let i = 0; i < src.length;) {
     const c = src[i]!;
     if (' \t\f\r\n'.includes(c)) {
       i++;
@@ -395,7 +395,27 @@ export const READERS: readonly Reader[] = [
   {
     name: 'json-instance',
     text: true,
-    dictionary: ['{', '}', '[', ']', ',', ':', '"', '"problem"', '"ksat"', '"ov"', '"3ov"', '"transformer"', 'null', 'true', '[[[[[[[[', '\\u0000', '\\ud800', ...DIGITS, ...CONTROL],
+    dictionary: [
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      ':',
+      '"',
+      '"problem"',
+      '"ksat"',
+      '"ov"',
+      '"3ov"',
+      '"transformer"',
+      'null',
+      'true',
+      '[[[[[[[[',
+      '\\u0000',
+      '\\ud800',
+      ...DIGITS,
+      ...CONTROL,
+    ],
     seeds: jsonSeeds,
     read(bytes) {
       const inst = parseInstance(bytes, NAME);
@@ -413,10 +433,14 @@ export const READERS: readonly Reader[] = [
         const shape = Array.from({ length: rng.int(3) }, () => rng.int(4));
         const n = shape.reduce((a, x) => a * x, 1);
         const dtype = (['f64', 'f32', 'i32', 'u8'] as const)[rng.int(4)]!;
-        const data = dtype === 'f64' ? Float64Array.from({ length: n }, () => rng.next() * 10 - 5)
-          : dtype === 'f32' ? Float32Array.from({ length: n }, () => rng.next())
-          : dtype === 'i32' ? Int32Array.from({ length: n }, () => rng.int(1000) - 500)
-          : Uint8Array.from({ length: n }, () => rng.int(256));
+        const data =
+          dtype === 'f64'
+            ? Float64Array.from({ length: n }, () => rng.next() * 10 - 5)
+            : dtype === 'f32'
+              ? Float32Array.from({ length: n }, () => rng.next())
+              : dtype === 'i32'
+                ? Int32Array.from({ length: n }, () => rng.int(1000) - 500)
+                : Uint8Array.from({ length: n }, () => rng.int(256));
         out.push(encodeNpy({ shape, data, dtype }));
       }
       return out;
@@ -434,7 +458,12 @@ export const READERS: readonly Reader[] = [
         const k = 1 + rng.int(3);
         const tensors = Array.from({ length: k }, (_, j) => {
           const shape = [1 + rng.int(3), 1 + rng.int(2)];
-          return { name: `t${j}`, shape, data: Float64Array.from({ length: shape[0]! * shape[1]! }, () => rng.next()), dtype: rng.int(2) ? ('f32' as const) : ('f64' as const) };
+          return {
+            name: `t${j}`,
+            shape,
+            data: Float64Array.from({ length: shape[0]! * shape[1]! }, () => rng.next()),
+            dtype: rng.int(2) ? ('f32' as const) : ('f64' as const),
+          };
         });
         out.push(encodeSafetensors(tensors, rng.int(2) ? { format: 'x', note: 'y' } : undefined));
       }
@@ -539,7 +568,8 @@ export function classify(reader: Reader, bytes: Uint8Array, limitMs: number): Ca
   const ms = performance.now() - t0;
   if (ms > limitMs) return { outcome: 'hang', detail: `${ms.toFixed(0)} ms` };
   if (error !== undefined) {
-    if (!(error instanceof UserError)) return { outcome: 'crash', detail: (error instanceof Error ? (error.stack ?? error.message) : JSON.stringify(error)).slice(0, 400) };
+    if (!(error instanceof UserError))
+      return { outcome: 'crash', detail: (error instanceof Error ? (error.stack ?? error.message) : JSON.stringify(error)).slice(0, 400) };
     const msg = error.message;
     if (!msg.startsWith(NAME)) return { outcome: 'crash', detail: `message does not name the input: ${msg.slice(0, 200)}` };
     if (reader.text && !POSITIONED.test(msg)) return { outcome: 'crash', detail: `text reader error without a position: ${msg.slice(0, 200)}` };

@@ -130,7 +130,8 @@ describe.skipIf(missing !== undefined && !inCi)('.npy headers against numpy', ()
       const again = reader.reparse(b) as { shape: number[]; data: number[] } | undefined;
       if (again) {
         reparsed++;
-        if (!v.ok || JSON.stringify(v.shape) !== JSON.stringify(again.shape)) wrong.push(`re-parser accepts, numpy ${v.ok ? 'differs' : 'refuses'}: ${Buffer.from(b).toString('base64')}`);
+        if (!v.ok || JSON.stringify(v.shape) !== JSON.stringify(again.shape))
+          wrong.push(`re-parser accepts, numpy ${v.ok ? 'differs' : 'refuses'}: ${Buffer.from(b).toString('base64')}`);
       }
     });
     const numpyOk = verdicts.filter((v) => v.ok).length;

@@ -144,7 +144,6 @@ export function newTmp(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `seth-cli-${prefix}-`));
 }
 
-
 /**
  * A file's text with every run record (time, machine, absolute argv, input hashes) and command
  * line removed: what two runs of the same command must agree on byte for byte.

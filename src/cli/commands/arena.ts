@@ -37,7 +37,11 @@ export const arenaCommand: CliCommand = {
   builder: (y: Argv): Argv =>
     withForce(withJson(y))
       .option('suite', { type: 'string', choices: ['quick', 'standard', 'threshold', 'selector'], default: 'quick', describe: 'which suite (docs/arena.md)' })
-      .option('engines', { type: 'string', array: true, describe: 'engines to run: name or name:key=value,… or exec:COMMAND or module:PATH (default: the suite\'s list)' })
+      .option('engines', {
+        type: 'string',
+        array: true,
+        describe: "engines to run: name or name:key=value,… or exec:COMMAND or module:PATH (default: the suite's list)",
+      })
       .option('seed', { type: 'number', default: 0, describe: 'seed of the instances and of the randomised engines' })
       .option('o', { alias: 'output', type: 'string', describe: 'folder for results.jsonl, scorecard and plots (default arena-SUITE)' }),
   async run(args: Args): Promise<number> {
@@ -57,7 +61,10 @@ export const arenaCommand: CliCommand = {
       const points = await runThreshold(THRESHOLD_DEFAULT, budget, (d, t) => progress.update(d, t));
       progress.finish();
       writeOutputAtomic(join(dir, 'threshold.jsonl'), jsonl(points, provenance));
-      writeOutputAtomic(join(dir, 'threshold.svg'), await svgWithProvenance(thresholdSpec(points, 'Alman–Song threshold in miniature: ov-to-attention, d = 3, balanced β'), provenance));
+      writeOutputAtomic(
+        join(dir, 'threshold.svg'),
+        await svgWithProvenance(thresholdSpec(points, 'Alman–Song threshold in miniature: ov-to-attention, d = 3, balanced β'), provenance),
+      );
       writeOutputAtomic(join(dir, 'meta.json'), meta({ config: THRESHOLD_DEFAULT, points: points.length }));
       if (a.json) print(JSON.stringify(points));
       else print(formatThreshold(points));
@@ -67,7 +74,13 @@ export const arenaCommand: CliCommand = {
     if (a.suite === 'selector') {
       const rows = runSelector(SELECTOR_DEFAULT, budget);
       writeOutputAtomic(join(dir, 'selector.jsonl'), jsonl(rows, provenance));
-      writeOutputAtomic(join(dir, 'selector.svg'), await svgWithProvenance(selectorSpec(rows, `Selection by one head: ov-to-attention, |A| = |B| = ${SELECTOR_DEFAULT.size}, d = ${SELECTOR_DEFAULT.dim}`), provenance));
+      writeOutputAtomic(
+        join(dir, 'selector.svg'),
+        await svgWithProvenance(
+          selectorSpec(rows, `Selection by one head: ov-to-attention, |A| = |B| = ${SELECTOR_DEFAULT.size}, d = ${SELECTOR_DEFAULT.dim}`),
+          provenance,
+        ),
+      );
       writeOutputAtomic(join(dir, 'meta.json'), meta({ config: SELECTOR_DEFAULT, rows: rows.length }));
       if (a.json) print(JSON.stringify(rows));
       else print(formatSelector(rows));
@@ -83,14 +96,30 @@ export const arenaCommand: CliCommand = {
     writeOutputAtomic(join(dir, 'results.jsonl'), jsonl(records, provenance));
     writeOutputAtomic(join(dir, 'scorecard.txt'), `${provenance.command}\n\n${table}\n`);
     writeOutputAtomic(join(dir, 'scorecard.json'), JSON.stringify({ provenance, scorecard: card }, null, 2) + '\n');
-    writeOutputAtomic(join(dir, 'accuracy-cost.svg'), await svgWithProvenance(accuracyCostSpec(records, `arena ${a.suite}: accuracy against cost`), provenance));
-    writeOutputAtomic(join(dir, 'error-tolerance.svg'), await svgWithProvenance(errorToleranceSpec(records, `arena ${a.suite}: output error against the tolerance 1/(10n)`), provenance));
-    writeOutputAtomic(join(dir, 'meta.json'), meta({ instances: instances.map((i) => ({ id: i.id, family: i.family, known: i.known, knownBy: i.knownBy, tokens: i.model.tokens, width: i.model.width })), engines: engines.map((e) => e.label) }));
+    writeOutputAtomic(
+      join(dir, 'accuracy-cost.svg'),
+      await svgWithProvenance(accuracyCostSpec(records, `arena ${a.suite}: accuracy against cost`), provenance),
+    );
+    writeOutputAtomic(
+      join(dir, 'error-tolerance.svg'),
+      await svgWithProvenance(errorToleranceSpec(records, `arena ${a.suite}: output error against the tolerance 1/(10n)`), provenance),
+    );
+    writeOutputAtomic(
+      join(dir, 'meta.json'),
+      meta({
+        instances: instances.map((i) => ({ id: i.id, family: i.family, known: i.known, knownBy: i.knownBy, tokens: i.model.tokens, width: i.model.width })),
+        engines: engines.map((e) => e.label),
+      }),
+    );
     if (a.json) print(JSON.stringify({ scorecard: card }));
     else {
-      print(`${instances.length} instances (${instances.filter((i) => i.known === 'YES').length} YES, ${instances.filter((i) => i.known === 'NO').length} NO, ${instances.filter((i) => i.known === null).length} controls) × ${engines.length} engines`);
+      print(
+        `${instances.length} instances (${instances.filter((i) => i.known === 'YES').length} YES, ${instances.filter((i) => i.known === 'NO').length} NO, ${instances.filter((i) => i.known === null).length} controls) × ${engines.length} engines`,
+      );
       print(table);
-      print(`wrote ${dir}/results.jsonl, scorecard.txt, scorecard.json, accuracy-cost.svg, error-tolerance.svg, meta.json (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      print(
+        `wrote ${dir}/results.jsonl, scorecard.txt, scorecard.json, accuracy-cost.svg, error-tolerance.svg, meta.json (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      );
     }
     return 0;
   },
@@ -103,9 +132,13 @@ function formatThreshold(points: readonly ThresholdPoint[]): string {
     const ps = points.filter((p) => `${p.tokens}|${p.beta}` === k);
     const p0 = ps[0]!;
     const poly = ps
-      .map((p) => (p.polyDegree !== null ? `${p.polyDegree} (${p.polyCostRatio!.toPrecision(2)})` : `>${p.scannedDegree} (>${p.scannedCostRatio.toPrecision(2)})`))
+      .map((p) =>
+        p.polyDegree !== null ? `${p.polyDegree} (${p.polyCostRatio!.toPrecision(2)})` : `>${p.scannedDegree} (>${p.scannedCostRatio.toPrecision(2)})`,
+      )
       .join(', ');
-    lines.push(`${String(p0.tokens).padEnd(7)}${String(p0.beta).padEnd(7)}${p0.x.toFixed(2).padEnd(9)}${`${ps.filter((p) => p.exactCorrect).length}/${ps.length}`.padEnd(13)}${poly}`);
+    lines.push(
+      `${String(p0.tokens).padEnd(7)}${String(p0.beta).padEnd(7)}${p0.x.toFixed(2).padEnd(9)}${`${ps.filter((p) => p.exactCorrect).length}/${ps.length}`.padEnd(13)}${poly}`,
+    );
   }
   return lines.join('\n');
 }
@@ -117,7 +150,9 @@ function formatSelector(rows: readonly SelectorRow[]): string {
     const w = rs.filter((r) => r.witnesses > 0);
     const nw = rs.filter((r) => r.witnesses === 0);
     const mean = (xs: number[]): string => (xs.length ? (xs.reduce((s, x) => s + x, 0) / xs.length).toFixed(3) : '–');
-    lines.push(`${String(beta).padEnd(7)}${mean(w.map((r) => r.witnessMass)).padEnd(33)}${mean(nw.map((r) => r.dummyMass)).padEnd(30)}${new Set(rs.map((r) => r.selected)).size}`);
+    lines.push(
+      `${String(beta).padEnd(7)}${mean(w.map((r) => r.witnessMass)).padEnd(33)}${mean(nw.map((r) => r.dummyMass)).padEnd(30)}${new Set(rs.map((r) => r.selected)).size}`,
+    );
   }
   const last = rows.filter((r) => r.beta === rows[rows.length - 1]!.beta).slice(0, 8);
   lines.push('', `at β = ${last[0]?.beta}: query → selected key (its weight, witnesses)`);

@@ -43,7 +43,10 @@ const CheckArgs = z.object({
   explain: cliArg(z.boolean().default(false), "after the check, explain what each step of the chain did, with this run's numbers"),
   report: cliArg(z.string().optional(), 'also write a self-contained HTML report (figures inline, no network) to this file'),
   jsonl: cliArg(z.boolean().default(false), 'batch: one JSON object per input on stdout (the summary goes to stderr)'),
-  jobs: cliArg(z.number().int().min(1, 'expected a positive integer').default(1), 'batch: inputs checked at a time, each with its own engine from a pool made once'),
+  jobs: cliArg(
+    z.number().int().min(1, 'expected a positive integer').default(1),
+    'batch: inputs checked at a time, each with its own engine from a pool made once',
+  ),
   output: cliArg(z.string().optional(), 'decode this X_L (.npy, .safetensors or seth eval JSON) computed elsewhere instead of evaluating'),
 });
 export type CheckArgs = z.output<typeof CheckArgs>;
@@ -70,7 +73,12 @@ export const checkCommand = defineCommand({
     const { report, recovered } = one;
     if (report.kind === 'decision' && report.engineFallback) warn(report.engineFallback);
     if (a.report !== undefined && report.kind === 'decision') {
-      const entry: ReportEntry = { input: shown, report, record: { instance: one.record.instance as string, run: one.record.provenance as RunRecord }, ...(one.kept ?? {}) };
+      const entry: ReportEntry = {
+        input: shown,
+        report,
+        record: { instance: one.record.instance as string, run: one.record.provenance as RunRecord },
+        ...(one.kept ?? {}),
+      };
       writeOutputAtomic(a.report, await renderReport([entry], `seth check ${shown}`));
     }
     if (a.json) print(JSON.stringify(one.record));
@@ -106,7 +114,11 @@ export async function checkFile(
   file: string,
   a: CheckArgs,
   ctx: CommandContext,
-  how: { onProgress?: ((done: number, total: number) => void) | undefined; keep?: boolean; engine?: { engine: Engine; fallbackReason?: string | undefined } } = {},
+  how: {
+    onProgress?: ((done: number, total: number) => void) | undefined;
+    keep?: boolean;
+    engine?: { engine: Engine; fallbackReason?: string | undefined };
+  } = {},
 ): Promise<CheckedFile> {
   const budget = budgetOf(a);
   const target = checkTarget(file, budget, ctx.reductions);
@@ -114,7 +126,8 @@ export async function checkFile(
   const engine = engineOf(a);
   // A model or output is checked through the options its provenance records, not the command line's.
   const chainOptions = recovered ? recovered.options : ctx.reductionOptions;
-  if (!recovered && (chainOptions.layers !== undefined || chainOptions.heads !== undefined)) refuseUnusedShape(chooseChain(instance.problem, { reductions: ctx.reductions, to: a.to, via: viaOf(a.via) }), chainOptions, ctx.reductions);
+  if (!recovered && (chainOptions.layers !== undefined || chainOptions.heads !== undefined))
+    refuseUnusedShape(chooseChain(instance.problem, { reductions: ctx.reductions, to: a.to, via: viaOf(a.via) }), chainOptions, ctx.reductions);
   const outputFile = a.output ?? target.output;
   let kept: { model: TransformerModel; output: Float64Array } | undefined;
   const report = await checkInstance(instance, {
@@ -210,7 +223,12 @@ async function checkBatch(inputs: readonly string[], a: CheckArgs, ctx: CommandC
   if (a.report !== undefined) {
     const entries: ReportEntry[] = results.map((r) =>
       r.one && r.one.report.kind === 'decision'
-        ? { input: r.input, report: r.one.report, record: { instance: r.one.record.instance as string, run: r.one.record.provenance as RunRecord }, ...(keeper.get(r.input) ?? {}) }
+        ? {
+            input: r.input,
+            report: r.one.report,
+            record: { instance: r.one.record.instance as string, run: r.one.record.provenance as RunRecord },
+            ...(keeper.get(r.input) ?? {}),
+          }
         : { input: r.input, error: r.error ?? 'not a decision (matmul batch): check it on its own' },
     );
     writeOutputAtomic(a.report, await renderReport(entries, `seth check: ${inputs.length} inputs`, runRecord()));
@@ -257,11 +275,21 @@ function batchSummary(results: readonly BatchResult[], wallMs: number, jobs: num
     ['decided', String(done.length), results.length > done.length ? `${results.length - done.length} not decided (errors or matmul batches)` : ''],
     ['agree with the oracle', `${done.filter((r) => r.agree === true).length}`, `${done.filter((r) => r.agree === false).length} disagree`],
     ['witness verified', `${positives.filter((r) => r.witnessVerified === true).length}`, `of ${positives.length} positive answers`],
-    ['answers', '', Object.entries(countOf(done.map((r) => r.answer))).map(([k, n]) => `${k} ${n}`).join(', ')],
+    [
+      'answers',
+      '',
+      Object.entries(countOf(done.map((r) => r.answer)))
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', '),
+    ],
     ['margin min', margins.length ? Math.min(...margins).toFixed(4) : '–', ''],
     ['margin median', margins.length ? median(margins).toFixed(4) : '–', ''],
     ['robust to ±1/(10n)', String(done.filter((r) => r.robustToOutputError).length), `of ${done.length}`],
-    ['time (sum of checks)', fmtMs(sum((r) => r.timingsMs.total)), `forward ${fmtMs(sum((r) => r.timingsMs.forward))}, evaluate ${fmtMs(sum((r) => r.timingsMs.evaluate))}, decode ${fmtMs(sum((r) => r.timingsMs.decode))}, oracle ${fmtMs(sum((r) => r.timingsMs.oracle))}`],
+    [
+      'time (sum of checks)',
+      fmtMs(sum((r) => r.timingsMs.total)),
+      `forward ${fmtMs(sum((r) => r.timingsMs.forward))}, evaluate ${fmtMs(sum((r) => r.timingsMs.evaluate))}, decode ${fmtMs(sum((r) => r.timingsMs.decode))}, oracle ${fmtMs(sum((r) => r.timingsMs.oracle))}`,
+    ],
     ['time (wall)', fmtMs(wallMs), `${jobs} job${jobs === 1 ? '' : 's'}`],
   ];
   return table(['', 'count', ''], rows);
@@ -307,17 +335,30 @@ export function formatReport(file: string, r: DecisionReport): string {
   const tensor = last.to === 'tensor-attention';
   const witness = Array.isArray(r.witness) ? r.witness.join(' ') : r.witness === null ? '—' : JSON.stringify(r.witness);
   const rows: [string, string][] = [
-    ['instance', `${file} (${r.problem}: ${Object.entries(r.sourceSizes).map(([k, v]) => `${k} = ${v}`).join(', ')})`],
+    [
+      'instance',
+      `${file} (${r.problem}: ${Object.entries(r.sourceSizes)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(', ')})`,
+    ],
     ['source', formatOrigin(r.source.provenance)],
     ['chain', r.chain.join(' → ')],
     tensor
-      ? ['model', `tensor attention: ${last.measured.queries} queries × ${last.measured.keys1}·${last.measured.keys2} key pairs · width ${p.width} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}`]
-      : ['model', `tokens ${p.tokens} · width ${p.width} · layers ${p.layers} · heads ${p.heads} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}${p.causal ? ' · causal' : ''}${p.kvGroups !== null ? ` · ${p.kvGroups} K/V group(s)` : ''}${p.betaBelowBound ? ` · BELOW THE BOUND: ${p.betaBelowBound}` : ''}`],
+      ? [
+          'model',
+          `tensor attention: ${last.measured.queries} queries × ${last.measured.keys1}·${last.measured.keys2} key pairs · width ${p.width} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}`,
+        ]
+      : [
+          'model',
+          `tokens ${p.tokens} · width ${p.width} · layers ${p.layers} · heads ${p.heads} · max|entry| ${fmtNum(p.maxAbsEntry)}${p.beta !== null ? ` · β = ${p.beta}` : ''}${p.causal ? ' · causal' : ''}${p.kvGroups !== null ? ` · ${p.kvGroups} K/V group(s)` : ''}${p.betaBelowBound ? ` · BELOW THE BOUND: ${p.betaBelowBound}` : ''}`,
+        ],
     ...r.steps.map((s): [string, string] => [`sizes ${s.reduction}`, formatStepSizes(s)]),
     [
       'regime',
       `width/log₂n = ${r.regime.widthOverLog2Tokens.toFixed(2)}, max|entry|/log₂n = ${r.regime.maxEntryOverLog2Tokens.toFixed(2)}` +
-        (r.regime.maxEntryOverCbrtLog2Tokens !== undefined ? `, max|entry|/∛log₂n = ${r.regime.maxEntryOverCbrtLog2Tokens.toFixed(2)} (n = ${p.tokens} tokens in all)` : ''),
+        (r.regime.maxEntryOverCbrtLog2Tokens !== undefined
+          ? `, max|entry|/∛log₂n = ${r.regime.maxEntryOverCbrtLog2Tokens.toFixed(2)} (n = ${p.tokens} tokens in all)`
+          : ''),
     ],
     ['output', `${r.outputOrigin}, ${fmtMs(r.timingsMs.evaluate)}`],
     ['decision', `statistic ${r.statistic.toFixed(6)} vs threshold ${r.threshold} → margin ${r.margin.toFixed(4)}`],
@@ -329,7 +370,10 @@ export function formatReport(file: string, r: DecisionReport): string {
       'recovery',
       `${r.recovery.rounds} rounds, ${r.recovery.headEvaluations} single-row head evaluations, ${r.recovery.scoredPairs} query–key pairs (${(100 * r.recovery.fractionOfForwardPairs).toFixed(3)}% of the forward pass)`,
     ],
-    ['time', `forward ${fmtMs(r.timingsMs.forward)}, evaluate ${fmtMs(r.timingsMs.evaluate)}, decode ${fmtMs(r.timingsMs.decode)}, oracle ${fmtMs(r.timingsMs.oracle)}, total ${fmtMs(r.timingsMs.total)}`],
+    [
+      'time',
+      `forward ${fmtMs(r.timingsMs.forward)}, evaluate ${fmtMs(r.timingsMs.evaluate)}, decode ${fmtMs(r.timingsMs.decode)}, oracle ${fmtMs(r.timingsMs.oracle)}, total ${fmtMs(r.timingsMs.total)}`,
+    ],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');

@@ -71,7 +71,9 @@ export const exportCommand: CliCommand = {
     const budget = budgetFrom(args);
     const inst = loadInstance(a.file, { budget });
     if (inst.problem !== 'transformer' && inst.problem !== 'attention') {
-      throw new UserError(`${a.file}: a ${inst.problem} instance; export needs a transformer or attention instance (reduce it first: seth reduce ${a.file} --to transformer)`);
+      throw new UserError(
+        `${a.file}: a ${inst.problem} instance; export needs a transformer or attention instance (reduce it first: seth reduce ${a.file} --to transformer)`,
+      );
     }
     const model = inst.data;
     const dtype = a.dtype ?? (a.format === 'onnx' ? 'f32' : 'f64');
@@ -95,7 +97,10 @@ export const exportCommand: CliCommand = {
           metadata: { format: TRANSFORMER_FORMAT, config: JSON.stringify(modelConfig(model)), annotations: JSON.stringify(model.annotations), ...metadata },
         });
         writeOutputAtomic(a.o, bytes);
-        report(a.o, `ONNX (IR ${ONNX_IR_VERSION}, opset ${ONNX_OPSET}, ${dtype === 'f32' ? 'float32' : 'float64'}, heads ${a.heads}), ${formatBytes(bytes.length)}; input X [${model.tokens}, ${model.width}], output X_L; form: ${SUM_OF_HEADS_FORM}`);
+        report(
+          a.o,
+          `ONNX (IR ${ONNX_IR_VERSION}, opset ${ONNX_OPSET}, ${dtype === 'f32' ? 'float32' : 'float64'}, heads ${a.heads}), ${formatBytes(bytes.length)}; input X [${model.tokens}, ${model.width}], output X_L; form: ${SUM_OF_HEADS_FORM}`,
+        );
         return 0;
       }
       case 'safetensors': {
@@ -107,7 +112,10 @@ export const exportCommand: CliCommand = {
         const bytes = elt * torchMhaElements(model);
         guardMemory('building the torch-mha state_dict', torchMhaElements(model) * 8, budget);
         writeSafetensors(a.o, torchMhaTensors(model, dtype), torchMhaMetadata(model, metadata));
-        report(a.o, `torch-mha safetensors (${dtype}), ${formatBytes(bytes)}: ${model.layers} × nn.MultiheadAttention(embed ${model.heads * model.width}, ${model.heads} heads, batch_first) + residual; load with seth_torch.load_mha`);
+        report(
+          a.o,
+          `torch-mha safetensors (${dtype}), ${formatBytes(bytes)}: ${model.layers} × nn.MultiheadAttention(embed ${model.heads * model.width}, ${model.heads} heads, batch_first) + residual; load with seth_torch.load_mha`,
+        );
         return 0;
       }
       case 'npy': {
@@ -154,7 +162,12 @@ function tensorElements(model: TransformerModel): number {
 }
 
 function exportProvenance(model: TransformerModel, format: string, dtype: string, heads: string): Provenance {
-  const p = makeProvenance('export', model.provenance?.seed ?? null, format === 'onnx' ? { format, dtype, heads } : { format, dtype }, model.provenance?.expected);
+  const p = makeProvenance(
+    'export',
+    model.provenance?.seed ?? null,
+    format === 'onnx' ? { format, dtype, heads } : { format, dtype },
+    model.provenance?.expected,
+  );
   if (model.provenance) p.from = model.provenance;
   return p;
 }

@@ -116,7 +116,10 @@ function describeInstance(inst: Instance): { info: Record<string, unknown>; rows
         const v = params.declaredSizes[k]!;
         const f = params.sizeFormulas?.[k] ?? '';
         const measured = sizes[k];
-        rows.push([`  ${k}`, `${(f === k ? '(option)' : f).padEnd(fw)} = ${String(v).padStart(vw)}   measured ${String(measured).padEnd(vw)}  ${measured === v ? '✓' : '✗'}`]);
+        rows.push([
+          `  ${k}`,
+          `${(f === k ? '(option)' : f).padEnd(fw)} = ${String(v).padStart(vw)}   measured ${String(measured).padEnd(vw)}  ${measured === v ? '✓' : '✗'}`,
+        ]);
       }
     }
     info.regime = {
@@ -140,7 +143,12 @@ function describeModelFile(f: ModelFile): { info: Record<string, unknown>; rows:
   const base = f.model ? describeInstance({ problem: f.config.problem, data: f.model }) : undefined;
   const info: Record<string, unknown> = { file: f.format, dtype: f.dtype, config: f.config, ...f.details, ...(base?.info ?? {}) };
   if (f.fingerprint) info.recordedFingerprint = f.fingerprint;
-  const rows: Row[] = [['file', `${f.format} (${f.dtype})${f.format === 'onnx' ? `: opset ${String(f.details.opset)}, heads ${String(f.details.heads)}, ${String(f.details.initializers)} initializers, ${String(f.details.nodes)} nodes; X is the graph input, not stored` : ''}`]];
+  const rows: Row[] = [
+    [
+      'file',
+      `${f.format} (${f.dtype})${f.format === 'onnx' ? `: opset ${String(f.details.opset)}, heads ${String(f.details.heads)}, ${String(f.details.initializers)} initializers, ${String(f.details.nodes)} nodes; X is the graph input, not stored` : ''}`,
+    ],
+  ];
   if (base) rows.push(...base.rows);
   else {
     info.problem = f.config.problem;
@@ -164,7 +172,13 @@ function describeOutput(o: OutputFileInfo): { info: Record<string, unknown>; row
     ['instance', o.meta.instance_fingerprint ?? 'fingerprint not recorded'],
   ];
   const by = o.meta.computed_by;
-  if (by) rows.push(['computed by', typeof by.command === 'string' ? `${by.command}${typeof by.params === 'object' ? ` (${fmt(by.params as Record<string, unknown>)})` : ''}` : JSON.stringify(by)]);
+  if (by)
+    rows.push([
+      'computed by',
+      typeof by.command === 'string'
+        ? `${by.command}${typeof by.params === 'object' ? ` (${fmt(by.params as Record<string, unknown>)})` : ''}`
+        : JSON.stringify(by),
+    ]);
   if (o.meta.instance_provenance) {
     rows.push(['instance made by', '']);
     rows.push(...provenanceRows(o.meta.instance_provenance, '  '));
@@ -173,7 +187,10 @@ function describeOutput(o: OutputFileInfo): { info: Record<string, unknown>; row
 }
 
 function provenanceRows(p: Provenance, indent: string): Row[] {
-  const rows: Row[] = [[`${indent}made by`, `${p.generator} (${p.tool} ${p.version}), seed ${p.seed ?? 'none'}`], [`${indent}command`, p.command]];
+  const rows: Row[] = [
+    [`${indent}made by`, `${p.generator} (${p.tool} ${p.version}), seed ${p.seed ?? 'none'}`],
+    [`${indent}command`, p.command],
+  ];
   if (p.location) rows.push([`${indent}read from`, `${p.location}${p.embedded !== undefined ? ' (embedded in this file)' : ''}`]);
   if (p.run) {
     const r = p.run;

@@ -16,7 +16,14 @@ export const listCommand = defineCommand({
     const data = {
       problems: PROBLEMS.map((p) => ({ id: p.id, title: p.title, summary: p.summary, oracle: p.oracle })),
       generators: GENERATORS.map((g) => ({ id: g.id, problem: g.problem, summary: g.summary, options: Object.keys(g.cliOptions) })),
-      reductions: ctx.reductions.map((r) => ({ id: r.id, source: r.source, target: r.target, title: r.title, overhead: r.overhead, options: optionsOf(r).map((o) => o.flag) })),
+      reductions: ctx.reductions.map((r) => ({
+        id: r.id,
+        source: r.source,
+        target: r.target,
+        title: r.title,
+        overhead: r.overhead,
+        options: optionsOf(r).map((o) => o.flag),
+      })),
       engines: ENGINES.map((e) => ({
         name: e.name,
         kind: e.kind,
@@ -30,7 +37,11 @@ export const listCommand = defineCommand({
       return Promise.resolve(0);
     }
     // One id column for every section, as wide as the longest id, so that every section lines up.
-    const w = Math.max(...[...data.problems.map((p) => p.id), ...data.generators.map((g) => g.id), ...data.reductions.map((r) => r.id), ...data.engines.map((e) => e.name)].map((s) => s.length));
+    const w = Math.max(
+      ...[...data.problems.map((p) => p.id), ...data.generators.map((g) => g.id), ...data.reductions.map((r) => r.id), ...data.engines.map((e) => e.name)].map(
+        (s) => s.length,
+      ),
+    );
     const pw = Math.max(...data.generators.map((g) => g.problem.length));
     const col = (s: string): string => `  ${s.padEnd(w)}  `;
     const lines: string[] = ['Problems:'];
@@ -39,7 +50,9 @@ export const listCommand = defineCommand({
     for (const g of data.generators) lines.push(`${col(g.id)}→ ${g.problem.padEnd(pw)}  ${g.summary}  [--${g.options.join(' --')}]`);
     lines.push('', 'Reductions (seth reduce / seth path / seth test-reduction):');
     for (const r of data.reductions) {
-      const oh = Object.entries(r.overhead).map(([k, f]) => (f === k ? `${k} as given` : `${k} = ${f}`)).join(', ');
+      const oh = Object.entries(r.overhead)
+        .map(([k, f]) => (f === k ? `${k} as given` : `${k} = ${f}`))
+        .join(', ');
       lines.push(`${col(r.id)}${r.source} → ${r.target}: ${r.title}`, `${col('')}overhead: ${oh}`);
       if (r.options.length > 0) lines.push(`${col('')}options: --${r.options.join(' --')}`);
     }

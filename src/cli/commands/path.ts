@@ -26,7 +26,12 @@ export const pathCommand = defineCommand({
     } else {
       paths.forEach((p, i) => {
         print(`${i + 1}. ${chainName(p)}`);
-        for (const r of p) print(`     ${r.id}: ${Object.entries(r.overhead).map(([k, f]) => `${k} = ${f}`).join(', ')}`);
+        for (const r of p)
+          print(
+            `     ${r.id}: ${Object.entries(r.overhead)
+              .map(([k, f]) => `${k} = ${f}`)
+              .join(', ')}`,
+          );
       });
     }
     return Promise.resolve(paths.length === 0 ? 1 : 0);

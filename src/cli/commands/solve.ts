@@ -40,18 +40,27 @@ export const solveCommand: CliCommand = {
         rows.push([input, 'error', '–']);
       }
     }
-    const summary = table(['answer', 'inputs'], Object.entries(rows.reduce<Record<string, number>>((acc, r) => ((acc[r[1]!] = (acc[r[1]!] ?? 0) + 1), acc), {})).map(([a, n]) => [a, String(n)]));
+    const summary = table(
+      ['answer', 'inputs'],
+      Object.entries(rows.reduce<Record<string, number>>((acc, r) => ((acc[r[1]!] = (acc[r[1]!] ?? 0) + 1), acc), {})).map(([a, n]) => [a, String(n)]),
+    );
     if (args.jsonl || args.json) process.stderr.write(`${summary}\n`);
     else print(`\n${summary}`);
     return code;
   },
 };
 
-async function solveOne(file: string, args: Args): Promise<{ json: { problem: string; answer: unknown; witness: unknown; witnessVerified: boolean; oracle: string }; lines: string[]; verified: boolean }> {
+async function solveOne(
+  file: string,
+  args: Args,
+): Promise<{ json: { problem: string; answer: unknown; witness: unknown; witnessVerified: boolean; oracle: string }; lines: string[]; verified: boolean }> {
   const inst = loadInstance(file, { budget: budgetFrom(args) });
   const spec = problemSpec(inst.problem);
   if (!spec.decision) {
-    const hint = inst.problem === 'matmul-batch' ? 'seth check recovers its products from a transformer\'s gradient and compares them with direct multiplication' : 'evaluate it with seth eval, or check the instance it came from with seth check';
+    const hint =
+      inst.problem === 'matmul-batch'
+        ? "seth check recovers its products from a transformer's gradient and compares them with direct multiplication"
+        : 'evaluate it with seth eval, or check the instance it came from with seth check';
     throw new UserError(`${file}: a ${inst.problem} instance is a computation, not a decision problem: ${hint}`);
   }
   if (inst.problem === 'ksat') guardWitness(inst.data.vars, budgetFrom(args));
@@ -61,7 +70,8 @@ async function solveOne(file: string, args: Args): Promise<{ json: { problem: st
   const witness = spec.witnessOf(sol);
   const verified = spec.verify(inst.data, sol);
   const lines = [`${answer}`];
-  if (witness !== null) lines.push(`witness: ${Array.isArray(witness) ? witness.join(' ') : JSON.stringify(witness)}${verified ? ' (verified)' : ' (DOES NOT VERIFY)'}`);
+  if (witness !== null)
+    lines.push(`witness: ${Array.isArray(witness) ? witness.join(' ') : JSON.stringify(witness)}${verified ? ' (verified)' : ' (DOES NOT VERIFY)'}`);
   lines.push(`oracle: ${spec.oracle}`);
   return { json: { problem: inst.problem, answer, witness, witnessVerified: verified, oracle: spec.oracle }, lines, verified };
 }

@@ -15,8 +15,14 @@ export const testReductionCommand = defineCommand({
     id: cliArg(z.string(), 'a registered reduction id, or all', { positional: true }),
     ...jsonArgs,
     runs: cliArg(z.number().int('expected a positive integer').min(1, 'expected a positive integer').default(100), 'random source instances to try'),
-    seed: cliArg(z.number().int('expected an integer').refine(Number.isSafeInteger, 'expected an integer').default(0), 'fast-check seed (replays a run exactly)'),
-    'max-size': cliArg(z.number().int('expected an integer in 1..16').min(1, 'expected an integer in 1..16').max(16, 'expected an integer in 1..16').default(6), 'largest source: variables (k-SAT) or vectors per side (OV)'),
+    seed: cliArg(
+      z.number().int('expected an integer').refine(Number.isSafeInteger, 'expected an integer').default(0),
+      'fast-check seed (replays a run exactly)',
+    ),
+    'max-size': cliArg(
+      z.number().int('expected an integer in 1..16').min(1, 'expected an integer in 1..16').max(16, 'expected an integer in 1..16').default(6),
+      'largest source: variables (k-SAT) or vectors per side (OV)',
+    ),
   }),
   usesRegistries: true,
   async run(args, ctx): Promise<number> {
@@ -43,7 +49,13 @@ export const testReductionCommand = defineCommand({
         print(`  shrunk ${c.shrinks} times; replay: seth test-reduction ${rep.reduction} --seed ${rep.seed} --runs ${runs} --max-size ${maxSize}`);
         print(`  (fast-check path ${c.path})`);
         print('  counterexample source instance:');
-        print(c.source.trimEnd().split('\n').map((l) => `    ${l}`).join('\n'));
+        print(
+          c.source
+            .trimEnd()
+            .split('\n')
+            .map((l) => `    ${l}`)
+            .join('\n'),
+        );
       }
     }
     return failed === 0 ? 0 : 1;

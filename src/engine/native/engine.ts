@@ -131,7 +131,11 @@ export class NativeEngine implements Engine {
   prepareAttention(batch: AttentionBatch): PreparedAttention {
     const { tokens: n, dim: d, heads } = batch;
     const per = heads.length * roundUp(n, TILE) * roundUp(d, this.panel);
-    guardMemory(`native attention on ${n} tokens × ${heads.length} heads`, (this.dtype === 'f64' ? 8 : 4) * 6 * per + 8 * 4 * heads.length * n * d, this.budget);
+    guardMemory(
+      `native attention on ${n} tokens × ${heads.length} heads`,
+      (this.dtype === 'f64' ? 8 : 4) * 6 * per + 8 * 4 * heads.length * n * d,
+      this.budget,
+    );
     const join = (pick: (h: AttentionBatch['heads'][number]) => Float64Array): Float64Array => {
       const all = new Float64Array(heads.length * n * d);
       heads.forEach((h, i) => all.set(pick(h), i * n * d));

@@ -27,9 +27,7 @@ export function cnfArbitrary(c: CnfConstraints = {}): fc.Arbitrary<Cnf> {
   return fc.integer({ min: 0, max: maxVars }).chain((vars) => {
     if (vars === 0) {
       // With no variables, the only clauses there are are empty ones.
-      return fc
-        .array(fc.constant<number[]>([]), { maxLength: allowEmpty ? Math.min(2, maxClauses) : 0 })
-        .map((cs) => cnfFromClauses(0, cs));
+      return fc.array(fc.constant<number[]>([]), { maxLength: allowEmpty ? Math.min(2, maxClauses) : 0 }).map((cs) => cnfFromClauses(0, cs));
     }
     return fc.integer({ min: 1, max: vars }).chain((span) => {
       const variable = fc.integer({ min: 1, max: span });

@@ -48,4 +48,3 @@ export function matmulBatchArbitrary(c: MatmulBatchConstraints = {}): fc.Arbitra
         .map((ps): MatmulBatch => ({ count, size, numberType, pairs: ps.map(([A, B]) => ({ A, B })) }));
     });
 }
-

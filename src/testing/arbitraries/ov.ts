@@ -10,9 +10,9 @@ export interface OvConstraints {
 /** OV instances with sizes 1..maxSize (A and B may differ), d = 1..maxDim, all-zero/all-one rows. */
 export function ovArbitrary(c: OvConstraints = {}): fc.Arbitrary<OvInstance> {
   const maxSize = c.maxSize ?? 6;
-  return fc.integer({ min: 1, max: c.maxDim ?? 6 }).chain((dim) =>
-    fc
-      .tuple(bitRowsArbitrary({ min: 1, max: maxSize }, dim), bitRowsArbitrary({ min: 1, max: maxSize }, dim))
-      .map(([A, B]) => ({ dim, A, B })),
-  );
+  return fc
+    .integer({ min: 1, max: c.maxDim ?? 6 })
+    .chain((dim) =>
+      fc.tuple(bitRowsArbitrary({ min: 1, max: maxSize }, dim), bitRowsArbitrary({ min: 1, max: maxSize }, dim)).map(([A, B]) => ({ dim, A, B })),
+    );
 }

@@ -10,13 +10,15 @@ export interface ThreeOvConstraints {
 
 export function threeOvArbitrary(c: ThreeOvConstraints = {}): fc.Arbitrary<ThreeOvInstance> {
   const maxSize = c.maxSize ?? 6;
-  return fc.integer({ min: 1, max: c.maxDim ?? 6 }).chain((dim) =>
-    fc
-      .tuple(
-        bitRowsArbitrary({ min: 1, max: maxSize }, dim),
-        bitRowsArbitrary({ min: 1, max: maxSize }, dim),
-        bitRowsArbitrary({ min: 1, max: c.maxC ?? 4 }, dim),
-      )
-      .map(([A, B, C]) => ({ dim, A, B, C })),
-  );
+  return fc
+    .integer({ min: 1, max: c.maxDim ?? 6 })
+    .chain((dim) =>
+      fc
+        .tuple(
+          bitRowsArbitrary({ min: 1, max: maxSize }, dim),
+          bitRowsArbitrary({ min: 1, max: maxSize }, dim),
+          bitRowsArbitrary({ min: 1, max: c.maxC ?? 4 }, dim),
+        )
+        .map(([A, B, C]) => ({ dim, A, B, C })),
+    );
 }
