@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NonFiniteError } from '../src/engine/finite.js';
 import { evaluateReference } from '../src/engine/reference.js';
 import { createEngine } from '../src/engine/registry.js';
 import { defaultBudget } from '../src/memory.js';
@@ -167,6 +168,21 @@ describe.skipIf(missing !== undefined)('torch engine and python -m seth_torch ag
       const r = await engine.evaluate(model);
       expect(maxRelErr(r.output, ref), `${processes} processes`).toBeLessThan(1e-12);
     }
+  });
+
+  it('sharded over 2 processes, a model whose logits overflow is a NonFiniteError naming layer, head and row', { timeout: 600_000 }, async () => {
+    const model = makeModel(9, 8, 4, 2, 2);
+    for (const w of model.weights[0]!) {
+      w.Q.fill(1e300);
+      w.K.fill(1e300);
+    }
+    const engine = await createTorchEngine('f64', { processes: 2 });
+    const err = await engine.evaluate(model).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(NonFiniteError);
+    expect(String(err)).toMatch(/layer 1, head \d+, row \d+/);
   });
 
   it('seth check --engine torch decides a SAT instance and confirms it against the oracle', () => {

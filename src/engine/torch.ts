@@ -269,6 +269,8 @@ export class TorchEngine implements Engine {
         if (done.code !== 0) {
           const line = failureLine(done);
           if (done.code === 2) throw new UserError(`torch engine: ${line}`);
+          // seth_torch's ComputeError (exit 1) is always a non-finite value; PyTorch's own failures say "PyTorch failed".
+          if (done.code === 1 && line.includes('non-finite')) throw new NonFiniteError(`engine torch: ${line}`);
           throw new Error(`torch engine: ${line}`);
         }
         options.onProgress?.(total, total);
