@@ -50,7 +50,7 @@
  * rational instances use their exact entries, kept in meta), float64 otherwise.
  */
 import { z } from 'zod';
-import { F64, RATIONAL, rational, type Rational, type Scalar } from '../src/autodiff/scalar.js';
+import { F64, RATIONAL, type Rational, type Scalar } from '../src/autodiff/scalar.js';
 import type { OpStats } from '../src/autodiff/tape.js';
 import { paramsFromModel, transformerGradient, type TransformerParams } from '../src/autodiff/transformer-grad.js';
 import { exactPairs, isExactInstance, resolveLayout, type ExactPair, type MatmulBatch, type MatmulProducts } from '../src/problems/matmul-batch.js';
@@ -285,24 +285,3 @@ function stats(g: { forwardOps: number; backwardOps: number; opsByKind: Record<s
 }
 
 export const matmulBatchToTransformer = defineReduction(matmulBatchReduction);
-
-/** ∂f/∂W_Q^t predicted by the derivation above: (s/n)·A_t(I − J/n)B_t (exact). */
-export function predictedGradQ(pair: ExactPair, N: number, scale: Rational = rational(1)): Rational[] {
-  const F = RATIONAL;
-  const n = rational(N + 1);
-  const out: Rational[] = [];
-  for (let i = 0; i < N; i++) {
-    for (let j = 0; j < N; j++) {
-      let ab = F.zero;
-      let a1 = F.zero;
-      let b1 = F.zero;
-      for (let k = 0; k < N; k++) {
-        ab = F.add(ab, F.mul(pair.A[i * N + k]!, pair.B[k * N + j]!));
-        a1 = F.add(a1, pair.A[i * N + k]!);
-        b1 = F.add(b1, pair.B[k * N + j]!);
-      }
-      out.push(F.mul(F.div(scale, n), F.sub(ab, F.div(F.mul(a1, b1), n))));
-    }
-  }
-  return out;
-}

@@ -1,12 +1,12 @@
 import { defaultBudget } from '../src/memory.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { matmulBatchReduction, matmulBatchToTransformer, predictedGradQ, readoutMatrix } from '../reductions/matmul-batch-to-transformer.js';
+import { matmulBatchReduction, matmulBatchToTransformer, readoutMatrix } from '../reductions/matmul-batch-to-transformer.js';
 import { REDUCTIONS } from '../reductions/index.js';
 import { RATIONAL, rational, rationalToNumber, type Rational } from '../src/autodiff/scalar.js';
 import { modelGradientRational, paramsFromModel, transformerGradient } from '../src/autodiff/transformer-grad.js';
 import { formatMatmulReport } from '../src/check/matmul.js';
-import { checkMatmulBatch } from '../src/check/run.js';
+import { checkMatmulBatch, predictedGradQ } from './helpers/matmul.js';
 import { evaluateReference } from '../src/engine/reference.js';
 import { UserError } from '../src/errors.js';
 import { findGenerator, GENERATORS } from '../src/generators/index.js';

@@ -1,6 +1,5 @@
 import { formatRational, type Rational } from '../autodiff/scalar.js';
 import type { OpStats } from '../autodiff/tape.js';
-import type { MemoryBudget } from '../memory.js';
 import { matmulBatchSizes, type MatmulBatch, type MatmulProducts } from '../problems/matmul-batch.js';
 import { compareProducts, directMultiplicationOps, directProducts } from '../problems/matmul-batch-products.js';
 import type { TransformerModel } from '../problems/transformer.js';
@@ -19,16 +18,6 @@ import { formatOrigin, formatStepSizes, type StepReport } from './steps.js';
  * about 2, and at most 5 for every shape), and the accounting "L·H products of size N from one
  * gradient of one (N+1)-token, width-N transformer".
  */
-export interface MatmulCheckOptions {
-  layers?: number | undefined;
-  heads?: number | undefined;
-  /** Arithmetic of the differentiator; default: rational for integer/rational entries, else float64. */
-  numberType?: 'rational' | 'float64' | undefined;
-  budget?: MemoryBudget | undefined;
-  /** float64 tolerance: |recovered − direct| ≤ rtol·max(1, N·max|A|·max|B|) (default 1e-8). */
-  rtol?: number | undefined;
-}
-
 /** The Baur–Strassen constant the report checks the measured ratio against. */
 export const BAUR_STRASSEN_RATIO_LIMIT = 5;
 

@@ -12,8 +12,7 @@ import { referenceOutput } from './reference-output.js';
 import { modelFingerprint } from '../problems/fingerprint.js';
 import { runBackward, runForward, type ChainStep } from '../reduction/chain.js';
 import type { Provenance } from '../provenance.js';
-import { productsReport, type MatmulCheckOptions, type ProductsReport } from './matmul.js';
-import type { MatmulBatch } from '../problems/matmul-batch.js';
+import { productsReport, type ProductsReport } from './matmul.js';
 import { stepReport, type StepReport } from './steps.js';
 import { chainName, resolveChain } from '../reduction/path.js';
 import type { AnyReduction, Decision } from '../reduction/types.js';
@@ -353,23 +352,6 @@ async function checkTensorChain(
 export async function checkDecision(instance: Instance, options: CheckOptions): Promise<DecisionReport> {
   const r = await checkInstance(instance, options);
   if (r.kind !== 'decision') throw new UserError(`a ${instance.problem} instance is checked by its products, not by a decision`);
-  return r;
-}
-
-/** `seth check` on a matmul batch, from code: the products report of its chain. */
-export async function checkMatmulBatch(batch: MatmulBatch, options: MatmulCheckOptions & Pick<CheckOptions, 'reductions'>): Promise<ProductsReport> {
-  const r = await checkInstance(
-    { problem: 'matmul-batch', data: batch },
-    {
-      reductions: options.reductions,
-      layers: options.layers,
-      heads: options.heads,
-      budget: options.budget,
-      rtol: options.rtol,
-      reductionOptions: options.numberType ? { numberType: options.numberType } : {},
-    },
-  );
-  if (r.kind !== 'products') throw new Error('internal: a matmul batch gave a decision report');
   return r;
 }
 
