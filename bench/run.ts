@@ -6,7 +6,10 @@
  * run writes them to bench/partial/ instead); a full run also rewrites the marked tables of
  * README.md and docs/engines.md (bench/tables.ts).
  *
- *   node dist/bench/run.js [--quick] [--only attention,oracle,chain,latency,fit] [--runs R]
+ *   node dist/bench/run.js [--quick] [--only attention,oracle,chain,latency,fit] [--runs R] [--isa auto|avx2|avx512]
+ *
+ * --isa builds the native engines and the FMA peak loop for that instruction set (auto: AVX-512F
+ * where the CPU has it), so that on an AVX-512 machine the AVX2 path is measured against the AVX2 peak.
  *
  * Timings are medians of R (default 7, at least 5) runs after one warm-up. Never a unit test.
  * Seams: util.ts (arguments, timing), machine.ts (machine, FMA peak), peer.ts (numpy/torch
@@ -30,10 +33,17 @@ import { machine, numpyInfo, PeakMeter } from './machine.js';
 import { benchOracles } from './oracles.js';
 import { fitSpec, plotWithProvenance } from './plots.js';
 import { regenerateDocs, tablesOf, type BenchResults } from './tables.js';
-import { BENCH, SECTIONS, TMP, parseArgs } from './util.js';
+import { BENCH, SECTIONS, TMP, parseArgs, type Args } from './util.js';
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    // Bad arguments: one line and exit 2, never a stack trace.
+    console.error(`bench: ${(e as Error).message}`);
+    process.exit(2);
+  }
   // Only a full run replaces the committed bench/results.json and plots; --quick or --only runs
   // write to bench/partial/ (git-ignored) so that they never clobber them with partial data.
   const full = !args.quick && args.only.size === SECTIONS.length;
@@ -44,10 +54,15 @@ async function main(): Promise<void> {
   let nativeF32: NativeEngine | undefined;
   let nativeProblem = '';
   try {
-    nativeF64 = await createNativeEngine('f64');
-    nativeF32 = await createNativeEngine('f32');
+    nativeF64 = await createNativeEngine('f64', { isa: args.isa });
+    nativeF32 = await createNativeEngine('f32', { isa: args.isa });
   } catch (e) {
     nativeProblem = (e as Error).message;
+    // An instruction set asked for by name must be measured, not silently skipped.
+    if (args.isa !== 'auto') {
+      console.error(`bench: --isa ${args.isa}: ${nativeProblem}`);
+      process.exit(2);
+    }
     console.error(`native: skipped (${nativeProblem})`);
   }
   const peak = nativeF64 ? new PeakMeter(loadNativeAddon(), nativeF64.threads, nativeF64.isa) : undefined;

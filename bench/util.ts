@@ -10,14 +10,21 @@ export const SEED = 20240611;
 export const SECTIONS = ['attention', 'oracle', 'chain', 'latency', 'fit'] as const;
 export type Section = (typeof SECTIONS)[number];
 
+export const ISAS = ['auto', 'avx2', 'avx512'] as const;
+export type BenchIsa = (typeof ISAS)[number];
+
 export interface Args {
   quick: boolean;
   runs: number;
   only: Set<Section>;
+  /** The native engines' and the FMA peak's instruction set (auto: AVX-512F where the CPU has it). */
+  isa: BenchIsa;
 }
 
+const isIsa = (s: string): s is BenchIsa => (ISAS as readonly string[]).includes(s);
+
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, runs: 7, only: new Set(SECTIONS) };
+  const args: Args = { quick: false, runs: 7, only: new Set(SECTIONS), isa: 'auto' };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') args.quick = true;
@@ -27,7 +34,11 @@ export function parseArgs(argv: string[]): Args {
       const bad = names.filter((n) => !(SECTIONS as readonly string[]).includes(n));
       if (bad.length) throw new Error(`unknown section ${bad.join(', ')}; expected some of ${SECTIONS.join(',')}`);
       args.only = new Set(SECTIONS.filter((s) => names.includes(s)));
-    } else throw new Error(`unknown argument ${a}; expected --quick, --runs R, --only ${SECTIONS.join(',')}`);
+    } else if (a === '--isa') {
+      const isa = String(argv[++i]);
+      if (!isIsa(isa)) throw new Error(`unknown --isa ${isa}; expected one of ${ISAS.join(', ')}`);
+      args.isa = isa;
+    } else throw new Error(`unknown argument ${a}; expected --quick, --runs R, --only ${SECTIONS.join(',')}, --isa ${ISAS.join('|')}`);
   }
   return args;
 }
