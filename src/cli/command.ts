@@ -17,6 +17,8 @@ export type Args = Record<string, unknown> & { _: (string | number)[] };
 export interface CliCommand {
   readonly command: string;
   readonly describe: string;
+  /** The arguments as declared (defineCommand): what --help lists and `run` validates. */
+  readonly args?: z.ZodObject;
   /** Reads the registries (its flags or its work depend on the registered reductions). */
   readonly usesRegistries?: boolean;
   /**
@@ -55,6 +57,11 @@ export interface CliArgMeta {
   alias?: string | string[];
   /** Left out of --help. */
   hidden?: boolean;
+  /**
+   * How yargs reads the text, where it should differ from the schema's type: a number read as
+   * text, so that the schema's error quotes what was given (yargs' number type turns `two` into NaN).
+   */
+  type?: 'string';
 }
 
 /** Describe a field for the command line: its help text, and how it is spelled. */
@@ -69,20 +76,36 @@ function metaOf(schema: z.ZodType): CliArgMeta {
   if ('positional' in m && m.positional === true) out.positional = true;
   if ('hidden' in m && m.hidden === true) out.hidden = true;
   if ('alias' in m && (typeof m.alias === 'string' || Array.isArray(m.alias))) out.alias = typeof m.alias === 'string' ? m.alias : m.alias.map(String);
+  if ('type' in m && m.type === 'string') out.type = 'string';
   return out;
 }
 
-/** What yargs needs to know about a schema: its base type, choices, whether repeatable. */
-function yargsShape(schema: z.ZodType): { type: 'string' | 'number' | 'boolean'; choices?: string[]; array?: boolean; defaultValue?: unknown } {
+interface YargsShape {
+  type: 'string' | 'number' | 'boolean';
+  choices?: string[];
+  array?: boolean;
+  defaultValue?: unknown;
+  /** Neither optional nor defaulted: yargs demands it (`Missing required argument: …`, `[required]` in --help). */
+  required: boolean;
+}
+
+/** What yargs needs to know about a schema: its base type, choices, whether repeatable or required. */
+function yargsShape(schema: z.ZodType): YargsShape {
   let s: z.core.$ZodType = schema;
   let defaultValue: unknown;
+  let required = true;
   for (;;) {
     if (s instanceof z.ZodDefault) {
       defaultValue ??= s.def.defaultValue;
+      required = false;
       s = s.def.innerType;
-    } else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) s = s.def.innerType;
-    else if (s instanceof z.ZodPipe) s = s.def.in;
-    else break;
+    } else if (s instanceof z.ZodOptional || s instanceof z.ZodNullable) {
+      required = false;
+      s = s.def.innerType;
+    } else if (s instanceof z.ZodPipe) {
+      // z.preprocess(f, schema) is a pipe from a transform: the value yargs hands over is the schema's.
+      s = s.def.in instanceof z.ZodTransform ? s.def.out : s.def.in;
+    } else break;
   }
   const base = (t: z.core.$ZodType): { type: 'string' | 'number' | 'boolean'; choices?: string[] } => {
     if (t instanceof z.ZodNumber) return { type: 'number' };
@@ -90,8 +113,8 @@ function yargsShape(schema: z.ZodType): { type: 'string' | 'number' | 'boolean';
     if (t instanceof z.ZodEnum) return { type: 'string', choices: t.options.map(String) };
     return { type: 'string' };
   };
-  if (s instanceof z.ZodArray) return { ...base(s.def.element), array: true, defaultValue };
-  return { ...base(s), defaultValue };
+  if (s instanceof z.ZodArray) return { ...base(s.def.element), array: true, defaultValue, required };
+  return { ...base(s), defaultValue, required };
 }
 
 /**
@@ -107,7 +130,7 @@ export function declareArgs(y: Argv, args: z.ZodObject, forHelp = true): Argv {
     const meta = metaOf(schema);
     const common = {
       describe: forHelp ? (schema.description ?? '') : '',
-      type: shape.type,
+      type: meta.type ?? shape.type,
       ...(shape.choices ? { choices: shape.choices } : {}),
       ...(meta.alias !== undefined ? { alias: meta.alias } : {}),
     };
@@ -119,6 +142,7 @@ export function declareArgs(y: Argv, args: z.ZodObject, forHelp = true): Argv {
         ...common,
         ...(shape.array ? { array: true } : {}),
         ...(shape.defaultValue !== undefined ? { default: shape.defaultValue } : {}),
+        ...(shape.required ? { demandOption: true } : {}),
         ...(meta.hidden ? { hidden: true } : {}),
       };
       out = out.option(name, o);
@@ -127,10 +151,15 @@ export function declareArgs(y: Argv, args: z.ZodObject, forHelp = true): Argv {
   return out;
 }
 
+/** How a command words a validation error of its arguments (one line). */
+export type ArgErrorDescriber = (error: z.ZodError) => string;
+
+const describeArgError: ArgErrorDescriber = (error) => describeZodError(error, asOption);
+
 /** Validate parsed CLI arguments with zod; errors name the option (`option --layers: …`). */
-export function parseArgs<S extends z.ZodType>(schema: S, args: Args): z.output<S> {
+export function parseArgs<S extends z.ZodType>(schema: S, args: Args, describe: ArgErrorDescriber = describeArgError): z.output<S> {
   const r = schema.safeParse(args);
-  if (!r.success) throw new UserError(describeZodError(r.error, asOption));
+  if (!r.success) throw new UserError(describe(r.error));
   return r.data;
 }
 
@@ -144,7 +173,9 @@ export function reductionArgs(options: readonly DeclaredOption[]): z.ZodObject {
   for (const o of options) {
     const numeric = innerType(o.schema) instanceof z.ZodNumber;
     const schema = numeric ? z.preprocess(numberFromText, o.schema) : o.schema;
-    shape[o.flag] = cliArg(schema, o.help, o.alias !== undefined ? { alias: o.alias } : {});
+    const cli: CliArgMeta = o.alias !== undefined ? { alias: o.alias } : {};
+    if (numeric) cli.type = 'string';
+    shape[o.flag] = cliArg(schema, o.help, cli);
   }
   return z.object(shape);
 }
@@ -183,6 +214,8 @@ export interface CommandSpec<S extends z.ZodObject> {
   readonly usesRegistries?: boolean;
   /** Extra yargs configuration (examples, checks between options). */
   readonly configure?: (y: Argv) => Argv;
+  /** How an invalid argument is reported (default: `option --name: message`). */
+  readonly describeError?: ArgErrorDescriber;
   run(args: z.output<S>, ctx: CommandContext): Promise<number>;
   readonly subcommands?: readonly CliCommand[];
 }
@@ -200,6 +233,7 @@ export function defineCommand<S extends z.ZodObject>(spec: CommandSpec<S>): CliC
   return {
     command: spec.command,
     describe: spec.describe,
+    args: spec.args,
     ...(spec.reductionOptions || spec.usesRegistries ? { usesRegistries: true } : {}),
     builder: (y, ctx, forHelp) => {
       let out = declareArgs(y, spec.args, forHelp);
@@ -207,7 +241,7 @@ export function defineCommand<S extends z.ZodObject>(spec: CommandSpec<S>): CliC
       return spec.configure ? spec.configure(out) : out;
     },
     run: (raw, ctx) => {
-      const args = parseArgs(spec.args, raw);
+      const args = parseArgs(spec.args, raw, spec.describeError);
       let reductionOptions: Record<string, unknown> = {};
       if (spec.reductionOptions) {
         const o = optionsFor(ctx);

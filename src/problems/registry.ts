@@ -1,5 +1,7 @@
+import { constants } from 'node:buffer';
 import type { z } from 'zod';
-import type { MemoryBudget } from '../memory.js';
+import { UserError } from '../errors.js';
+import { guardMemory, type MemoryBudget } from '../memory.js';
 import { KOV_BRUTE_ORACLE, solveKovBrute } from '../oracles/kov-brute.js';
 import { MINISAT_ORACLE, solveWithMinisat } from '../oracles/minisat.js';
 import { OV_BRUTE_ORACLE, solveOvBrute } from '../oracles/ov-brute.js';
@@ -58,6 +60,11 @@ export interface ProblemSpec<I, Sol> {
   readonly decision: boolean;
   /** Name of the independent solver behind `solve`. */
   readonly oracle: string;
+  /**
+   * A computation (`decision: false`): where its result comes from instead, the hint of `seth
+   * solve`'s refusal ("… is a computation, not a decision problem: HINT").
+   */
+  readonly computationHint?: string;
   readonly jsonSchema: z.ZodType;
   sizes(instance: I): Record<string, number>;
   /** Bytes an instance of these sizes occupies in memory (for refusing work up front). */
@@ -68,6 +75,11 @@ export interface ProblemSpec<I, Sol> {
    * (src/check/reference-output.ts), not the problem's.
    */
   solve?(instance: I, ctx: SolveContext): Promise<Sol>;
+  /**
+   * Refuses (UserError) an instance whose witness alone would not fit in memory or in one printed
+   * string, before solving it. Absent where witnesses are small (an index tuple).
+   */
+  guardWitness?(instance: I, budget: MemoryBudget): void;
   /** Checks a solution's witness against the instance itself (true for NO answers without witness). */
   verify(instance: I, solution: Sol): boolean;
   answer(solution: Sol): Answer | undefined;
@@ -99,6 +111,23 @@ function defineVectors<I, W>({ verifyWitness, ...p }: VectorsSpec<I, W>): AnyPro
   });
 }
 
+/**
+ * A SAT witness has one literal per declared variable (`p cnf 2000000000 1` declares two billion):
+ * the assignment, its literal array and the printed text must fit the budget, and the text must fit
+ * one JavaScript string (buffer.constants.MAX_STRING_LENGTH).
+ */
+function guardLiteralWitness(vars: number, budget: MemoryBudget): void {
+  const chars = vars * (String(vars).length + 2);
+  if (chars > constants.MAX_STRING_LENGTH) {
+    throw new UserError(
+      `refusing to solve: the witness of ${vars} variables would be about ${chars.toExponential(2)} characters of text, ` +
+        `over the JavaScript string limit of ${constants.MAX_STRING_LENGTH}`,
+    );
+  }
+  // 2 bytes of assignment arrays, 8 per literal in the witness array, 2 per character of text.
+  guardMemory(`the witness of ${vars} variables`, vars * 10 + 2 * chars, budget);
+}
+
 /** Bytes of `vectors` bit-packed vectors of dimension `dim` (32-bit words). */
 const bitVectorBytes = (dim: number | undefined, vectors: number): number => 4 * Math.ceil(Math.max(1, dim ?? 1) / 32) * vectors;
 
@@ -112,6 +141,7 @@ const ksat = define<Cnf, SatSolution>({
   sizes: (c) => ({ vars: c.vars, clauses: numClauses(c), k: maxClauseWidth(c) }),
   estimateBytes: (s) => 16 * (s.clauses ?? 0) * Math.max(1, s.k ?? 3) + (s.vars ?? 0),
   solve: (c) => Promise.resolve(solveWithMinisat(c)),
+  guardWitness: (c, budget) => guardLiteralWitness(c.vars, budget),
   verify: (c, s) =>
     s.answer === 'UNSAT' ? s.assignment === undefined : s.assignment !== undefined && s.assignment.length === c.vars && evaluateCnf(c, s.assignment).satisfied,
   answer: (s) => s.answer,
@@ -162,12 +192,16 @@ const kov = defineVectors<KovInstance, number[]>({
   fromJson: (j) => kovFromJson(j as KovJson),
 });
 
+/** What to do with a computation instead of solving it. */
+const COMPUTATION_HINT = 'evaluate it with seth eval, or check the instance it came from with seth check';
+
 const tensorAttention = define<TensorAttentionInstance, ModelOutput>({
   id: 'tensor-attention',
   title: 'Tensor (third-order) attention',
   summary: 'D⁻¹·exp(s·Q(K1 ⊘ K2)ᵀ)·(V1 ⊘ V2): each query scores every pair of keys (Alman–Song, arXiv 2310.04064).',
   decision: false,
   oracle: 'the tensor-attention reference evaluation (float64, n³ work)',
+  computationHint: COMPUTATION_HINT,
   jsonSchema: TensorAttentionJsonSchema,
   sizes: tensorAttentionSizes,
   estimateBytes: (s) => 8 * ((s.queries ?? 0) * 2 + 2 * ((s.keys1 ?? 0) + (s.keys2 ?? 0))) * (s.width ?? 0),
@@ -185,6 +219,7 @@ function modelSpec(id: 'transformer' | 'attention', title: string, summary: stri
     summary,
     decision: false,
     oracle: 'the selected engine',
+    computationHint: COMPUTATION_HINT,
     jsonSchema: TransformerJsonSchema,
     sizes: (m) => ({ tokens: m.tokens, width: m.width, layers: m.layers, heads: m.heads, maxAbsEntry: maxAbsEntry(m) }),
     // The model, plus the engine's working set (Q, K, V, output, residual copy: about 6 n·m).
@@ -206,6 +241,7 @@ const matmulBatch = define<MatmulBatch, MatmulProducts>({
   summary: 'count pairs (A_t, B_t) of N×N matrices (integer, rational or float entries); output every A_t·B_t (docs/model.md §4).',
   decision: false,
   oracle: 'direct multiplication (exact rationals for integer/rational entries)',
+  computationHint: "seth check recovers its products from a transformer's gradient and compares them with direct multiplication",
   jsonSchema: MatmulBatchJsonSchema,
   sizes: matmulBatchSizes,
   // A, B and the product of every pair, as doubles.
