@@ -151,7 +151,99 @@ export async function checkInstance(instance: Instance, options: CheckOptions): 
   const last = steps[steps.length - 1]!;
   const source: SourceOrigin = { provenance: instance.data.provenance ?? null };
   if (solvesItself) return checkSolvedTarget(instance, steps, source, budget, options, t0);
-  if (last.reduction.target === 'tensor-attention') return checkTensorChain(instance, options, chain, steps, source, budget, t0);
+  const target = last.reduction.target === 'tensor-attention' ? tensorTarget(last, options, budget) : modelTarget(last, options, budget);
+  return decideChain(instance, steps, source, budget, options, t0, target);
+}
+
+/** X_L, and the report's account of where it came from. */
+interface Evaluation {
+  output: Float64Array;
+  origin: Pick<DecisionReport, 'engine' | 'dtype' | 'outputOrigin' | 'engineFallback'>;
+}
+
+/**
+ * What the last target of a decision chain contributes to the one decision pipeline: its report
+ * fields (sizes, regime), the n of the tolerance 1/(10n), the pairs a full forward pass scores,
+ * and how its output is obtained (an engine, an external file, the tensor reference) — the only
+ * part that differs between targets.
+ */
+interface DecisionTarget {
+  tokens: number;
+  forwardPairs: number;
+  params: DecisionReport['params'];
+  regime: DecisionReport['regime'];
+  evaluate(): Promise<Evaluation>;
+}
+
+/**
+ * The decision pipeline, the same for every target: obtain the output, decode the answer and map
+ * it back through the chain, judge its robustness, and compare with the source's oracle.
+ */
+async function decideChain(
+  instance: Instance,
+  steps: readonly ChainStep[],
+  source: SourceOrigin,
+  budget: MemoryBudget,
+  options: CheckOptions,
+  t0: number,
+  target: DecisionTarget,
+): Promise<DecisionReport> {
+  const spec = problemSpec(instance.problem);
+  const last = steps[steps.length - 1]!;
+  const t1 = now();
+  const { output, origin } = await target.evaluate();
+  const t2 = now();
+
+  const probe = makeHeadProbe();
+  const sols = runBackward(steps, { output, engine: origin.engine, dtype: origin.dtype } satisfies ModelOutput, { budget, probe });
+  const decoded = sols[0]!;
+  const answer = spec.answer(decoded)!;
+  const decision = decide(last, output);
+  const tolerance = 1 / (10 * target.tokens);
+  const robust = robustTo(last, output, tolerance, decision.positive);
+  const t3 = now();
+
+  let oracle: Answer | null = null;
+  if (!options.skipOracle) oracle = spec.answer(await solveWithOracle(instance, budget))!;
+  const t4 = now();
+
+  const positive = isPositive(answer);
+  return {
+    kind: 'decision',
+    problem: instance.problem,
+    source,
+    sourceSizes: spec.sizes(instance.data),
+    chain: steps.map((s) => s.reduction.id),
+    answer,
+    oracle,
+    oracleName: spec.oracle,
+    agree: oracle === null ? null : oracle === answer,
+    witness: spec.witnessOf(decoded),
+    witnessVerified: positive ? spec.verify(instance.data, decoded) : null,
+    params: target.params,
+    steps: steps.map(stepReport),
+    regime: target.regime,
+    statistic: decision.statistic,
+    threshold: decision.threshold,
+    margin: Math.abs(decision.statistic - decision.threshold),
+    tolerance,
+    robustToOutputError: robust,
+    ...origin,
+    recovery: {
+      rounds: probe.stats.rounds,
+      headEvaluations: probe.stats.calls,
+      scoredPairs: probe.stats.scoredPairs,
+      fractionOfForwardPairs: probe.stats.scoredPairs / target.forwardPairs,
+    },
+    timingsMs: { forward: t1 - t0, evaluate: t2 - t1, decode: t3 - t2, oracle: t4 - t3, total: t4 - t0 },
+  };
+}
+
+/**
+ * A chain ending in a model (transformer, attention): X_L from an engine, or from a file
+ * (--output). A model file checked through its rebuilt source must be rebuilt exactly.
+ */
+function modelTarget(last: ChainStep, options: CheckOptions, budget: MemoryBudget): DecisionTarget {
   const model = last.target as TransformerModel;
   if (options.expectModel) {
     const e = options.expectModel;
@@ -163,188 +255,99 @@ export async function checkInstance(instance: Instance, options: CheckOptions): 
       );
     }
   }
-  const t1 = now();
-
-  let engineName: string;
-  let dtype: DType = options.dtype ?? 'f64';
-  let engineFallback: string | undefined;
-  let output: Float64Array;
-  let outputOrigin = '';
-  if (options.externalOutput) {
-    const ext = options.externalOutput(model);
-    if (ext.data.length !== model.tokens * model.width) {
-      throw new UserError(
-        `${ext.origin}: output has ${ext.data.length} entries, the instance's X_L has ${model.tokens}×${model.width} = ${model.tokens * model.width}`,
-      );
-    }
-    output = ext.data;
-    engineName = 'external';
-    dtype = ext.dtype;
-    outputOrigin = ext.origin;
-  } else {
-    // A batch lends its pooled engine (kept open across inputs); otherwise one is made and closed here.
-    const choice =
-      options.engineInstance ??
-      (await createEngine(options.engine ?? 'reference', dtype, {
-        budget,
-        seed: options.engineSeed ?? 0,
-        ...(options.engineOptions ? { options: options.engineOptions } : {}),
-      }));
-    const engine: Engine = choice.engine;
-    engineFallback = choice.fallbackReason;
-    try {
-      const r = await engine.evaluate(model, options.onProgress ? { onProgress: options.onProgress } : {});
-      output = r.output;
-      engineName = r.engine;
-      dtype = r.dtype;
-    } finally {
-      if (!options.engineInstance) await engine.close?.();
-    }
-  }
-  const t2 = now();
-  options.keep?.({ model, output });
-
-  const probe = makeHeadProbe();
-  const sols = runBackward(steps, { output, engine: engineName, dtype } satisfies ModelOutput, { budget, probe });
-  const decoded = sols[0]!;
-  const answer = spec.answer(decoded)!;
-  const decision = decide(last, output);
-  const tolerance = 1 / (10 * model.tokens);
-  const robust = robustTo(last, output, tolerance, decision.positive);
-  const t3 = now();
-
-  let oracle: Answer | null = null;
-  if (!options.skipOracle) oracle = spec.answer(await solveWithOracle(instance, budget))!;
-  const t4 = now();
-
-  const positive = isPositive(answer);
-  const witnessVerified = positive ? spec.verify(instance.data, decoded) : null;
-  const beta = typeof model.annotations.beta === 'number' ? model.annotations.beta : null;
   // Measured once, when the step was run (ProblemSpec.sizes).
   const maxEntry = last.measured.maxAbsEntry ?? maxAbsEntry(model);
   const log2n = Math.log2(Math.max(2, model.tokens));
-  const forwardPairs = model.layers * model.heads * model.tokens * model.tokens;
   return {
-    kind: 'decision',
-    problem: instance.problem,
-    source,
-    sourceSizes: spec.sizes(instance.data),
-    chain: chain.map((r) => r.id),
-    answer,
-    oracle,
-    oracleName: spec.oracle,
-    agree: oracle === null ? null : oracle === answer,
-    witness: spec.witnessOf(decoded),
-    witnessVerified,
+    tokens: model.tokens,
+    forwardPairs: model.layers * model.heads * model.tokens * model.tokens,
     params: {
       tokens: model.tokens,
       width: model.width,
       layers: model.layers,
       heads: model.heads,
       maxAbsEntry: maxEntry,
-      beta,
+      beta: typeof model.annotations.beta === 'number' ? model.annotations.beta : null,
       causal: model.causal === true,
       kvGroups: model.kvGroups ?? null,
       ...(typeof model.annotations.betaBelowBound === 'string' ? { betaBelowBound: model.annotations.betaBelowBound } : {}),
     },
-    steps: steps.map(stepReport),
     regime: {
       widthOverLog2Tokens: model.width / log2n,
       maxEntryOverLog2Tokens: maxEntry / log2n,
       note: 'Theorem 3.1 regime: width m = d + 4 = Θ(log N) for sparsified formulas (d = O(n)); entries O(log n)',
     },
-    statistic: decision.statistic,
-    threshold: decision.threshold,
-    margin: Math.abs(decision.statistic - decision.threshold),
-    tolerance,
-    robustToOutputError: robust,
-    engine: engineName,
-    dtype,
-    outputOrigin: outputOrigin || `computed by engine ${engineName} (${dtype})`,
-    engineFallback,
-    recovery: {
-      rounds: probe.stats.rounds,
-      headEvaluations: probe.stats.calls,
-      scoredPairs: probe.stats.scoredPairs,
-      fractionOfForwardPairs: probe.stats.scoredPairs / forwardPairs,
+    evaluate: async () => {
+      const ev = options.externalOutput ? externalEvaluation(model, options.externalOutput) : await engineEvaluation(model, options, budget);
+      options.keep?.({ model, output: ev.output });
+      return ev;
     },
-    timingsMs: { forward: t1 - t0, evaluate: t2 - t1, decode: t3 - t2, oracle: t4 - t3, total: t4 - t0 },
   };
+}
+
+/** X_L computed elsewhere (seth check --output), refused unless it has the model's shape. */
+function externalEvaluation(model: TransformerModel, external: NonNullable<CheckOptions['externalOutput']>): Evaluation {
+  const ext = external(model);
+  if (ext.data.length !== model.tokens * model.width) {
+    throw new UserError(
+      `${ext.origin}: output has ${ext.data.length} entries, the instance's X_L has ${model.tokens}×${model.width} = ${model.tokens * model.width}`,
+    );
+  }
+  return {
+    output: ext.data,
+    origin: { engine: 'external', dtype: ext.dtype, outputOrigin: ext.origin || `computed by engine external (${ext.dtype})`, engineFallback: undefined },
+  };
+}
+
+/** X_L from an engine: a batch lends its pooled engine (kept open across inputs); otherwise one is made and closed here. */
+async function engineEvaluation(model: TransformerModel, options: CheckOptions, budget: MemoryBudget): Promise<Evaluation> {
+  const choice =
+    options.engineInstance ??
+    (await createEngine(options.engine ?? 'reference', options.dtype ?? 'f64', {
+      budget,
+      seed: options.engineSeed ?? 0,
+      ...(options.engineOptions ? { options: options.engineOptions } : {}),
+    }));
+  const engine: Engine = choice.engine;
+  try {
+    const r = await engine.evaluate(model, options.onProgress ? { onProgress: options.onProgress } : {});
+    return {
+      output: r.output,
+      origin: { engine: r.engine, dtype: r.dtype, outputOrigin: `computed by engine ${r.engine} (${r.dtype})`, engineFallback: choice.fallbackReason },
+    };
+  } finally {
+    if (!options.engineInstance) await engine.close?.();
+  }
 }
 
 /**
  * A chain ending in third-order attention: the output comes from the tensor-attention reference
  * evaluation (n³ work, refused past its limit unless --force), decoded and judged as for a model.
  */
-async function checkTensorChain(
-  instance: Instance,
-  options: CheckOptions,
-  chain: readonly AnyReduction[],
-  steps: ChainStep[],
-  source: SourceOrigin,
-  budget: MemoryBudget,
-  t0: number,
-): Promise<DecisionReport> {
-  const spec = problemSpec(instance.problem);
-  const last = steps[steps.length - 1]!;
+function tensorTarget(last: ChainStep, options: CheckOptions, budget: MemoryBudget): DecisionTarget {
   const target = last.target as TensorAttentionInstance;
   if (options.externalOutput || options.expectModel)
     throw new UserError('a tensor-attention output is computed by its own reference evaluation; --output and model files do not apply');
-  // Tensor attention has one evaluation, its float64 reference (--engine selects transformer engines).
-  const t1 = now();
-  const output = referenceOutput(last.reduction.target, target, budget).output;
-  const t2 = now();
-  const probe = makeHeadProbe();
-  const sols = runBackward(steps, { output, engine: 'tensor-reference', dtype: 'f64' } satisfies ModelOutput, { budget, probe });
-  const decoded = sols[0]!;
-  const answer = spec.answer(decoded)!;
-  const decision = decide(last, output);
   const n = target.queries + target.keys1 + target.keys2;
-  const tolerance = 1 / (10 * n);
-  const robust = robustTo(last, output, tolerance, decision.positive);
-  const t3 = now();
-  let oracle: Answer | null = null;
-  if (!options.skipOracle) oracle = spec.answer(await solveWithOracle(instance, budget))!;
-  const t4 = now();
-  const positive = isPositive(answer);
   const maxEntry = last.measured.maxAbsEntry ?? 0;
   const log2n = Math.log2(Math.max(2, n));
   const beta = typeof target.annotations.beta === 'number' ? target.annotations.beta : null;
   return {
-    kind: 'decision',
-    problem: instance.problem,
-    source,
-    sourceSizes: spec.sizes(instance.data),
-    chain: chain.map((r) => r.id),
-    answer,
-    oracle,
-    oracleName: spec.oracle,
-    agree: oracle === null ? null : oracle === answer,
-    witness: spec.witnessOf(decoded),
-    witnessVerified: positive ? spec.verify(instance.data, decoded) : null,
+    tokens: n,
+    forwardPairs: target.queries * target.keys1 * target.keys2,
     params: { tokens: n, width: target.width, layers: 1, heads: 1, maxAbsEntry: maxEntry, beta, causal: false, kvGroups: null },
-    steps: steps.map(stepReport),
     regime: {
       widthOverLog2Tokens: target.width / log2n,
       maxEntryOverLog2Tokens: maxEntry / log2n,
       maxEntryOverCbrtLog2Tokens: maxEntry / Math.cbrt(log2n),
       note: 'Alman–Song regime: width O(log n), entries Θ(∛log n) (below o(∛log n) fast approximations exist)',
     },
-    statistic: decision.statistic,
-    threshold: decision.threshold,
-    margin: Math.abs(decision.statistic - decision.threshold),
-    tolerance,
-    robustToOutputError: robust,
-    engine: 'tensor-reference',
-    dtype: 'f64',
-    outputOrigin: 'computed by the tensor-attention reference evaluation (f64)',
-    recovery: {
-      rounds: probe.stats.rounds,
-      headEvaluations: probe.stats.calls,
-      scoredPairs: probe.stats.scoredPairs,
-      fractionOfForwardPairs: probe.stats.scoredPairs / (target.queries * target.keys1 * target.keys2),
-    },
-    timingsMs: { forward: t1 - t0, evaluate: t2 - t1, decode: t3 - t2, oracle: t4 - t3, total: t4 - t0 },
+    // Tensor attention has one evaluation, its float64 reference (--engine selects transformer engines).
+    evaluate: () =>
+      Promise.resolve({
+        output: referenceOutput(last.reduction.target, target, budget).output,
+        origin: { engine: 'tensor-reference', dtype: 'f64', outputOrigin: 'computed by the tensor-attention reference evaluation (f64)' },
+      }),
   };
 }
 
