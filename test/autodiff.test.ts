@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   F64,
   RATIONAL,
-  countingScalar,
   formatRational,
   gcd,
   parseRational,
@@ -14,7 +13,9 @@ import {
   type Scalar,
 } from '../src/autodiff/scalar.js';
 import { Tape } from '../src/autodiff/tape.js';
-import { modelGradientF64, modelGradientRational, paramsFromModel, transformerGradient, type TransformerGradient } from '../src/autodiff/transformer-grad.js';
+import { paramsFromModel, transformerGradient, type TransformerGradient } from '../src/autodiff/transformer-grad.js';
+import { countingScalar } from './helpers/counting-scalar.js';
+import { modelGradientF64, modelGradientRational } from './helpers/model-gradient.js';
 import { evaluateReference } from '../src/engine/reference.js';
 import { UserError } from '../src/errors.js';
 import type { TransformerModel } from '../src/problems/transformer.js';

@@ -9,7 +9,7 @@ import { loadInstance } from '../src/io/instance-file.js';
 import { findGenerator } from '../src/generators/index.js';
 import { cnfFromClauses } from '../src/problems/ksat.js';
 import { makeRng } from '../src/rng.js';
-import { evaluateCnf, literalsToAssignment } from '../src/problems/ksat.js';
+import { evaluateCnf, type Assignment } from '../src/problems/ksat.js';
 import { PROJECT_ROOT } from '../src/version.js';
 import { ovArbitrary } from '../src/testing/arbitraries/ov.js';
 import { threeOvArbitrary } from '../src/testing/arbitraries/three-ov.js';
@@ -20,6 +20,13 @@ import { DEFAULT_ENGINE, ENGINES, createEngine } from '../src/engine/registry.js
 const SATLIB = join(PROJECT_ROOT, '..', 'shared', 'data', 'satlib');
 // The default engine decides (as a user's run would); SETH_TEST_ENGINE=reference|onnx reruns it on another.
 const ENGINE = process.env.SETH_TEST_ENGINE ?? DEFAULT_ENGINE;
+
+/** A DIMACS witness (v or −v per variable) as an assignment: decoded here, independently of the checker. */
+function literalsToAssignment(vars: number, lits: readonly number[]): Assignment {
+  const a = new Uint8Array(vars);
+  for (const l of lits) if (l > 0 && l <= vars) a[l - 1] = 1;
+  return a;
+}
 
 describe('SATLIB uf20-91 through the transformer (L·H = 4)', () => {
   const files = readdirSync(join(SATLIB, 'uf20-91')).filter((f) => f.endsWith('.cnf'));

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateReference, headOnRows } from '../src/engine/reference.js';
+import { evaluateReference } from '../src/engine/reference.js';
+import { headOnRows } from './helpers/reference-head.js';
 import { makeHeadProbe } from '../src/engine/probe.js';
 import type { TransformerModel } from '../src/problems/transformer.js';
 import { randomTransformer } from '../src/testing/random-transformer.js';

@@ -5,7 +5,7 @@ import { UserError } from '../src/errors.js';
 import { writeDimacs } from '../src/formats/dimacs.js';
 import { findGenerator, GENERATORS } from '../src/generators/index.js';
 import type { AnyGenerator } from '../src/generators/types.js';
-import { solveExhaustive } from '../src/oracles/exhaustive-sat.js';
+import { solveExhaustive } from './helpers/exhaustive-sat.js';
 import { solveWithMinisat } from '../src/oracles/minisat.js';
 import { countOrthogonalPairs, solveOvBrute } from '../src/oracles/ov-brute.js';
 import { countOrthogonalTriples, solveThreeOvBrute } from '../src/oracles/three-ov-brute.js';

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { matmulBatchReduction, matmulBatchToTransformer, readoutMatrix } from '../reductions/matmul-batch-to-transformer.js';
 import { REDUCTIONS } from '../reductions/index.js';
 import { RATIONAL, rational, rationalToNumber, type Rational } from '../src/autodiff/scalar.js';
-import { modelGradientRational, paramsFromModel, transformerGradient } from '../src/autodiff/transformer-grad.js';
+import { paramsFromModel, transformerGradient } from '../src/autodiff/transformer-grad.js';
+import { modelGradientRational } from './helpers/model-gradient.js';
 import { formatMatmulReport } from '../src/check/matmul.js';
 import { checkMatmulBatch, predictedGradQ } from './helpers/matmul.js';
 import { evaluateReference } from '../src/engine/reference.js';
@@ -13,14 +14,22 @@ import { findGenerator, GENERATORS } from '../src/generators/index.js';
 import { generateMatmulBatch, matmulGenerator } from '../src/generators/matmul.js';
 import { parseInstance } from '../src/io/instance-file.js';
 import { exactPairs, matmulMaxAbs, resolveLayout, type MatmulBatch } from '../src/problems/matmul-batch.js';
-import { MatmulBatchJsonSchema, matmulBatchFromJson, matmulBatchToJson, parseMatmulBatch, validateMatmulBatch } from '../src/problems/matmul-batch-json.js';
+import { MatmulBatchJsonSchema, matmulBatchFromJson, matmulBatchToJson, validateMatmulBatch } from '../src/problems/matmul-batch-json.js';
 import { compareProducts, directProducts } from '../src/problems/matmul-batch-products.js';
 import { problemSpec } from '../src/problems/registry.js';
+import { describeZodError } from '../src/zod-error.js';
 import { evalOverhead } from '../src/reduction/formula.js';
 import { makeRng } from '../src/rng.js';
 import { matmulBatchArbitrary } from '../src/testing/arbitraries/matmul-batch.js';
 
 const COMMAND = 'seth gen matmul --test';
+
+/** Any JSON value through the file form's schema; errors are UserErrors naming the field ("pairs[1].B[2]: …"). */
+function parseMatmulBatch(json: unknown, name = '<input>'): MatmulBatch {
+  const r = MatmulBatchJsonSchema.safeParse(json);
+  if (!r.success) throw new UserError(`${name}: ${describeZodError(r.error)}`);
+  return matmulBatchFromJson(r.data);
+}
 
 function gen(count: number, size: number, seed: number, range = 9, layout: { layers?: number; heads?: number } = {}): MatmulBatch {
   return generateMatmulBatch({ count, size, range, ...layout }, makeRng(seed), COMMAND, defaultBudget());

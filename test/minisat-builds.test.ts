@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cnfFromClauses, evaluateCnf, type Cnf } from '../src/problems/ksat.js';
-import { solveExhaustive } from '../src/oracles/exhaustive-sat.js';
+import { solveExhaustive } from './helpers/exhaustive-sat.js';
 import { minisatBuildFor, solveWithMinisat } from '../src/oracles/minisat.js';
 import { makeRng, type Rng } from '../src/rng.js';
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDimacs } from '../src/formats/dimacs.js';
 import { cnfFromClauses, evaluateCnf, type Cnf, type SatSolution } from '../src/problems/ksat.js';
-import { countSolutionsExhaustive, solveExhaustive } from '../src/oracles/exhaustive-sat.js';
+import { countSolutionsExhaustive, solveExhaustive } from './helpers/exhaustive-sat.js';
 import { MINISAT_ORACLE, solveWithMinisat } from '../src/oracles/minisat.js';
 import { cnfArbitrary } from '../src/testing/arbitraries/cnf.js';
 

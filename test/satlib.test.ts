@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseDimacs } from '../src/formats/dimacs.js';
 import { cnfToClauses, evaluateCnf, numClauses, type Cnf } from '../src/problems/ksat.js';
-import { solveExhaustive } from '../src/oracles/exhaustive-sat.js';
+import { solveExhaustive } from './helpers/exhaustive-sat.js';
 import { solveWithMinisat } from '../src/oracles/minisat.js';
 
 /**

@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
  *
  * Every arithmetic call is one counted operation of the tape (src/autodiff/tape.ts): the tape's
  * per-op counts are formulas that equal the number of calls made here (test/autodiff.test.ts
- * checks this with a counting wrapper, `countingScalar`).
+ * checks this with a counting wrapper, test/helpers/counting-scalar.ts).
  *
  * exp is only defined where the result is a number of the type: exact rationals have exp(0) = 1
  * and nothing else (e^x is irrational for every rational x ≠ 0), so rational mode refuses any
@@ -237,40 +237,3 @@ export const RATIONAL: Scalar<Rational> = {
   equals: (a, b) => a.num === b.num && a.den === b.den,
   format: formatRational,
 };
-
-// ---------------------------------------------------------------------------------------------
-// Counting wrapper (for tests and audits: the number of calls actually made)
-// ---------------------------------------------------------------------------------------------
-
-export interface CallCounts {
-  add: number;
-  sub: number;
-  mul: number;
-  div: number;
-  neg: number;
-  exp: number;
-  gt: number;
-}
-
-/** The same scalar type, with every arithmetic call counted in `counts`. */
-export function countingScalar<T>(base: Scalar<T>): { scalar: Scalar<T>; counts: CallCounts; total(): number; reset(): void } {
-  const counts: CallCounts = { add: 0, sub: 0, mul: 0, div: 0, neg: 0, exp: 0, gt: 0 };
-  const scalar: Scalar<T> = {
-    ...base,
-    add: (a, b) => (counts.add++, base.add(a, b)),
-    sub: (a, b) => (counts.sub++, base.sub(a, b)),
-    mul: (a, b) => (counts.mul++, base.mul(a, b)),
-    div: (a, b) => (counts.div++, base.div(a, b)),
-    neg: (a) => (counts.neg++, base.neg(a)),
-    exp: (a) => (counts.exp++, base.exp(a)),
-    gt: (a, b) => (counts.gt++, base.gt(a, b)),
-  };
-  return {
-    scalar,
-    counts,
-    total: () => counts.add + counts.sub + counts.mul + counts.div + counts.neg + counts.exp + counts.gt,
-    reset: () => {
-      for (const k of Object.keys(counts) as (keyof CallCounts)[]) counts[k] = 0;
-    },
-  };
-}

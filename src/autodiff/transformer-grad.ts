@@ -1,5 +1,5 @@
 import { refuseCausal, type TransformerModel } from '../problems/transformer.js';
-import { F64, RATIONAL, rationalFromNumber, type Rational, type Scalar } from './scalar.js';
+import type { Scalar } from './scalar.js';
 import { Tape, type OpStats, type Tensor } from './tape.js';
 
 /**
@@ -160,18 +160,4 @@ export function transformerGradient<T>(field: Scalar<T>, params: TransformerPara
     forwardMs: t1 - t0,
     backwardMs: t2 - t1,
   };
-}
-
-/** float64 gradient of f = ⟨C, X_L⟩ for a model (C n×m row-major). */
-export function modelGradientF64(model: TransformerModel, C: ArrayLike<number>): TransformerGradient<number> {
-  return transformerGradient(F64, paramsFromModel(model, F64), Array.from(C));
-}
-
-/**
- * Exact rational gradient of f = ⟨C, X_L⟩ for a model (its doubles taken exactly). Refuses, with
- * a clear message, any model whose attention logits are not all 0 (exp would be irrational).
- */
-export function modelGradientRational(model: TransformerModel, C: ArrayLike<number> | readonly Rational[]): TransformerGradient<Rational> {
-  const c: Rational[] = Array.from(C as ArrayLike<number | Rational>, (x) => (typeof x === 'number' ? rationalFromNumber(x) : x));
-  return transformerGradient(RATIONAL, paramsFromModel(model, RATIONAL), c);
 }

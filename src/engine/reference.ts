@@ -1,4 +1,4 @@
-import { kvGroupOf, kvGroupsViolation, type HeadWeights, type ReluMlp, type TransformerModel } from '../problems/transformer.js';
+import { kvGroupOf, kvGroupsViolation, type ReluMlp, type TransformerModel } from '../problems/transformer.js';
 import { UserError } from '../errors.js';
 import { exactAttentionCost } from './cost.js';
 import type { Engine, EvalOptions, EvalResult } from './types.js';
@@ -104,27 +104,6 @@ function activeColumns(A: Float64Array, rowsA: number, cols: number, B?: Float64
   const out: number[] = [];
   for (let c = 0; c < cols; c++) if (a[c] && (!b || b[c])) out.push(c);
   return Int32Array.from(out);
-}
-
-/**
- * One head with separate query tokens and key/value tokens (for witness recovery: a few query rows
- * against a subset of the keys). `valueOverride`, when given, replaces X_kv·W_V (nk×mv rows).
- */
-export function headOnRows(
-  Xq: Float64Array,
-  nq: number,
-  Xkv: Float64Array,
-  nk: number,
-  m: number,
-  w: HeadWeights,
-  scale: number,
-  valueOverride?: { values: Float64Array; width: number },
-): Float64Array {
-  const Q = matmul(Xq, nq, m, w.Q, m);
-  const K = matmul(Xkv, nk, m, w.K, m);
-  if (valueOverride) return attend(Q, K, valueOverride.values, nq, nk, m, valueOverride.width, scale);
-  const V = matmul(Xkv, nk, m, w.V, m);
-  return attend(Q, K, V, nq, nk, m, m, scale);
 }
 
 export function applyMlp(Y: Float64Array, n: number, m: number, p: ReluMlp): Float64Array {

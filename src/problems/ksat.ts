@@ -93,12 +93,6 @@ export function assignmentToLiterals(a: Assignment): number[] {
   return Array.from(a, (bit, i) => (bit ? i + 1 : -(i + 1)));
 }
 
-export function literalsToAssignment(vars: number, lits: readonly number[]): Assignment {
-  const a = new Uint8Array(vars);
-  for (const l of lits) if (l > 0 && l <= vars) a[l - 1] = 1;
-  return a;
-}
-
 export interface SatSolution {
   answer: SatAnswer;
   assignment?: Assignment | undefined;

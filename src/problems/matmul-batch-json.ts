@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { formatRational, parseRational, rationalFromNumber, rationalToNumber, type Rational } from '../autodiff/scalar.js';
 import { UserError } from '../errors.js';
 import { ProvenanceSchema } from '../provenance.js';
-import { describeZodError } from '../zod-error.js';
 import { layoutProblem, type MatmulBatch, type MatmulNumberType } from './matmul-batch.js';
 
 /** The JSON form of a matmul batch (matrices as arrays of rows), its validation, and back. */
@@ -133,13 +132,6 @@ export function matmulBatchToJson(b: MatmulBatch): MatmulBatchJson {
 function rationalJsonEntry(r: Rational): number | string {
   const asNumber = Number(r.num);
   return r.den === 1n && Number.isSafeInteger(asNumber) ? asNumber : formatRational(r);
-}
-
-/** Parses and validates any JSON value; errors are UserErrors naming the field ("pairs[1].B[2]: …"). */
-export function parseMatmulBatch(json: unknown, name = '<input>'): MatmulBatch {
-  const r = MatmulBatchJsonSchema.safeParse(json);
-  if (!r.success) throw new UserError(`${name}: ${describeZodError(r.error)}`);
-  return matmulBatchFromJson(r.data);
 }
 
 /**

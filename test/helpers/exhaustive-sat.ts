@@ -1,10 +1,13 @@
-import { numClauses, type Cnf, type SatSolution } from '../problems/ksat.js';
+import { numClauses, type Cnf, type SatSolution } from '../../src/problems/ksat.js';
 
 /**
  * Exhaustive SAT, written independently of MiniSat: each clause becomes a pair of 32-bit masks
  * over the variables (bit v-1 of `pos` = v occurs positively, of `neg` = v occurs negatively),
  * and every assignment x ∈ [0, 2^n) (bit v-1 = value of variable v) is tested with
  * `((x & pos) | (~x & neg)) !== 0` for every clause. Only for n ≤ 24 variables.
+ *
+ * The tests' second opinion on MiniSat (the product's k-SAT oracle) and on the generators' planted
+ * answers; the product itself never calls it, so it lives under test/.
  */
 export const EXHAUSTIVE_MAX_VARS = 24;
 
