@@ -42,6 +42,12 @@ if (mtime(stamp) < newest(tsInputs)) {
   writeFileSync(join(root, stamp), `${new Date().toISOString()}\n`);
 }
 
+// The CLI bundle (never fails the install: without it bin/seth.js runs the unbundled dist/).
+if (mtime('dist/cli/seth.js') < mtime('dist/src/cli/main.js')) {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'bundle-cli.mjs')], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.stderr.write('prepare: the CLI bundle was not built; seth runs unbundled\n');
+}
+
 // The wasm kernels (build-wasm.mjs never fails the install: it warns and the engine falls back).
 const wasmOut = Math.min(mtime('build/attention-simd.wasm'), mtime('build/attention-relaxed.wasm'));
 if (wasmOut < newest(['asm', 'scripts/build-wasm.mjs'])) run([join(root, 'scripts', 'build-wasm.mjs')]);

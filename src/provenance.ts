@@ -1,9 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { z } from 'zod';
+import { gitHead } from './git-head.js';
 import { PROJECT_ROOT, TOOL_NAME, TOOL_VERSION } from './version.js';
 
 /** What an instance's answer is known to be, and how it is known. */
@@ -166,22 +166,8 @@ let commitCache: string | null | undefined;
 
 /** The commit of the checkout the tool runs from; none when it is not a git checkout (an npm install). */
 export function gitCommit(): string | undefined {
-  if (commitCache === undefined) {
-    commitCache = null;
-    // Only the project's own checkout: installed under another repository, that one's commit would be wrong.
-    if (existsSync(join(PROJECT_ROOT, '.git'))) {
-      try {
-        const out = execFileSync('git', ['-C', PROJECT_ROOT, 'rev-parse', 'HEAD'], {
-          encoding: 'utf8',
-          timeout: 3000,
-          stdio: ['ignore', 'pipe', 'ignore'],
-        }).trim();
-        if (/^[0-9a-f]{40,64}$/.test(out)) commitCache = out;
-      } catch {
-        // No git on this machine: the version alone must do.
-      }
-    }
-  }
+  // Only the project's own checkout: installed under another repository, that one's commit would be wrong.
+  if (commitCache === undefined) commitCache = gitHead(PROJECT_ROOT) ?? null;
   return commitCache ?? undefined;
 }
 

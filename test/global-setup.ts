@@ -10,6 +10,13 @@ export default function setup(): void {
     cwd: root,
     stdio: 'inherit',
   });
+  // tsc rewrote every module, so the CLI bundle is stale: rebuild it, since bin/seth.js runs it when fresh
+  // (without esbuild it stays stale and bin/seth.js runs the unbundled CLI; test/cli-bundle.test.ts says so in CI).
+  try {
+    execFileSync(process.execPath, [join(root, 'scripts', 'bundle-cli.mjs')], { cwd: root, stdio: 'inherit' });
+  } catch {
+    // bundle-cli.mjs printed why.
+  }
   // The wasm engine's kernels: npm install builds them; rebuild when missing or older than asm/.
   const wasm = join(root, 'build', 'attention-simd.wasm');
   const source = join(root, 'asm', 'attention.ts');
