@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { CliCommand } from '../src/cli/command.js';
+import { exportCommand } from '../src/cli/commands/export.js';
+import { infoCommand } from '../src/cli/commands/info.js';
 import { solveCommand } from '../src/cli/commands/solve.js';
 import { PROBLEMS, problemSpec } from '../src/problems/registry.js';
 import { sethInProcess } from './helpers/in-process.js';
@@ -65,5 +67,57 @@ describe('seth solve', () => {
     const r = await sethInProcess(['solve', SAT, '--json', '--force']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ problem: 'ksat', answer: 'SAT', witnessVerified: true });
+  });
+});
+
+describe('seth info', () => {
+  it('--help lists every declared argument', () => expectHelpListsArgs(['info'], infoCommand));
+
+  it('no input: exit 2, one line', () => expectBadArg(['info'], /non-option arguments/));
+
+  it('a model shows its measured sizes (the problem declares itself a model; no problem id in the CLI)', async () => {
+    const model = join(dir, 'info-model.json');
+    expect((await sethInProcess(['reduce', SAT, '--to', 'transformer', '-o', model])).code).toBe(0);
+    const r = await sethInProcess(['info', model, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const info: unknown = JSON.parse(r.stdout);
+    expect(info).toMatchObject({
+      problem: 'transformer',
+      measured: { layers: 1 },
+      declared: { by: '3ov-to-transformer', sizes: { layers: 1 } },
+    });
+    expect(JSON.stringify(info)).toMatch(/"regime":\{[^}]*"note":"Theorem 3\.1/);
+    const plain = await sethInProcess(['info', SAT, '--json']);
+    expect(JSON.parse(plain.stdout)).not.toHaveProperty('measured');
+  });
+});
+
+describe('seth export', () => {
+  const model = join(dir, 'export-model.json');
+  it('--help lists every declared argument', () => expectHelpListsArgs(['export'], exportCommand));
+
+  it.each([
+    [['--format', 'bogus', '-o', join(dir, 'x.onnx')], /Argument: format, Given: "bogus"/],
+    [['--format', 'onnx', '-o', join(dir, 'x.onnx'), '--dtype', 'f16'], /Argument: dtype, Given: "f16"/],
+    [['--format', 'onnx', '-o', join(dir, 'x.onnx'), '--heads', 'both'], /Argument: heads, Given: "both"/],
+    [['--format', 'onnx', '-o', ''], /^seth: option --o: give the output path with -o$/m],
+    [['--format', 'onnx'], /Missing required argument: o\b/],
+    [['-o', join(dir, 'x.onnx')], /Missing required argument: format\b/],
+  ])('%j: exit 2, one line naming the option', async (args, flag) => {
+    if ((await sethInProcess(['info', model])).code !== 0) expect((await sethInProcess(['reduce', SAT, '--to', 'transformer', '-o', model])).code).toBe(0);
+    await expectBadArg(['export', model, ...args], flag);
+  });
+
+  it('typed defaults reach the command: onnx is f32 with batched heads', async () => {
+    if ((await sethInProcess(['info', model])).code !== 0) expect((await sethInProcess(['reduce', SAT, '--to', 'transformer', '-o', model])).code).toBe(0);
+    const r = await sethInProcess(['export', model, '--format', 'onnx', '-o', join(dir, 'ok.onnx')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/float32, heads batched/);
+  });
+
+  it('a non-model instance is refused (exit 2)', async () => {
+    const r = await sethInProcess(['export', SAT, '--format', 'onnx', '-o', join(dir, 'no.onnx')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/a ksat instance; export needs a transformer or attention instance/);
   });
 });

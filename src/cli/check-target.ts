@@ -9,6 +9,7 @@ import { isOutputJson, readOutputInfo } from '../io/output-info.js';
 import { attachSourceRecord } from '../io/source-record.js';
 import type { MemoryBudget } from '../memory.js';
 import type { Instance } from '../problems/instance.js';
+import { modelOf } from '../problems/registry.js';
 import type { TransformerModel } from '../problems/transformer.js';
 import type { Provenance } from '../provenance.js';
 import type { AnyReduction } from '../reduction/types.js';
@@ -62,9 +63,10 @@ export function checkTarget(file: string, budget: MemoryBudget, reductions: read
   if (isModelFile(file)) return modelTarget(file, loadModelFile(file, budget), budget, reductions);
   if (isOutputFile(file)) return outputTarget(file, budget, reductions);
   const loaded = loadInstance(file, { budget });
-  if (loaded.problem === 'transformer' || loaded.problem === 'attention') {
-    const recovered = recoverSource(loaded.data, file, reductions, budget);
-    return { instance: recovered.source, recovered, expectModel: { fingerprint: modelFingerprint(loaded.data), file }, kind: 'model' };
+  const model = modelOf(loaded);
+  if (model) {
+    const recovered = recoverSource(model, file, reductions, budget);
+    return { instance: recovered.source, recovered, expectModel: { fingerprint: modelFingerprint(model), file }, kind: 'model' };
   }
   // A source no generator made gets its file record, as `seth reduce` gives it (same provenance, so outputs match).
   attachSourceRecord(loaded, file);

@@ -7,7 +7,7 @@ import { MINISAT_ORACLE, solveWithMinisat } from '../oracles/minisat.js';
 import { OV_BRUTE_ORACLE, solveOvBrute } from '../oracles/ov-brute.js';
 import { THREE_OV_BRUTE_ORACLE, solveThreeOvBrute } from '../oracles/three-ov-brute.js';
 import type { Answer, OvAnswer } from './answer.js';
-import type { ProblemId } from './instance.js';
+import type { Instance, ProblemId } from './instance.js';
 import {
   KsatJsonSchema,
   assignmentToLiterals,
@@ -80,6 +80,11 @@ export interface ProblemSpec<I, Sol> {
    * string, before solving it. Absent where witnesses are small (an index tuple).
    */
   guardWitness?(instance: I, budget: MemoryBudget): void;
+  /**
+   * A model the engines evaluate (transformer, attention): the instance as that model. What
+   * `seth eval`, `seth export` and `seth info`'s measured sizes take; absent for every other problem.
+   */
+  asModel?(instance: I): TransformerModel;
   /** Checks a solution's witness against the instance itself (true for NO answers without witness). */
   verify(instance: I, solution: Sol): boolean;
   answer(solution: Sol): Answer | undefined;
@@ -221,6 +226,7 @@ function modelSpec(id: 'transformer' | 'attention', title: string, summary: stri
     oracle: 'the selected engine',
     computationHint: COMPUTATION_HINT,
     jsonSchema: TransformerJsonSchema,
+    asModel: (m) => m,
     sizes: (m) => ({ tokens: m.tokens, width: m.width, layers: m.layers, heads: m.heads, maxAbsEntry: maxAbsEntry(m) }),
     // The model, plus the engine's working set (Q, K, V, output, residual copy: about 6 n·m).
     estimateBytes: (s) => {
@@ -269,4 +275,9 @@ export function problemSpec(id: ProblemId): AnyProblemSpec {
   const p = PROBLEMS.find((q) => q.id === id);
   if (!p) throw new Error(`no problem spec for ${id}`);
   return p;
+}
+
+/** The instance as a model the engines evaluate, where its problem is one (asModel); else undefined. */
+export function modelOf(inst: Instance): TransformerModel | undefined {
+  return problemSpec(inst.problem).asModel?.(inst.data);
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { UserError } from '../../errors.js';
 import { createEngine } from '../../engine/registry.js';
 import { loadInstance } from '../../io/instance-file.js';
+import { modelOf } from '../../problems/registry.js';
 import { modelFingerprint } from '../../formats/tensor-output.js';
 import { writeEvalOutput } from '../../formats/eval-output.js';
 import { makeProvenance, stampRun } from '../../provenance.js';
@@ -24,10 +25,10 @@ export const evalCommand = defineCommand({
   async run(a): Promise<number> {
     const budget = budgetOf(a);
     const inst = loadInstance(a.file, { budget });
-    if (inst.problem !== 'transformer' && inst.problem !== 'attention') {
+    const model = modelOf(inst);
+    if (!model) {
       throw new UserError(`${a.file}: a ${inst.problem} instance; seth eval takes a transformer or attention instance (make one with seth reduce)`);
     }
-    const model = inst.data;
     const e = engineOf(a);
     const { engine, fallbackReason } = await createEngine(e.engine, e.dtype, { options: e.engineOptions, budget, seed: e.seed });
     if (fallbackReason) warn(fallbackReason);

@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { UserError, formatBytes } from '../../errors.js';
 import { ONNX_IR_VERSION, ONNX_OPSET, buildOnnxModel } from '../../formats/onnx.js';
@@ -11,10 +10,11 @@ import { torchMhaElements, torchMhaMetadata, torchMhaTensors } from '../../forma
 import { isStdio, writeFolderAtomic, writeOutputAtomic } from '../../io/files.js';
 import { loadInstance } from '../../io/instance-file.js';
 import { guardMemory } from '../../memory.js';
+import { modelOf } from '../../problems/registry.js';
 import type { TransformerModel } from '../../problems/transformer.js';
 import { makeProvenance, stampRun, type Provenance } from '../../provenance.js';
-import { print, type Args, type CliCommand } from '../command.js';
-import { budgetFrom, parseArgs, withForce } from '../options.js';
+import { cliArg, defineCommand, print } from '../command.js';
+import { budgetOf, forceArgs } from '../options.js';
 
 /**
  * `seth export FILE --format onnx|safetensors|npy -o PATH`: a transformer or attention instance as
@@ -34,48 +34,30 @@ import { budgetFrom, parseArgs, withForce } from '../options.js';
  */
 
 const ExportArgs = z.object({
-  file: z.string(),
-  format: z.enum(['onnx', 'safetensors', 'npy', 'torch-mha']),
-  o: z.string().min(1, 'give the output path with -o'),
-  dtype: z.enum(['f32', 'f64']).optional(),
-  heads: z.enum(['batched', 'separate']).default('batched'),
+  file: cliArg(z.string(), 'a transformer or attention instance (JSON; - for stdin)', { positional: true }),
+  format: cliArg(z.enum(['onnx', 'safetensors', 'npy', 'torch-mha']), 'what to write'),
+  o: cliArg(z.string().min(1, 'give the output path with -o'), 'output file (onnx, safetensors; - for stdout) or folder (npy)', { alias: 'output' }),
+  dtype: cliArg(z.enum(['f32', 'f64']).optional(), 'element type (default: f32 for onnx, f64 otherwise)'),
+  heads: cliArg(z.enum(['batched', 'separate']).default('batched'), 'onnx: heads as one 3-D MatMul per projection (batched) or one chain per head'),
+  ...forceArgs,
 });
 
 /** The largest protobuf message onnxruntime accepts. */
 const ONNX_MAX_BYTES = 2 ** 31 - 1;
 
-export const exportCommand: CliCommand = {
+export const exportCommand = defineCommand({
   command: 'export <file>',
   describe: 'export a transformer/attention instance as ONNX, safetensors or .npy files',
-  builder: (y: Argv): Argv =>
-    withForce(
-      y
-        .positional('file', { type: 'string', describe: 'a transformer or attention instance (JSON; - for stdin)' })
-        .option('format', { type: 'string', choices: ['onnx', 'safetensors', 'npy', 'torch-mha'], demandOption: true, describe: 'what to write' })
-        .option('o', {
-          alias: 'output',
-          type: 'string',
-          demandOption: true,
-          describe: 'output file (onnx, safetensors; - for stdout) or folder (npy)',
-        })
-        .option('dtype', { type: 'string', choices: ['f32', 'f64'], describe: 'element type (default: f32 for onnx, f64 otherwise)' })
-        .option('heads', {
-          type: 'string',
-          choices: ['batched', 'separate'],
-          default: 'batched',
-          describe: 'onnx: heads as one 3-D MatMul per projection (batched) or one chain per head',
-        }),
-    ),
-  async run(args: Args): Promise<number> {
-    const a = parseArgs(ExportArgs, args);
-    const budget = budgetFrom(args);
+  args: ExportArgs,
+  async run(a): Promise<number> {
+    const budget = budgetOf(a);
     const inst = loadInstance(a.file, { budget });
-    if (inst.problem !== 'transformer' && inst.problem !== 'attention') {
+    const model = modelOf(inst);
+    if (!model) {
       throw new UserError(
         `${a.file}: a ${inst.problem} instance; export needs a transformer or attention instance (reduce it first: seth reduce ${a.file} --to transformer)`,
       );
     }
-    const model = inst.data;
     const dtype = a.dtype ?? (a.format === 'onnx' ? 'f32' : 'f64');
     const provenance = stampRun(exportProvenance(model, a.format, dtype, a.heads), { instance: modelFingerprint(model), inputs: [a.file] });
     const metadata = {
@@ -119,7 +101,7 @@ export const exportCommand: CliCommand = {
         return 0;
       }
       case 'npy': {
-        if (isStdio(String(a.o))) throw new UserError('npy export writes a folder of files; give a folder with -o, not -');
+        if (isStdio(a.o)) throw new UserError('npy export writes a folder of files; give a folder with -o, not -');
         const tensors = transformerTensors(model, dtype);
         // The whole folder is one unit: written beside the target, then renamed over it (never a
         // mix of two models' tensors and an old manifest).
@@ -147,7 +129,7 @@ export const exportCommand: CliCommand = {
       }
     }
   },
-};
+});
 
 function report(path: string, what: string): void {
   if (isStdio(path)) process.stderr.write(`seth: wrote ${what} to stdout\n`);

@@ -1,4 +1,4 @@
-import type { Argv } from 'yargs';
+import { z } from 'zod';
 import { instanceFingerprint } from '../../formats/fingerprint.js';
 import { readInputBytes } from '../../io/files.js';
 import { parseInstance } from '../../io/instance-file.js';
@@ -9,12 +9,23 @@ import { isOutputJson, readOutputInfo, type OutputFileInfo } from '../../io/outp
 import { displayName } from '../../io/files.js';
 import type { MemoryBudget } from '../../memory.js';
 import type { Instance } from '../../problems/instance.js';
-import { problemSpec } from '../../problems/registry.js';
+import { modelOf, problemSpec } from '../../problems/registry.js';
 import type { Provenance } from '../../provenance.js';
-import { print, type Args, type CliCommand } from '../command.js';
-import { expandInputs, filesOf, isBatch } from '../batch.js';
+import { cliArg, defineCommand, print } from '../command.js';
+import { expandInputs, isBatch } from '../batch.js';
 import { UserError } from '../../errors.js';
-import { budgetFrom, withForce, withJson } from '../options.js';
+import { budgetOf, forceArgs, jsonArgs } from '../options.js';
+
+const InfoArgs = z.object({
+  files: cliArg(
+    z.array(z.string()).min(1),
+    'the files: instances (DIMACS or JSON), exported models (ONNX, safetensors, .npy folder), outputs X_L; several files, folders or globs (- for stdin)',
+    { positional: true },
+  ),
+  ...jsonArgs,
+  ...forceArgs,
+  jsonl: cliArg(z.boolean().default(false), 'several inputs: one JSON object per input'),
+});
 
 /**
  * `seth info FILE`: what a file is. Every file the workbench writes is accepted: instances (DIMACS,
@@ -22,37 +33,36 @@ import { budgetFrom, withForce, withJson } from '../options.js';
  * .safetensors or JSON). Problem, sizes, fingerprint and provenance; for models, the measured
  * parameters beside the declared ones.
  */
-export const infoCommand: CliCommand = {
+export const infoCommand = defineCommand({
   command: 'info <files..>',
   describe: 'show what files hold: problem, sizes, parameters, fingerprint and provenance (instances, exported models, outputs; several files, folders, globs)',
-  builder: (y: Argv): Argv =>
-    withForce(withJson(y)).option('jsonl', { type: 'boolean', default: false, describe: 'several inputs: one JSON object per input' }),
-  run(args: Args): Promise<number> {
-    const given = filesOf(args);
-    const inputs = expandInputs(given);
-    const budget = budgetFrom(args);
-    if (!isBatch(given, inputs)) {
+  args: InfoArgs,
+  run(a): Promise<number> {
+    const inputs = expandInputs(a.files);
+    const budget = budgetOf(a);
+    if (!isBatch(a.files, inputs)) {
       const { info, rows } = describeFile(inputs[0]!, budget);
-      print(args.json ? JSON.stringify(info, null, 2) : formatRows(rows));
+      print(a.json ? JSON.stringify(info, null, 2) : formatRows(rows));
       return Promise.resolve(0);
     }
     // A batch: every input described, a bad one reported on its line (exit 2 at the end), the rest go on.
+    const perLine = a.jsonl || a.json;
     let code = 0;
     inputs.forEach((input, i) => {
       try {
         const { info, rows } = describeFile(input, budget);
-        if (args.jsonl || args.json) print(JSON.stringify({ input, ...info }));
+        if (perLine) print(JSON.stringify({ input, ...info }));
         else print(`${i > 0 ? '\n' : ''}== ${input}\n${formatRows(rows)}`);
       } catch (e) {
         if (!(e instanceof UserError)) throw e;
         code = 2;
-        if (args.jsonl || args.json) print(JSON.stringify({ input, error: e.message }));
+        if (perLine) print(JSON.stringify({ input, error: e.message }));
         else print(`${i > 0 ? '\n' : ''}== ${input}\n✗ ${e.message}`);
       }
     });
     return Promise.resolve(code);
   },
-};
+});
 
 type Row = [string, string];
 
@@ -90,6 +100,12 @@ function fmt(o: Record<string, unknown>): string {
     .join(', ');
 }
 
+/** What a chain's last step records of the sizes it declared (src/reduction/chain.ts), as far as info shows it. */
+const DeclaredParams = z.object({
+  declaredSizes: z.record(z.string(), z.number()).optional(),
+  sizeFormulas: z.record(z.string(), z.string()).optional(),
+});
+
 function describeInstance(inst: Instance): { info: Record<string, unknown>; rows: Row[] } {
   const spec = problemSpec(inst.problem);
   const sizes = spec.sizes(inst.data);
@@ -100,35 +116,41 @@ function describeInstance(inst: Instance): { info: Record<string, unknown>; rows
     ['problem', `${inst.problem} (${spec.title})`],
     ['sizes', fmt(sizes)],
   ];
-  if (inst.problem === 'transformer' || inst.problem === 'attention') {
-    const m = inst.data;
+  const m = modelOf(inst);
+  if (m) {
     const log2n = Math.log2(Math.max(2, m.tokens));
-    info.measured = { ...sizes, beta: m.annotations.beta ?? null, scale: m.scale, residual: m.residual };
-    rows.push(['measured', fmt(info.measured as Record<string, unknown>)]);
-    const params = prov?.params as { declaredSizes?: Record<string, number>; sizeFormulas?: Record<string, string> } | undefined;
-    if (params?.declaredSizes) {
-      info.declared = { sizes: params.declaredSizes, formulas: params.sizeFormulas, by: prov?.generator };
-      const keys = Object.keys(params.declaredSizes);
-      const fw = Math.max(...keys.map((k) => (params.sizeFormulas?.[k] ?? '').length));
-      const vw = Math.max(...keys.map((k) => String(params.declaredSizes![k]).length));
+    const measured = { ...sizes, beta: m.annotations.beta ?? null, scale: m.scale, residual: m.residual };
+    info.measured = measured;
+    rows.push(['measured', fmt(measured)]);
+    const params = DeclaredParams.safeParse(prov?.params);
+    const declaredSizes = params.success ? params.data.declaredSizes : undefined;
+    if (declaredSizes) {
+      const formulas = params.success ? params.data.sizeFormulas : undefined;
+      info.declared = { sizes: declaredSizes, formulas, by: prov?.generator };
+      const keys = Object.keys(declaredSizes);
+      const fw = Math.max(...keys.map((k) => (formulas?.[k] ?? '').length));
+      const vw = Math.max(...keys.map((k) => String(declaredSizes[k]).length));
       rows.push([`declared by ${prov?.generator}`, '']);
       for (const k of keys) {
-        const v = params.declaredSizes[k]!;
-        const f = params.sizeFormulas?.[k] ?? '';
-        const measured = sizes[k];
+        const v = declaredSizes[k]!;
+        const f = formulas?.[k] ?? '';
+        const measuredK = sizes[k];
         rows.push([
           `  ${k}`,
-          `${(f === k ? '(option)' : f).padEnd(fw)} = ${String(v).padStart(vw)}   measured ${String(measured).padEnd(vw)}  ${measured === v ? '✓' : '✗'}`,
+          `${(f === k ? '(option)' : f).padEnd(fw)} = ${String(v).padStart(vw)}   measured ${String(measuredK).padEnd(vw)}  ${measuredK === v ? '✓' : '✗'}`,
         ]);
       }
     }
-    info.regime = {
+    const regime = {
       widthOverLog2Tokens: m.width / log2n,
       maxEntryOverLog2Tokens: (sizes.maxAbsEntry ?? 0) / log2n,
       note: 'Theorem 3.1: width m = d + 4 = Θ(log N) for sparsified formulas, entries O(log n)',
     };
-    const r = info.regime as { widthOverLog2Tokens: number; maxEntryOverLog2Tokens: number; note: string };
-    rows.push(['regime', `width/log₂n = ${r.widthOverLog2Tokens.toFixed(2)}, max|entry|/log₂n = ${r.maxEntryOverLog2Tokens.toFixed(2)} (${r.note})`]);
+    info.regime = regime;
+    rows.push([
+      'regime',
+      `width/log₂n = ${regime.widthOverLog2Tokens.toFixed(2)}, max|entry|/log₂n = ${regime.maxEntryOverLog2Tokens.toFixed(2)} (${regime.note})`,
+    ]);
     info.annotations = m.annotations;
   }
   rows.push(['fingerprint', fingerprint]);
@@ -162,6 +184,9 @@ function describeModelFile(f: ModelFile): { info: Record<string, unknown>; rows:
   return { info, rows };
 }
 
+/** The parameters an output's `computed_by` records (engine, dtype, …). */
+const Params = z.record(z.string(), z.unknown());
+
 function describeOutput(o: OutputFileInfo): { info: Record<string, unknown>; rows: Row[] } {
   const info: Record<string, unknown> = { problem: 'transformer-output', file: o.format, shape: o.shape, dtype: o.dtype, ...o.meta };
   if (o.perHead) info.perHeadShape = o.perHead;
@@ -172,13 +197,10 @@ function describeOutput(o: OutputFileInfo): { info: Record<string, unknown>; row
     ['instance', o.meta.instance_fingerprint ?? 'fingerprint not recorded'],
   ];
   const by = o.meta.computed_by;
-  if (by)
-    rows.push([
-      'computed by',
-      typeof by.command === 'string'
-        ? `${by.command}${typeof by.params === 'object' ? ` (${fmt(by.params as Record<string, unknown>)})` : ''}`
-        : JSON.stringify(by),
-    ]);
+  if (by) {
+    const params = Params.safeParse(by.params);
+    rows.push(['computed by', typeof by.command === 'string' ? `${by.command}${params.success ? ` (${fmt(params.data)})` : ''}` : JSON.stringify(by)]);
+  }
   if (o.meta.instance_provenance) {
     rows.push(['instance made by', '']);
     rows.push(...provenanceRows(o.meta.instance_provenance, '  '));
