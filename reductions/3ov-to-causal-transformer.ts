@@ -21,7 +21,7 @@ import type { ModelOutput } from '../src/problems/registry.js';
 import type { ThreeOvInstance, ThreeOvSolution } from '../src/problems/three-ov.js';
 import type { HeadWeights, TransformerModel } from '../src/problems/transformer.js';
 import { evalFormula } from '../src/reduction/formula.js';
-import { defineReduction } from '../src/reduction/types.js';
+import { decisionOf, defineReduction } from '../src/reduction/types.js';
 import { headsOption, kvGroupsOption, layersOption } from './gadgets/options.js';
 import { UserError } from '../src/errors.js';
 import { shape } from './3ov-to-transformer.js';
@@ -35,6 +35,7 @@ import {
   gadgetTokens,
   layoutAnnotations,
   threeOvFromGadget,
+  type GadgetEvidence,
   type GadgetLayout,
 } from './gadgets/orthogonality-head.js';
 
@@ -48,7 +49,7 @@ interface Meta {
   heads: number;
 }
 
-export const threeOvToCausalTransformer = defineReduction<ThreeOvInstance, TransformerModel, ThreeOvSolution, ModelOutput, Options, Meta>({
+export const threeOvToCausalTransformer = defineReduction<ThreeOvInstance, TransformerModel, ThreeOvSolution, ModelOutput, Options, Meta, GadgetEvidence>({
   id: '3ov-to-causal-transformer',
   source: '3ov',
   target: 'transformer',
@@ -97,5 +98,6 @@ export const threeOvToCausalTransformer = defineReduction<ThreeOvInstance, Trans
     return { target, meta: { layout, beta, layers, heads } };
   },
   decision: ({ meta }, output) => gadgetDecision(meta.layout, output),
-  backward: ({ source, target, meta, solution }, ctx) => threeOvFromGadget(target, meta.layout, ctx.probe, solution.output, source.C.rows, meta.heads),
+  backward: (input, ctx) =>
+    threeOvFromGadget(input.target, input.meta.layout, ctx.probe, decisionOf(input, '3ov-to-causal-transformer'), input.source.C.rows, input.meta.heads),
 });

@@ -28,7 +28,7 @@ import type { TensorAttentionInstance } from '../src/problems/tensor-attention.j
 import type { ThreeOvInstance, ThreeOvSolution } from '../src/problems/three-ov.js';
 import { tensorAttendRows } from '../src/engine/tensor-reference.js';
 import { evalFormula } from '../src/reduction/formula.js';
-import { defineReduction, type HeadProbe } from '../src/reduction/types.js';
+import { decisionOf, defineReduction, type HeadProbe } from '../src/reduction/types.js';
 import { UserError } from '../src/errors.js';
 
 const Options = z.object({});
@@ -89,84 +89,89 @@ function recoverPair(t: TensorAttentionInstance, dim: number, row: number, nB: n
   return fires([b], [c]) ? [b, c] : undefined;
 }
 
-export const threeOvToTensorAttention = defineReduction<ThreeOvInstance, TensorAttentionInstance, ThreeOvSolution, ModelOutput, Options, Meta>({
-  id: '3ov-to-tensor-attention',
-  source: '3ov',
-  target: 'tensor-attention',
-  title: '3-OV → one third-order attention (A queries, B and C the two key sets)',
-  reference:
-    'J. Alman, Z. Song, How to capture higher-order correlations? Generalizing matrix softmax attention to Kronecker computation, arXiv 2310.04064 (ICLR 2024)',
-  optionsSchema: Options,
-  params: (s) => {
-    const p = { sizeA: s.sizeA!, sizeB: s.sizeB!, sizeC: s.sizeC!, dim: s.dim! };
-    const beta = evalFormula(BETA_FORMULA, p);
-    return { ...p, beta, gamma: Math.cbrt(beta) };
+export const threeOvToTensorAttention = defineReduction<ThreeOvInstance, TensorAttentionInstance, ThreeOvSolution, ModelOutput, Options, Meta, { row: number }>(
+  {
+    id: '3ov-to-tensor-attention',
+    source: '3ov',
+    target: 'tensor-attention',
+    title: '3-OV → one third-order attention (A queries, B and C the two key sets)',
+    reference:
+      'J. Alman, Z. Song, How to capture higher-order correlations? Generalizing matrix softmax attention to Kronecker computation, arXiv 2310.04064 (ICLR 2024)',
+    optionsSchema: Options,
+    params: (s) => {
+      const p = { sizeA: s.sizeA!, sizeB: s.sizeB!, sizeC: s.sizeC!, dim: s.dim! };
+      const beta = evalFormula(BETA_FORMULA, p);
+      return { ...p, beta, gamma: Math.cbrt(beta) };
+    },
+    overhead: { queries: 'sizeA', keys1: 'sizeB + 1', keys2: 'sizeC + 1', width: 'dim + 4', maxAbsEntry: '2 * gamma' },
+    forward(o) {
+      if (o.A.rows === 0) throw new UserError('3-OV instance has an empty A: there is no query (the answer is trivially NO)');
+      const d = o.dim;
+      const m = d + 4;
+      const beta = 2 * Math.ceil(Math.log2(40 * (o.B.rows + 1) * (o.C.rows + 1)));
+      const g = Math.cbrt(beta);
+      const nB = o.B.rows;
+      const nC = o.C.rows;
+      const Q = new Float64Array(o.A.rows * m);
+      for (let i = 0; i < o.A.rows; i++) {
+        for (let t = 0; t < d; t++) Q[i * m + t] = getBit(o.A, i, t) ? -g : 0;
+        Q[i * m + d] = -g / 2;
+        Q[i * m + d + 1] = -2 * g;
+        Q[i * m + d + 2] = -2 * g;
+      }
+      const K1 = new Float64Array((nB + 1) * m);
+      const V1 = new Float64Array((nB + 1) * m);
+      for (let j = 0; j < nB; j++) {
+        for (let t = 0; t < d; t++) K1[j * m + t] = getBit(o.B, j, t) ? g : 0;
+        K1[j * m + d + 1] = g;
+        V1[j * m + d + 3] = 1;
+      }
+      K1[nB * m + d] = g;
+      K1[nB * m + d + 2] = g;
+      const K2 = new Float64Array((nC + 1) * m);
+      const V2 = new Float64Array((nC + 1) * m);
+      for (let k = 0; k < nC; k++) {
+        for (let t = 0; t < d; t++) K2[k * m + t] = getBit(o.C, k, t) ? g : 0;
+        K2[k * m + d + 2] = g;
+        V2[k * m + d + 3] = 1;
+      }
+      K2[nC * m + d] = g;
+      K2[nC * m + d + 1] = g;
+      const target: TensorAttentionInstance = {
+        queries: o.A.rows,
+        keys1: nB + 1,
+        keys2: nC + 1,
+        width: m,
+        scale: 1,
+        Q,
+        K1,
+        K2,
+        V1,
+        V2,
+        annotations: {
+          construction: '3ov-to-tensor-attention (Alman–Song, arXiv 2310.04064)',
+          beta,
+          gamma: g,
+          accCoordinate: d + 3,
+          dummyKey1: nB,
+          dummyKey2: nC,
+          decision: 'max over queries of out[i][acc] > 1/2',
+        },
+      };
+      return { target, meta: { dim: d, beta } };
+    },
+    // A maximum of output entries: it moves by at most ε when every entry does (sensitivity 1).
+    decision({ target, meta }, output) {
+      const { statistic, row } = decide(output, target.queries, target.width, meta.dim);
+      return { statistic, threshold: THRESHOLD, positive: statistic > THRESHOLD, sensitivity: 1, evidence: { row } };
+    },
+    backward(input, ctx) {
+      const { source, target, meta } = input;
+      const decision = decisionOf(input, '3ov-to-tensor-attention');
+      if (!decision.positive) return { answer: 'NO' };
+      const { row } = decision.evidence;
+      const pair = recoverPair(target, meta.dim, row, source.B.rows, source.C.rows, ctx.probe);
+      return pair ? { answer: 'YES', witness: [row, pair[0], pair[1]] } : { answer: 'YES' };
+    },
   },
-  overhead: { queries: 'sizeA', keys1: 'sizeB + 1', keys2: 'sizeC + 1', width: 'dim + 4', maxAbsEntry: '2 * gamma' },
-  forward(o) {
-    if (o.A.rows === 0) throw new UserError('3-OV instance has an empty A: there is no query (the answer is trivially NO)');
-    const d = o.dim;
-    const m = d + 4;
-    const beta = 2 * Math.ceil(Math.log2(40 * (o.B.rows + 1) * (o.C.rows + 1)));
-    const g = Math.cbrt(beta);
-    const nB = o.B.rows;
-    const nC = o.C.rows;
-    const Q = new Float64Array(o.A.rows * m);
-    for (let i = 0; i < o.A.rows; i++) {
-      for (let t = 0; t < d; t++) Q[i * m + t] = getBit(o.A, i, t) ? -g : 0;
-      Q[i * m + d] = -g / 2;
-      Q[i * m + d + 1] = -2 * g;
-      Q[i * m + d + 2] = -2 * g;
-    }
-    const K1 = new Float64Array((nB + 1) * m);
-    const V1 = new Float64Array((nB + 1) * m);
-    for (let j = 0; j < nB; j++) {
-      for (let t = 0; t < d; t++) K1[j * m + t] = getBit(o.B, j, t) ? g : 0;
-      K1[j * m + d + 1] = g;
-      V1[j * m + d + 3] = 1;
-    }
-    K1[nB * m + d] = g;
-    K1[nB * m + d + 2] = g;
-    const K2 = new Float64Array((nC + 1) * m);
-    const V2 = new Float64Array((nC + 1) * m);
-    for (let k = 0; k < nC; k++) {
-      for (let t = 0; t < d; t++) K2[k * m + t] = getBit(o.C, k, t) ? g : 0;
-      K2[k * m + d + 2] = g;
-      V2[k * m + d + 3] = 1;
-    }
-    K2[nC * m + d] = g;
-    K2[nC * m + d + 1] = g;
-    const target: TensorAttentionInstance = {
-      queries: o.A.rows,
-      keys1: nB + 1,
-      keys2: nC + 1,
-      width: m,
-      scale: 1,
-      Q,
-      K1,
-      K2,
-      V1,
-      V2,
-      annotations: {
-        construction: '3ov-to-tensor-attention (Alman–Song, arXiv 2310.04064)',
-        beta,
-        gamma: g,
-        accCoordinate: d + 3,
-        dummyKey1: nB,
-        dummyKey2: nC,
-        decision: 'max over queries of out[i][acc] > 1/2',
-      },
-    };
-    return { target, meta: { dim: d, beta } };
-  },
-  decision({ target, meta }, output) {
-    const { statistic } = decide(output, target.queries, target.width, meta.dim);
-    return { statistic, threshold: THRESHOLD, positive: statistic > THRESHOLD };
-  },
-  backward({ source, target, meta, solution }, ctx) {
-    const { statistic, row } = decide(solution.output, target.queries, target.width, meta.dim);
-    if (!(statistic > THRESHOLD)) return { answer: 'NO' };
-    const pair = recoverPair(target, meta.dim, row, source.B.rows, source.C.rows, ctx.probe);
-    return pair ? { answer: 'YES', witness: [row, pair[0], pair[1]] } : { answer: 'YES' };
-  },
-});
+);

@@ -23,7 +23,7 @@ import type { ModelOutput } from '../src/problems/registry.js';
 import type { ThreeOvInstance, ThreeOvSolution } from '../src/problems/three-ov.js';
 import type { HeadWeights, TransformerModel } from '../src/problems/transformer.js';
 import { evalFormula } from '../src/reduction/formula.js';
-import { defineReduction } from '../src/reduction/types.js';
+import { decisionOf, defineReduction } from '../src/reduction/types.js';
 import { balanceOption, betaOption, headsOption, kvGroupsOption, layersOption } from './gadgets/options.js';
 import { UserError } from '../src/errors.js';
 import {
@@ -39,6 +39,7 @@ import {
   gadgetTokens,
   headsText,
   threeOvFromGadget,
+  type GadgetEvidence,
   type GadgetLayout,
 } from './gadgets/orthogonality-head.js';
 
@@ -63,7 +64,7 @@ export function shape(sizeC: number, o: Options): { layers: number; heads: numbe
   return { layers, heads };
 }
 
-export const threeOvToTransformer = defineReduction<ThreeOvInstance, TransformerModel, ThreeOvSolution, ModelOutput, Options, Meta>({
+export const threeOvToTransformer = defineReduction<ThreeOvInstance, TransformerModel, ThreeOvSolution, ModelOutput, Options, Meta, GadgetEvidence>({
   id: '3ov-to-transformer',
   source: '3ov',
   target: 'transformer',
@@ -119,5 +120,6 @@ export const threeOvToTransformer = defineReduction<ThreeOvInstance, Transformer
     `Built one transformer (arXiv 2603.11332, Thm 3.1): A, B and a dummy become ${t.tokens} tokens of width d + 4 = ${t.width}; ` +
     `${headsText(p.layers!, p.heads!, p.sizeC)} in W_Q, with β = ${p.beta}. For an A token, a head attends ` +
     `almost only to B tokens orthogonal to a∘c (score 0) or, failing those, to the dummy (score −β/2), and adds 1 or ≈0 to an accumulator coordinate.`,
-  backward: ({ source, target, meta, solution }, ctx) => threeOvFromGadget(target, meta.layout, ctx.probe, solution.output, source.C.rows, meta.heads),
+  backward: (input, ctx) =>
+    threeOvFromGadget(input.target, input.meta.layout, ctx.probe, decisionOf(input, '3ov-to-transformer'), input.source.C.rows, input.meta.heads),
 });

@@ -14,20 +14,20 @@ import type { ModelOutput } from '../src/problems/registry.js';
 import type { OvInstance, OvSolution } from '../src/problems/ov.js';
 import type { TransformerModel } from '../src/problems/transformer.js';
 import { evalFormula } from '../src/reduction/formula.js';
-import { defineReduction } from '../src/reduction/types.js';
+import { decisionOf, defineReduction } from '../src/reduction/types.js';
 import { balanceOption, betaOption } from './gadgets/options.js';
 import {
   BETA_FORMULA,
   betaAnnotations,
   chooseBeta,
-  DECISION_THRESHOLD,
   gadgetScales,
   MAX_ENTRY_FORMULA,
-  decideFromOutput,
+  gadgetDecision,
   gadgetHead,
   gadgetLayout,
   gadgetTokens,
   recoverHeadAndB,
+  type GadgetEvidence,
   type GadgetLayout,
 } from './gadgets/orthogonality-head.js';
 
@@ -39,7 +39,7 @@ interface Meta {
   beta: number;
 }
 
-export const ovToAttention = defineReduction<OvInstance, TransformerModel, OvSolution, ModelOutput, Options, Meta>({
+export const ovToAttention = defineReduction<OvInstance, TransformerModel, OvSolution, ModelOutput, Options, Meta, GadgetEvidence>({
   id: 'ov-to-attention',
   source: 'ov',
   target: 'attention',
@@ -79,15 +79,14 @@ export const ovToAttention = defineReduction<OvInstance, TransformerModel, OvSol
     };
     return { target, meta: { layout, beta } };
   },
-  decision({ meta }, output) {
-    const { statistic } = decideFromOutput(output, meta.layout);
-    return { statistic, threshold: DECISION_THRESHOLD, positive: statistic > DECISION_THRESHOLD };
-  },
+  decision: ({ meta }, output) => gadgetDecision(meta.layout, output),
   explain: ({ params: p, declared: t }) =>
     `Built one attention head on ${t.tokens} tokens of width ${t.width} (β = ${p.beta}): an A token's accumulator is ≈1 iff some b ⊥ a.`,
-  backward({ target, meta, solution }, ctx) {
-    const { statistic, token } = decideFromOutput(solution.output, meta.layout);
-    if (!(statistic > DECISION_THRESHOLD)) return { answer: 'NO' };
+  backward(input, ctx) {
+    const { target, meta } = input;
+    const decision = decisionOf(input, 'ov-to-attention');
+    if (!decision.positive) return { answer: 'NO' };
+    const { token } = decision.evidence;
     const found = recoverHeadAndB(target, meta.layout, ctx.probe, token, [{ layer: 0, head: 0 }]);
     return found ? { answer: 'YES', witness: [token, found.bIndex] } : { answer: 'YES' };
   },

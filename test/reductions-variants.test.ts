@@ -6,7 +6,7 @@ import { defaultBudget } from '../src/memory.js';
 import { bitMatrixFromStrings } from '../src/problems/bit-matrix.js';
 import { verifyThreeOvWitness, type ThreeOvInstance } from '../src/problems/three-ov.js';
 import type { TransformerModel } from '../src/problems/transformer.js';
-import { forwardStep } from '../src/reduction/chain.js';
+import { decideStep, forwardStep, runBackward } from '../src/reduction/chain.js';
 import { chainName, findPaths, resolveChain } from '../src/reduction/path.js';
 import { expectOk, expectUserError, INSTANCES, seth } from './helpers/cli.js';
 
@@ -46,10 +46,12 @@ describe('3ov-to-causal-transformer', () => {
     const r = byId('3ov-to-causal-transformer');
     const step = forwardStep(r, yes, { layers: 1, heads: 3 }, defaultBudget());
     const output = evaluateReference(step.target as TransformerModel).output;
-    const sol = r.backward(
-      { source: yes, target: step.target, meta: step.meta, options: step.options, solution: { output, engine: 'reference', dtype: 'f64' } },
+    const [sol] = runBackward(
+      [step],
+      { output, engine: 'reference', dtype: 'f64' },
       { budget: defaultBudget(), probe: makeHeadProbe() },
-    ) as { answer: string; witness: number[] };
+      decideStep(step, output),
+    ) as [{ answer: string; witness: number[] }];
     expect(sol.answer).toBe('YES');
     expect(verifyThreeOvWitness(yes, sol.witness as [number, number, number])).toBe(true);
   });

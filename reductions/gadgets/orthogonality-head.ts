@@ -199,27 +199,35 @@ export function recoverHeadAndB(
   return fires([b]) ? { head, bIndex: b } : undefined;
 }
 
-/** The decision of a gadget model: max_a acc(a) > ½. */
-export function gadgetDecision(layout: GadgetLayout, output: Float64Array): Decision {
-  const { statistic } = decideFromOutput(output, layout);
-  return { statistic, threshold: DECISION_THRESHOLD, positive: statistic > DECISION_THRESHOLD };
+/** What the gadget's decision hands backward: the A index whose accumulator is the largest. */
+export interface GadgetEvidence {
+  token: number;
 }
 
 /**
- * The 3-OV answer of an L×H gadget model whose head t carries c_{t mod |C|}: NO below the threshold;
- * else the A index with the largest acc, and (by halving with the probe) the head and the B index.
- * Heads 0..|C|−1 carry every vector of C once, so only those are searched.
+ * The decision of a gadget model: max_a acc(a) > ½. A maximum of output entries moves by at most
+ * ε when every entry does: sensitivity 1.
+ */
+export function gadgetDecision(layout: GadgetLayout, output: Float64Array): Decision<GadgetEvidence> {
+  const { statistic, token } = decideFromOutput(output, layout);
+  return { statistic, threshold: DECISION_THRESHOLD, positive: statistic > DECISION_THRESHOLD, sensitivity: 1, evidence: { token } };
+}
+
+/**
+ * The 3-OV answer of an L×H gadget model whose head t carries c_{t mod |C|}, from its decision: NO
+ * below the threshold; else the A index with the largest acc, and (by halving with the probe) the
+ * head and the B index. Heads 0..|C|−1 carry every vector of C once, so only those are searched.
  */
 export function threeOvFromGadget(
   model: TransformerModel,
   layout: GadgetLayout,
   probe: HeadProbe,
-  output: Float64Array,
+  decision: Decision<GadgetEvidence>,
   sizeC: number,
   heads: number,
 ): ThreeOvSolution {
-  const { statistic, token } = decideFromOutput(output, layout);
-  if (!(statistic > DECISION_THRESHOLD)) return { answer: 'NO' };
+  if (!decision.positive) return { answer: 'NO' };
+  const { token } = decision.evidence;
   const candidates: HeadRef[] = [];
   for (let t = 0; t < Math.min(sizeC, model.layers * heads); t++) candidates.push({ layer: Math.floor(t / heads), head: t % heads });
   const found = recoverHeadAndB(model, layout, probe, token, candidates);

@@ -10,12 +10,12 @@ import { maxAbsEntry, type TransformerModel } from '../problems/transformer.js';
 import type { TensorAttentionInstance } from '../problems/tensor-attention.js';
 import { referenceOutput } from './reference-output.js';
 import { modelFingerprint } from '../problems/fingerprint.js';
-import { runBackward, runForward, type ChainStep } from '../reduction/chain.js';
+import { decideStep, runBackward, runForward, type ChainStep } from '../reduction/chain.js';
 import type { Provenance } from '../provenance.js';
 import { productsReport, type ProductsReport } from './matmul.js';
 import { stepReport, type StepReport } from './steps.js';
 import { chainName, resolveChain } from '../reduction/path.js';
-import type { AnyReduction, Decision } from '../reduction/types.js';
+import { robustTo, type AnyReduction } from '../reduction/types.js';
 
 /**
  * The checker: source instance → chain of reductions → transformer → engine → decode from X_L
@@ -194,13 +194,14 @@ async function decideChain(
   const { output, origin } = await target.evaluate();
   const t2 = now();
 
+  // X_L is decoded once; backward, the margin and the robustness verdict all read this decision.
+  const decision = decideStep(last, output);
   const probe = makeHeadProbe();
-  const sols = runBackward(steps, { output, engine: origin.engine, dtype: origin.dtype } satisfies ModelOutput, { budget, probe });
+  const sols = runBackward(steps, { output, engine: origin.engine, dtype: origin.dtype } satisfies ModelOutput, { budget, probe }, decision);
   const decoded = sols[0]!;
   const answer = spec.answer(decoded)!;
-  const decision = decide(last, output);
   const tolerance = 1 / (10 * target.tokens);
-  const robust = robustTo(last, output, tolerance, decision.positive);
+  const robust = robustTo(decision, tolerance);
   const t3 = now();
 
   let oracle: Answer | null = null;
@@ -397,22 +398,6 @@ function solveWithOracle(instance: Instance, budget: MemoryBudget): Promise<unkn
   const spec = problemSpec(instance.problem);
   if (!spec.solve) throw new Error(`internal: ${instance.problem} has no oracle`);
   return spec.solve(instance.data, { budget });
-}
-
-function decide(step: ChainStep, output: Float64Array): Decision {
-  const r = step.reduction;
-  if (!r.decision) throw new Error(`${r.id} targets a model but declares no decision statistic`);
-  return r.decision({ source: step.source, target: step.target, meta: step.meta, options: step.options }, output);
-}
-
-/**
- * The paper's tolerance: every output entry may be off by up to ε = 1/(10n). The decision is a
- * threshold on a maximum of entries, hence monotone: moving every entry by −ε (for YES) or +ε
- * (for NO) is the worst case. We apply both shifts and re-decode from the shifted output.
- */
-export function robustTo(step: ChainStep, output: Float64Array, eps: number, positive: boolean): boolean {
-  const shifted = (delta: number): Float64Array => output.map((v) => v + delta);
-  return decide(step, shifted(-eps)).positive === positive && decide(step, shifted(eps)).positive === positive;
 }
 
 export { chainName };

@@ -6,7 +6,7 @@ import { makeProvenance, type Provenance } from '../provenance.js';
 import { whatWouldFit } from './fit.js';
 import { evalOverhead } from './formula.js';
 import { flagOf, optionsOf } from './options.js';
-import type { AnyReduction, ReductionContext } from './types.js';
+import type { AnyReduction, Decision, ReductionContext } from './types.js';
 
 /** One executed forward step: everything backward needs, plus declared and measured sizes. */
 export interface ChainStep {
@@ -120,13 +120,27 @@ export function runForward(
   return steps;
 }
 
-/** Map the last target's solution back through every step; returns the solution at each level (source first). */
-export function runBackward(steps: readonly ChainStep[], targetSolution: unknown, ctx: ReductionContext): unknown[] {
+/**
+ * The decision of a step whose reduction declares one, from its target's output: the one decode
+ * of that output per check (see `Decision`).
+ */
+export function decideStep(step: ChainStep, output: Float64Array): Decision {
+  const r = step.reduction;
+  if (!r.decision) throw new Error(`${r.id} targets a model but declares no decision statistic`);
+  return r.decision({ source: step.source, target: step.target, meta: step.meta, options: step.options }, output);
+}
+
+/**
+ * Map the last target's solution back through every step; returns the solution at each level
+ * (source first). `decision` (decideStep of the last step) goes to the last step's backward.
+ */
+export function runBackward(steps: readonly ChainStep[], targetSolution: unknown, ctx: ReductionContext, decision?: Decision): unknown[] {
   const sols: unknown[] = [targetSolution];
   let sol = targetSolution;
   for (let i = steps.length - 1; i >= 0; i--) {
     const s = steps[i]!;
-    sol = s.reduction.backward({ source: s.source, target: s.target, meta: s.meta, options: s.options, solution: sol }, ctx);
+    const input = { source: s.source, target: s.target, meta: s.meta, options: s.options, solution: sol };
+    sol = s.reduction.backward(i === steps.length - 1 ? { ...input, decision } : input, ctx);
     sols.unshift(sol);
   }
   return sols;

@@ -18,13 +18,23 @@ export interface ReductionContext {
   probe: HeadProbe;
 }
 
-/** What backward receives: the whole forward step, and the target's solution. */
-export interface BackwardInput<S, T, M, TSol, O> {
+/** What `decision` receives: the whole forward step. */
+export interface StepInput<S, T, M, O> {
   source: S;
   target: T;
   meta: M;
   options: O;
+}
+
+/**
+ * What backward receives: the whole forward step, the target's solution and, for a reduction that
+ * declares `decision`, that decision of the target's output, computed once by the framework
+ * (runBackward, the closed loop). Such a reduction reads its answer from it (`decisionOf`) and
+ * does not decode the output again.
+ */
+export interface BackwardInput<S, T, M, TSol, O, E = never> extends StepInput<S, T, M, O> {
   solution: TSol;
+  decision?: Decision<E> | undefined;
 }
 
 /**
@@ -35,7 +45,7 @@ export interface BackwardInput<S, T, M, TSol, O> {
  * Registering it in reductions/index.ts makes it available to the CLI, path finding and the
  * generic tests, with no other edit.
  */
-export interface Reduction<S, T, SSol, TSol, O, M> {
+export interface Reduction<S, T, SSol, TSol, O, M, E = never> {
   readonly id: string;
   readonly source: ProblemId;
   readonly target: ProblemId;
@@ -68,13 +78,13 @@ export interface Reduction<S, T, SSol, TSol, O, M> {
    * own solver (e.g. the large-embedding reduction needs the gradient, not X_L).
    */
   solveTarget?(target: T, meta: M, options: O, ctx: SolveTargetContext): Promise<TSol>;
-  backward(input: BackwardInput<S, T, M, TSol, O>, ctx: ReductionContext): SSol;
+  backward(input: BackwardInput<S, T, M, TSol, O, E>, ctx: ReductionContext): SSol;
   /**
-   * For reductions into a computation (transformer, attention): the decisive statistic, read from
-   * the target's output alone, its threshold, and the answer it gives. The checker uses it for the
-   * margin and for the robustness test (every output entry moved by ±1/(10·tokens)).
+   * For reductions into a computation (transformer, attention): the one decode of the target's
+   * output (see `Decision` for the contract). The checker calls it once per check and hands the
+   * result to `backward`, to the margin and to the robustness verdict.
    */
-  decision?(input: Omit<BackwardInput<S, T, M, TSol, O>, 'solution'>, output: Float64Array): Decision;
+  decision?(input: StepInput<S, T, M, O>, output: Float64Array): Decision<E>;
   /**
    * One sentence for `seth check --explain`: what this step did, with this run's numbers (its
    * params, declared target sizes and options). Without it the narrative names the reduction and
@@ -90,16 +100,47 @@ export interface StepNumbers<O> {
   options: O;
 }
 
-export interface Decision {
+/**
+ * A decision read from a computation's output: its one decode per check. The contract, held over
+ * every registered reduction with a decision by test/reductions.test.ts:
+ *  - `positive` ⇔ `statistic > threshold`.
+ *  - `sensitivity` L bounds how far the statistic can move with the output, in the max-norm: for
+ *    outputs x, y with max_i |y_i − x_i| ≤ ε, |statistic(y) − statistic(x)| ≤ L·ε. It is 1 for a
+ *    threshold on a maximum or minimum of entries, ‖w‖₁ for a weighted sum Σ w_i·x_i. Hence the
+ *    answer survives every output error of at most ε when the margin exceeds L·ε (`robustTo`),
+ *    with no shifted copy of the output decoded.
+ *  - `evidence` is what `backward` needs from the decode (e.g. the row that attains a maximum).
+ *    The framework passes this very decision to the step's `backward` (BackwardInput.decision),
+ *    which takes its answer from here and does not read the output again for it.
+ */
+export interface Decision<E = unknown> {
   statistic: number;
   threshold: number;
   /** true = YES/SAT. */
   positive: boolean;
+  sensitivity: number;
+  evidence: E;
+}
+
+/**
+ * Whether the decision holds for every output within ε of the decoded one in every entry (the
+ * paper's tolerance is ε = 1/(10n)): the statistic then stays within sensitivity·ε of its value,
+ * so on the same side of the threshold (strictly above for YES, at or below for NO).
+ */
+export function robustTo(d: Decision, eps: number): boolean {
+  const slack = d.sensitivity * eps;
+  return d.positive ? d.statistic - slack > d.threshold : d.statistic + slack <= d.threshold;
+}
+
+/** The decision backward was handed; a reduction with `decision` is never run backward without it. */
+export function decisionOf<E>(input: { decision?: Decision<E> | undefined }, reduction: string): Decision<E> {
+  if (input.decision === undefined) throw new Error(`internal: ${reduction}: backward needs the decision of the target's output (runBackward passes it)`);
+  return input.decision;
 }
 
 /** A reduction with its types erased, as stored in the registry. */
-export type AnyReduction = Reduction<unknown, unknown, unknown, unknown, unknown, unknown>;
+export type AnyReduction = Reduction<unknown, unknown, unknown, unknown, unknown, unknown, unknown>;
 
-export function defineReduction<S, T, SSol, TSol, O, M>(r: Reduction<S, T, SSol, TSol, O, M>): AnyReduction {
+export function defineReduction<S, T, SSol, TSol, O, M, E = never>(r: Reduction<S, T, SSol, TSol, O, M, E>): AnyReduction {
   return r;
 }

@@ -6,17 +6,18 @@ import { serializeInstance } from '../io/instance-file.js';
 import { defaultBudget } from '../memory.js';
 import type { Instance } from '../problems/instance.js';
 import { problemSpec } from '../problems/registry.js';
-import { forwardStep } from '../reduction/chain.js';
+import { decideStep, forwardStep } from '../reduction/chain.js';
 import { optionsOf } from '../reduction/options.js';
-import type { AnyReduction } from '../reduction/types.js';
+import type { AnyReduction, Decision } from '../reduction/types.js';
 import { sourceArbitrary } from './arbitraries/index.js';
 
 /**
  * The closed loop, written once and applied to every registered reduction (Karp's check-reduction,
  * problem-reductions' closed-loop tests):
- *   forward → declared sizes = measured sizes → solve the target independently → backward →
- *   the answer equals the source oracle's → a positive answer comes with a witness that verifies
- *   against the source instance itself.
+ *   forward → declared sizes = measured sizes → solve the target independently (a computation:
+ *   evaluate it and decode its output once, `decision`, whose answer must agree with its statistic)
+ *   → backward → the answer equals the source oracle's → a positive answer comes with a witness
+ *   that verifies against the source instance itself.
  */
 export type LoopOutcome = { status: 'ok' } | { status: 'skip'; reason: string } | { status: 'fail'; reason: string };
 
@@ -40,13 +41,25 @@ export async function closedLoop(r: AnyReduction, source: unknown, rawOptions: R
   }
   const sourceSpec = problemSpec(r.source);
   const targetSpec = problemSpec(r.target);
-  const targetSolution = r.solveTarget
-    ? await r.solveTarget(step.target, step.meta, step.options, { budget: defaultBudget() })
-    : targetSpec.solve
-      ? await targetSpec.solve(step.target, { budget: defaultBudget() })
-      : referenceOutput(r.target, step.target, defaultBudget());
+  let targetSolution: unknown;
+  let decision: Decision | undefined;
+  if (r.solveTarget) targetSolution = await r.solveTarget(step.target, step.meta, step.options, { budget: defaultBudget() });
+  else if (targetSpec.solve) targetSolution = await targetSpec.solve(step.target, { budget: defaultBudget() });
+  else {
+    // A computation: its reference output, decoded once, as the checker does.
+    const evaluated = referenceOutput(r.target, step.target, defaultBudget());
+    targetSolution = evaluated;
+    decision = decideStep(step, evaluated.output);
+    if (decision.positive !== decision.statistic > decision.threshold) {
+      return {
+        status: 'fail',
+        reason: `decision says ${decision.positive ? 'YES' : 'NO'} but statistic ${decision.statistic} vs threshold ${decision.threshold}`,
+      };
+    }
+    if (!(decision.sensitivity >= 0)) return { status: 'fail', reason: `decision declares sensitivity ${decision.sensitivity}` };
+  }
   const decoded = r.backward(
-    { source, target: step.target, meta: step.meta, options: step.options, solution: targetSolution },
+    { source, target: step.target, meta: step.meta, options: step.options, solution: targetSolution, decision },
     { budget: defaultBudget(), probe: makeHeadProbe() },
   );
   if (!sourceSpec.solve) throw new Error(`internal: ${r.source} has no oracle`);
