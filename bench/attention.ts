@@ -193,7 +193,6 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
       for (let r = 0; r < args.runs; r++) {
         for (const dtype of ['f64', 'f32'] as const) {
           const F = dtype === 'f64' ? 'F64' : 'F32';
-          engines.peak?.sample(dtype);
           for (const [label, peer] of [
             ['numpy', numpy],
             ['torch', torch],
@@ -205,9 +204,15 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
           for (const k of [`native${F}`, `wasm${F}`, `onnx${F}`] as const) {
             const p = prepared[k as Column];
             if (!p) continue;
+            // The peak sample just before the native run sees the same load as the run.
+            if (k.startsWith('native')) engines.peak?.sample(dtype);
             const c0 = cpuMs();
             push(k as Column, await timed(() => p.run()));
             if (k.startsWith('native')) (cpuSamples[k as Column] ??= []).push(cpuMs() - c0);
+            // onnxruntime's intra-op threads spin after each call, in this process: their CPU time
+            // would be counted against the next peak sample and native run (it lowered the f64
+            // peak per CPU-second by a fifth here), so let them settle too.
+            if (k.startsWith('onnx')) await settle();
           }
         }
       }

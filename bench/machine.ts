@@ -41,7 +41,7 @@ export function machine(extra: Record<string, string | number>): Record<string, 
 /**
  * The machine's multiply-add peak as this process sees it: the native addon's FMA loop (12
  * independent vector accumulators per thread, on every thread, 256-bit with AVX2), about 0.1 s a
- * sample. Samples are taken between the engines' runs, so that the peak sees the same load.
+ * sample. Each sample is taken just before a native run, so that the peak sees the same load.
  */
 export class PeakMeter {
   private readonly samples: Record<DType, number[]> = { f64: [], f32: [] };
