@@ -19,85 +19,44 @@
 import { z } from 'zod';
 import type { ModelOutput } from '../src/problems/registry.js';
 import type { ThreeOvInstance, ThreeOvSolution } from '../src/problems/three-ov.js';
-import type { HeadWeights, TransformerModel } from '../src/problems/transformer.js';
+import type { TransformerModel } from '../src/problems/transformer.js';
 import { evalFormula } from '../src/reduction/formula.js';
-import { decisionOf, defineReduction } from '../src/reduction/types.js';
+import { defineReduction } from '../src/reduction/types.js';
 import { headsOption, kvGroupsOption, layersOption } from './gadgets/options.js';
-import { UserError } from '../src/errors.js';
-import { shape } from './3ov-to-transformer.js';
-import {
-  BETA_FORMULA,
-  checkKvGroups,
-  gadgetBeta,
-  gadgetDecision,
-  gadgetHead,
-  gadgetLayout,
-  gadgetTokens,
-  layoutAnnotations,
-  threeOvFromGadget,
-  type GadgetEvidence,
-  type GadgetLayout,
-} from './gadgets/orthogonality-head.js';
+import { BETA_FORMULA, gadgetBeta, layoutAnnotations, type GadgetEvidence } from './gadgets/orthogonality-head.js';
+import { gadgetModel, gadgetModelBackward, gadgetModelDecision, gadgetModelParams, type GadgetMeta } from './gadgets/three-ov-transformer.js';
 
 const Options = z.object({ layers: layersOption, heads: headsOption, kvGroups: kvGroupsOption });
 type Options = z.infer<typeof Options>;
 
-interface Meta {
-  layout: GadgetLayout;
-  beta: number;
-  layers: number;
-  heads: number;
-}
-
-export const threeOvToCausalTransformer = defineReduction<ThreeOvInstance, TransformerModel, ThreeOvSolution, ModelOutput, Options, Meta, GadgetEvidence>({
-  id: '3ov-to-causal-transformer',
-  source: '3ov',
-  target: 'transformer',
-  title: '3-OV → causal L-layer H-head transformer (tokens B, dummy, A)',
-  variant: 'causal',
-  reference: 'Saha, Xu, Ye, Yu, On the Computational Hardness of Transformers, arXiv 2603.11332, Thm 3.1 (gadget), reordered for a causal mask',
-  optionsSchema: Options,
-  params: (s, opts) => {
-    const { layers, heads } = shape(s.sizeC!, opts);
-    const tokens = s.sizeA! + s.sizeB! + 1;
-    return { sizeA: s.sizeA!, sizeB: s.sizeB!, sizeC: s.sizeC!, dim: s.dim!, layers, heads, beta: evalFormula(BETA_FORMULA, { tokens, layers, heads }) };
-  },
-  overhead: { tokens: 'sizeA + sizeB + 1', width: 'dim + 4', layers: 'layers', heads: 'heads', maxAbsEntry: 'beta' },
-  forward(o, opts) {
-    if (o.C.rows === 0) throw new UserError('3-OV instance has an empty C: no head can carry a vector (the answer is trivially NO)');
-    const { layers, heads } = shape(o.C.rows, opts);
-    checkKvGroups(opts.kvGroups, heads);
-    const layout = gadgetLayout(o.A, o.B, 'bda');
-    const beta = gadgetBeta(layout.tokens, layers * heads);
-    const weights: HeadWeights[][] = [];
-    for (let l = 0; l < layers; l++) {
-      const row: HeadWeights[] = [];
-      for (let h = 0; h < heads; h++) row.push(gadgetHead(o.C, (l * heads + h) % o.C.rows, layout, beta));
-      weights.push(row);
-    }
-    const target: TransformerModel = {
-      kind: 'transformer',
-      tokens: layout.tokens,
-      width: layout.width,
-      layers,
-      heads,
-      scale: 1,
-      residual: true,
-      causal: true,
-      ...(opts.kvGroups !== undefined ? { kvGroups: opts.kvGroups } : {}),
-      X: gadgetTokens(o.A, o.B, layout),
-      weights,
-      mlp: Array.from({ length: layers }, () => null),
-      annotations: {
+// Built by the same gadget model as 3ov-to-transformer (gadgets/three-ov-transformer.ts); what
+// differs is stated here: tokens B, dummy, A; the causal mask; β always 2⌈log₂(40nLH)⌉, in W_Q.
+export const threeOvToCausalTransformer = defineReduction<ThreeOvInstance, TransformerModel, ThreeOvSolution, ModelOutput, Options, GadgetMeta, GadgetEvidence>(
+  {
+    id: '3ov-to-causal-transformer',
+    source: '3ov',
+    target: 'transformer',
+    title: '3-OV → causal L-layer H-head transformer (tokens B, dummy, A)',
+    variant: 'causal',
+    reference: 'Saha, Xu, Ye, Yu, On the Computational Hardness of Transformers, arXiv 2603.11332, Thm 3.1 (gadget), reordered for a causal mask',
+    optionsSchema: Options,
+    params: (s, opts) => {
+      const { base, tokens } = gadgetModelParams(s, opts);
+      return { ...base, beta: evalFormula(BETA_FORMULA, { tokens, layers: base.layers, heads: base.heads }) };
+    },
+    overhead: { tokens: 'sizeA + sizeB + 1', width: 'dim + 4', layers: 'layers', heads: 'heads', maxAbsEntry: 'beta' },
+    forward: (o, opts) =>
+      gadgetModel(o, opts, {
+        order: 'bda',
+        causal: true,
         construction: '3ov-to-causal-transformer (the 3-OV gadget, tokens B, dummy, A, causal mask)',
-        beta,
-        ...layoutAnnotations(layout),
-        decision: 'max over A tokens of X_L[i][acc] > 1/2',
-      },
-    };
-    return { target, meta: { layout, beta, layers, heads } };
+        beta: (tokens, totalHeads) => {
+          const beta = gadgetBeta(tokens, totalHeads);
+          return { beta, balance: false, annotations: { beta } };
+        },
+        layoutAnnotations,
+      }),
+    decision: gadgetModelDecision,
+    backward: gadgetModelBackward('3ov-to-causal-transformer'),
   },
-  decision: ({ meta }, output) => gadgetDecision(meta.layout, output),
-  backward: (input, ctx) =>
-    threeOvFromGadget(input.target, input.meta.layout, ctx.probe, decisionOf(input, '3ov-to-causal-transformer'), input.source.C.rows, input.meta.heads),
-});
+);

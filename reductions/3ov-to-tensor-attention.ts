@@ -22,7 +22,7 @@
  * keys keeps the dummy pair and drops only leaking pairs, so the bounds above hold for every subset.
  */
 import { z } from 'zod';
-import { getBit } from '../src/problems/bit-matrix.js';
+import { getBit, type BitMatrix } from '../src/problems/bit-matrix.js';
 import type { ModelOutput } from '../src/problems/registry.js';
 import type { TensorAttentionInstance } from '../src/problems/tensor-attention.js';
 import type { ThreeOvInstance, ThreeOvSolution } from '../src/problems/three-ov.js';
@@ -57,6 +57,24 @@ function decide(output: Float64Array, queries: number, width: number, dim: numbe
     }
   }
   return { statistic: best, row };
+}
+
+/**
+ * One key set of the construction: γ·(v, flag) for each vector v of M, then the dummy γ·(0, its two
+ * flags); values e_acc on the vectors and 0 on the dummy. Width d + 4, accumulator d + 3.
+ */
+function keySet(M: BitMatrix, g: number, flag: number, dummyFlags: readonly [number, number]): { K: Float64Array; V: Float64Array } {
+  const d = M.dim;
+  const m = d + 4;
+  const K = new Float64Array((M.rows + 1) * m);
+  const V = new Float64Array((M.rows + 1) * m);
+  for (let j = 0; j < M.rows; j++) {
+    for (let t = 0; t < d; t++) K[j * m + t] = getBit(M, j, t) ? g : 0;
+    K[j * m + flag] = g;
+    V[j * m + acc(d)] = 1;
+  }
+  for (const f of dummyFlags) K[M.rows * m + f] = g;
+  return { K, V };
 }
 
 /** Halving search for (b, c) at query `row`, every evaluation restricted to key subsets plus the dummies. */
@@ -119,24 +137,9 @@ export const threeOvToTensorAttention = defineReduction<ThreeOvInstance, TensorA
         Q[i * m + d + 1] = -2 * g;
         Q[i * m + d + 2] = -2 * g;
       }
-      const K1 = new Float64Array((nB + 1) * m);
-      const V1 = new Float64Array((nB + 1) * m);
-      for (let j = 0; j < nB; j++) {
-        for (let t = 0; t < d; t++) K1[j * m + t] = getBit(o.B, j, t) ? g : 0;
-        K1[j * m + d + 1] = g;
-        V1[j * m + d + 3] = 1;
-      }
-      K1[nB * m + d] = g;
-      K1[nB * m + d + 2] = g;
-      const K2 = new Float64Array((nC + 1) * m);
-      const V2 = new Float64Array((nC + 1) * m);
-      for (let k = 0; k < nC; k++) {
-        for (let t = 0; t < d; t++) K2[k * m + t] = getBit(o.C, k, t) ? g : 0;
-        K2[k * m + d + 2] = g;
-        V2[k * m + d + 3] = 1;
-      }
-      K2[nC * m + d] = g;
-      K2[nC * m + d + 1] = g;
+      // The header's keys1 (B, flag d+1; z1 = flags d, d+2) and keys2 (C, flag d+2; z2 = flags d, d+1).
+      const { K: K1, V: V1 } = keySet(o.B, g, d + 1, [d, d + 2]);
+      const { K: K2, V: V2 } = keySet(o.C, g, d + 2, [d, d + 1]);
       const target: TensorAttentionInstance = {
         queries: o.A.rows,
         keys1: nB + 1,

@@ -21,50 +21,17 @@
 import { z } from 'zod';
 import type { ModelOutput } from '../src/problems/registry.js';
 import type { ThreeOvInstance, ThreeOvSolution } from '../src/problems/three-ov.js';
-import type { HeadWeights, TransformerModel } from '../src/problems/transformer.js';
+import type { TransformerModel } from '../src/problems/transformer.js';
 import { evalFormula } from '../src/reduction/formula.js';
-import { decisionOf, defineReduction } from '../src/reduction/types.js';
+import { defineReduction } from '../src/reduction/types.js';
 import { balanceOption, betaOption, headsOption, kvGroupsOption, layersOption } from './gadgets/options.js';
-import { UserError } from '../src/errors.js';
-import {
-  BETA_FORMULA,
-  betaAnnotations,
-  checkKvGroups,
-  chooseBeta,
-  gadgetDecision,
-  gadgetScales,
-  MAX_ENTRY_FORMULA,
-  gadgetHead,
-  gadgetLayout,
-  gadgetTokens,
-  headsText,
-  threeOvFromGadget,
-  type GadgetEvidence,
-  type GadgetLayout,
-} from './gadgets/orthogonality-head.js';
+import { BETA_FORMULA, betaAnnotations, chooseBeta, gadgetScales, MAX_ENTRY_FORMULA, headsText, type GadgetEvidence } from './gadgets/orthogonality-head.js';
+import { gadgetModel, gadgetModelBackward, gadgetModelDecision, gadgetModelParams, type GadgetMeta } from './gadgets/three-ov-transformer.js';
 
 const Options = z.object({ layers: layersOption, heads: headsOption, beta: betaOption, balance: balanceOption, kvGroups: kvGroupsOption });
 type Options = z.infer<typeof Options>;
 
-interface Meta {
-  layout: GadgetLayout;
-  beta: number;
-  layers: number;
-  heads: number;
-}
-
-/** L and H: as given; if one is missing it is the smallest that fits |C|; by default 1 × |C|. */
-export function shape(sizeC: number, o: Options): { layers: number; heads: number } {
-  const c = Math.max(1, sizeC);
-  const layers = o.layers ?? (o.heads ? Math.ceil(c / o.heads) : 1);
-  const heads = o.heads ?? Math.ceil(c / layers);
-  if (layers * heads < sizeC) {
-    throw new UserError(`3-OV instance has |C| = ${sizeC} vectors but layers·heads = ${layers * heads}; need layers·heads ≥ |C| (one head per vector of C)`);
-  }
-  return { layers, heads };
-}
-
-export const threeOvToTransformer = defineReduction<ThreeOvInstance, TransformerModel, ThreeOvSolution, ModelOutput, Options, Meta, GadgetEvidence>({
+export const threeOvToTransformer = defineReduction<ThreeOvInstance, TransformerModel, ThreeOvSolution, ModelOutput, Options, GadgetMeta, GadgetEvidence>({
   id: '3ov-to-transformer',
   source: '3ov',
   target: 'transformer',
@@ -72,54 +39,31 @@ export const threeOvToTransformer = defineReduction<ThreeOvInstance, Transformer
   reference: 'Saha, Xu, Ye, Yu, On the Computational Hardness of Transformers, arXiv 2603.11332, Thm 3.1; weights: docs/model.md §3',
   optionsSchema: Options,
   params: (s, opts) => {
-    const { layers, heads } = shape(s.sizeC!, opts);
-    const tokens = s.sizeA! + s.sizeB! + 1;
-    const beta = opts.beta ?? evalFormula(BETA_FORMULA, { tokens, layers, heads });
-    return { sizeA: s.sizeA!, sizeB: s.sizeB!, sizeC: s.sizeC!, dim: s.dim!, layers, heads, beta, ...gadgetScales(beta, opts.balance === true) };
+    const { base, tokens } = gadgetModelParams(s, opts);
+    const beta = opts.beta ?? evalFormula(BETA_FORMULA, { tokens, layers: base.layers, heads: base.heads });
+    return { ...base, beta, ...gadgetScales(beta, opts.balance === true) };
   },
   overhead: { tokens: 'sizeA + sizeB + 1', width: 'dim + 4', layers: 'layers', heads: 'heads', maxAbsEntry: MAX_ENTRY_FORMULA },
-  forward(o, opts) {
-    if (o.C.rows === 0) throw new UserError('3-OV instance has an empty C: no head can carry a vector (the answer is trivially NO)');
-    const { layers, heads } = shape(o.C.rows, opts);
-    checkKvGroups(opts.kvGroups, heads);
-    const layout = gadgetLayout(o.A, o.B);
-    const b = chooseBeta(layout.tokens, layers * heads, opts);
-    const beta = b.beta;
-    const weights: HeadWeights[][] = [];
-    for (let l = 0; l < layers; l++) {
-      const row: HeadWeights[] = [];
-      for (let h = 0; h < heads; h++) row.push(gadgetHead(o.C, (l * heads + h) % o.C.rows, layout, beta, b.balance));
-      weights.push(row);
-    }
-    const target: TransformerModel = {
-      kind: 'transformer',
-      tokens: layout.tokens,
-      width: layout.width,
-      layers,
-      heads,
-      scale: 1,
-      residual: true,
-      ...(opts.kvGroups !== undefined ? { kvGroups: opts.kvGroups } : {}),
-      X: gadgetTokens(o.A, o.B, layout),
-      weights,
-      mlp: Array.from({ length: layers }, () => null),
-      annotations: {
-        construction: '3ov-to-transformer (docs/model.md §3)',
-        ...betaAnnotations(b),
+  forward: (o, opts) =>
+    gadgetModel(o, opts, {
+      order: 'abd',
+      causal: false,
+      construction: '3ov-to-transformer (docs/model.md §3)',
+      beta: (tokens, totalHeads) => {
+        const b = chooseBeta(tokens, totalHeads, opts);
+        return { beta: b.beta, balance: b.balance, annotations: betaAnnotations(b) };
+      },
+      layoutAnnotations: (layout) => ({
         accCoordinate: layout.acc,
         aTokens: `0..${layout.nA - 1}`,
         bTokens: `${layout.nA}..${layout.nA + layout.nB - 1}`,
         dummyToken: layout.dummy,
-        decision: 'max over A tokens of X_L[i][acc] > 1/2',
-      },
-    };
-    return { target, meta: { layout, beta, layers, heads } };
-  },
-  decision: ({ meta }, output) => gadgetDecision(meta.layout, output),
+      }),
+    }),
+  decision: gadgetModelDecision,
   explain: ({ params: p, declared: t }) =>
     `Built one transformer (arXiv 2603.11332, Thm 3.1): A, B and a dummy become ${t.tokens} tokens of width d + 4 = ${t.width}; ` +
     `${headsText(p.layers!, p.heads!, p.sizeC)} in W_Q, with β = ${p.beta}. For an A token, a head attends ` +
     `almost only to B tokens orthogonal to a∘c (score 0) or, failing those, to the dummy (score −β/2), and adds 1 or ≈0 to an accumulator coordinate.`,
-  backward: (input, ctx) =>
-    threeOvFromGadget(input.target, input.meta.layout, ctx.probe, decisionOf(input, '3ov-to-transformer'), input.source.C.rows, input.meta.heads),
+  backward: gadgetModelBackward('3ov-to-transformer'),
 });
