@@ -134,7 +134,7 @@ export function gadgetHead(C: BitMatrix | null, row: number, layout: GadgetLayou
 }
 
 /** The decisive statistic: the largest accumulator over the A tokens, read from the output alone; `token` is the A index. */
-export function decideFromOutput(output: Float64Array, layout: GadgetLayout): { statistic: number; token: number } {
+function decideFromOutput(output: Float64Array, layout: GadgetLayout): { statistic: number; token: number } {
   let best = -Infinity;
   let token = -1;
   for (let i = 0; i < layout.nA; i++) {
@@ -147,7 +147,7 @@ export function decideFromOutput(output: Float64Array, layout: GadgetLayout): { 
   return { statistic: layout.nA === 0 ? 0 : best, token };
 }
 
-export const DECISION_THRESHOLD = 0.5;
+const DECISION_THRESHOLD = 0.5;
 
 export interface HeadRef {
   layer: number;

@@ -13,7 +13,7 @@ import { numClauses, type Assignment, type Cnf } from '../../src/problems/ksat.j
  */
 
 /** Largest group we enumerate (2^26 rows): bigger is refused long before by the memory guard. */
-export const MAX_GROUP_BITS = 26;
+const MAX_GROUP_BITS = 26;
 
 /** Consecutive groups: sizes [s1, s2, …] → variables 1..s1, s1+1..s1+s2, … */
 export function splitVariables(sizes: readonly number[]): number[][] {

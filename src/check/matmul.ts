@@ -19,7 +19,7 @@ import { formatOrigin, formatStepSizes, type StepReport } from './steps.js';
  * gradient of one (N+1)-token, width-N transformer".
  */
 /** The Baur–Strassen constant the report checks the measured ratio against. */
-export const BAUR_STRASSEN_RATIO_LIMIT = 5;
+const BAUR_STRASSEN_RATIO_LIMIT = 5;
 
 export interface MatmulCheckReport {
   kind: 'products';

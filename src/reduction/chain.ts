@@ -57,7 +57,7 @@ export function planChain(chain: readonly AnyReduction[], sourceSizes: Record<st
 }
 
 /** Refuse, before anything is allocated, a chain any of whose targets would not fit the budget. */
-export function guardChain(plan: readonly PlannedStep[], budget: MemoryBudget, wouldFit?: () => string | undefined): void {
+function guardChain(plan: readonly PlannedStep[], budget: MemoryBudget, wouldFit?: () => string | undefined): void {
   for (const p of plan) guardMemory(`${p.reduction.id} (its target would have ${describeSizes(p.declared)})`, p.estimateBytes, budget, wouldFit);
 }
 
@@ -146,7 +146,7 @@ export function runBackward(steps: readonly ChainStep[], targetSolution: unknown
   return sols;
 }
 
-export function describeSizes(sizes: Readonly<Record<string, number>>): string {
+function describeSizes(sizes: Readonly<Record<string, number>>): string {
   return Object.entries(sizes)
     .map(([k, v]) => `${k} = ${Number.isFinite(v) && Math.abs(v) < 1e15 ? v : v.toExponential(2)}`)
     .join(', ');
