@@ -199,13 +199,13 @@ struct Kern {
         V s0 = S::zero(), s1 = S::zero();
         if (positive) {
           for (int v = 0; v < BC; v += 2 * L) {
-            V e0 = S::exp(S::fma(S::load(row + v), vs, mn), cut), e1 = S::exp(S::fma(S::load(row + v + L), vs, mn), cut);
+            V e0 = vexp<S>(S::fma(S::load(row + v), vs, mn), cut), e1 = vexp<S>(S::fma(S::load(row + v + L), vs, mn), cut);
             S::store(row + v, e0), S::store(row + v + L, e1);
             s0 = S::add(s0, e0), s1 = S::add(s1, e1);
           }
         } else {
           for (int v = 0; v < BC; v += 2 * L) {
-            V e0 = S::exp(S::add(S::load(row + v), mn), cut), e1 = S::exp(S::add(S::load(row + v + L), mn), cut);
+            V e0 = vexp<S>(S::add(S::load(row + v), mn), cut), e1 = vexp<S>(S::add(S::load(row + v + L), mn), cut);
             S::store(row + v, e0), S::store(row + v + L, e1);
             s0 = S::add(s0, e0), s1 = S::add(s1, e1);
           }
@@ -215,7 +215,7 @@ struct Kern {
         w.mx[r] = mnew;
       }
       // The rescale factors e^{m_old − m_new} of all rows at once, through the same exp.
-      for (int r = 0; r < R; r += L) S::store(w.al + r, S::exp(S::load(w.al + r), cut));
+      for (int r = 0; r < R; r += L) S::store(w.al + r, vexp<S>(S::load(w.al + r), cut));
       for (int r = 0; r < R; r++) w.sm[r] = w.sm[r] * w.al[r] + w.ts[r];
       gemm(w.P, BC, Vp + (long)j0 * dp, (long)BC * NB, BC, O, dp, R, dp / NB, t == 0 ? SET : SCALE, w.al, nullptr, false);
     }
@@ -538,7 +538,7 @@ struct Kern {
     const V c = S::set1((T)cut);
     for (long i = 0; i < count; i += L) {
       for (int j = 0; j < L; j++) in[j] = i + j < count ? (T)x[i + j] : (T)0;
-      S::store(res, S::exp(S::load(in), c));
+      S::store(res, vexp<S>(S::load(in), c));
       for (int j = 0; j < L && i + j < count; j++) y[i + j] = (double)res[j];
     }
   }

@@ -4,8 +4,8 @@
 // the linker for code that runs on an AVX2-only CPU.
 //
 // exp(x): Cody–Waite reduction x = k·ln2 + r (|r| ≤ ln2/2, ln2 split in a high part with trailing
-// zeros and a low part, so k·ln2hi is exact), e^r by a polynomial, 2^k assembled in the exponent
-// bits. f64: a degree-11 polynomial (Chebyshev fit of e^r on |r| ≤ ln2/2, relative error of the
+// zeros and a low part, so k·ln2hi is exact), e^r by a polynomial, times 2^k (AVX2: assembled in
+// the exponent bits; AVX-512: vscalef). Written once (vexp at the end) over per-ISA primitives. f64: a degree-11 polynomial (Chebyshev fit of e^r on |r| ≤ ln2/2, relative error of the
 // fit with its float64 coefficients 1.7e-17 = 0.08 ulp), Horner with FMA. f32: the Cephes expf polynomial (degree 7 in total). Inputs below `cut` give exactly 0
 // (−∞ included); NaN stays NaN. Valid for cut ≤ x ≤ 709 (f64) / 88 (f32), cut ≥ −708 / −87.
 // The tested bound (test/engine-native.test.ts): f64 within 2 ulp of e^x, f32 within 2e-7 relative.
@@ -44,32 +44,16 @@ struct F64 {
     V a = _mm256_andnot_pd(_mm256_set1_pd(-0.0), v);
     return _mm256_movemask_pd(_mm256_cmp_pd(a, inf, _CMP_NLT_UQ)) == 0;
   }
-  static inline V exp(V x, V cut) {
-    const V log2e = _mm256_set1_pd(1.4426950408889634);
-    const V ln2hi = _mm256_set1_pd(6.93147180369123816490e-01);
-    const V ln2lo = _mm256_set1_pd(1.90821492927058770002e-10);
-    const V magic = _mm256_set1_pd(6755399441055744.0);  // 1.5·2^52
-    V k = _mm256_round_pd(_mm256_mul_pd(x, log2e), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    V r = _mm256_fnmadd_pd(k, ln2hi, x);
-    r = _mm256_fnmadd_pd(k, ln2lo, r);
-    V p = _mm256_set1_pd(2.5110037605963777e-08);
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(2.763263963904103e-07));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(2.755724091857897e-06));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(2.4801485482328494e-05));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(0.00019841269890047113));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(0.0013888888952314775));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(0.008333333333319601));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(0.0416666666664881));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(0.1666666666666668));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(0.5000000000000019));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0));
-    p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0));
-    // 2^k: the low bits of k + 1.5·2^52 hold k; add the bias and shift into the exponent.
+  static inline V roundNear(V x) { return _mm256_round_pd(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static inline V fnmadd(V a, V b, V c) { return _mm256_fnmadd_pd(a, b, c); }
+  /** p·2^k for integral k in the normal range: k's low bits (after adding 1.5·2^52) in the exponent field. */
+  static inline V ldexp(V p, V k) {
+    const V magic = _mm256_set1_pd(6755399441055744.0);
     __m256i ki = _mm256_sub_epi64(_mm256_castpd_si256(_mm256_add_pd(k, magic)), _mm256_castpd_si256(magic));
-    __m256i e = _mm256_slli_epi64(_mm256_add_epi64(ki, _mm256_set1_epi64x(1023)), 52);
-    V res = _mm256_mul_pd(p, _mm256_castsi256_pd(e));
-    return _mm256_andnot_pd(_mm256_cmp_pd(x, cut, _CMP_LT_OQ), res);
+    return _mm256_mul_pd(p, _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(ki, _mm256_set1_epi64x(1023)), 52)));
   }
+  /** 0 where x < cut (NaN compares false: it stays). */
+  static inline V zeroBelow(V x, V cut, V v) { return _mm256_andnot_pd(_mm256_cmp_pd(x, cut, _CMP_LT_OQ), v); }
 };
 
 struct F32 {
@@ -102,22 +86,12 @@ struct F32 {
     V a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), v);
     return _mm256_movemask_ps(_mm256_cmp_ps(a, inf, _CMP_NLT_UQ)) == 0;
   }
-  static inline V exp(V x, V cut) {
-    V k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    V r = _mm256_fnmadd_ps(k, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(k, _mm256_set1_ps(-2.12194440e-4f), r);
-    V p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
-    V r2 = _mm256_mul_ps(r, r);
-    p = _mm256_fmadd_ps(p, r2, _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
-    V res = _mm256_mul_ps(p, _mm256_castsi256_ps(e));
-    return _mm256_andnot_ps(_mm256_cmp_ps(x, cut, _CMP_LT_OQ), res);
+  static inline V roundNear(V x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static inline V fnmadd(V a, V b, V c) { return _mm256_fnmadd_ps(a, b, c); }
+  static inline V ldexp(V p, V k) {
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23)));
   }
+  static inline V zeroBelow(V x, V cut, V v) { return _mm256_andnot_ps(_mm256_cmp_ps(x, cut, _CMP_LT_OQ), v); }
 };
 
 #elif defined(SETH_AVX512)
@@ -143,30 +117,11 @@ struct F64 {
     V a = _mm512_abs_pd(v);
     return _mm512_cmp_pd_mask(a, _mm512_set1_pd(__builtin_inf()), _CMP_NLT_UQ) == 0;
   }
-  static inline V exp(V x, V cut) {
-    const V ln2hi = _mm512_set1_pd(6.93147180369123816490e-01);
-    const V ln2lo = _mm512_set1_pd(1.90821492927058770002e-10);
-    const V magic = _mm512_set1_pd(6755399441055744.0);
-    V k = _mm512_roundscale_pd(_mm512_mul_pd(x, _mm512_set1_pd(1.4426950408889634)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    V r = _mm512_fnmadd_pd(k, ln2hi, x);
-    r = _mm512_fnmadd_pd(k, ln2lo, r);
-    V p = _mm512_set1_pd(2.5110037605963777e-08);
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(2.763263963904103e-07));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(2.755724091857897e-06));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(2.4801485482328494e-05));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.00019841269890047113));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.0013888888952314775));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.008333333333319601));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.0416666666664881));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.1666666666666668));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(0.5000000000000019));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));
-    __m512i ki = _mm512_sub_epi64(_mm512_castpd_si512(_mm512_add_pd(k, magic)), _mm512_castpd_si512(magic));
-    __m512i e = _mm512_slli_epi64(_mm512_add_epi64(ki, _mm512_set1_epi64(1023)), 52);
-    V res = _mm512_mul_pd(p, _mm512_castsi512_pd(e));
-    return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(x, cut, _CMP_NLT_UQ), res);
-  }
+  static inline V roundNear(V x) { return _mm512_roundscale_pd(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static inline V fnmadd(V a, V b, V c) { return _mm512_fnmadd_pd(a, b, c); }
+  /** p·2^k in one instruction (vscalefpd; exact for integral k in the normal range). */
+  static inline V ldexp(V p, V k) { return _mm512_scalef_pd(p, k); }
+  static inline V zeroBelow(V x, V cut, V v) { return _mm512_maskz_mov_pd(_mm512_cmp_pd_mask(x, cut, _CMP_NLT_UQ), v); }
 };
 
 struct F32 {
@@ -190,24 +145,43 @@ struct F32 {
     V a = _mm512_abs_ps(v);
     return _mm512_cmp_ps_mask(a, _mm512_set1_ps(__builtin_inff()), _CMP_NLT_UQ) == 0;
   }
-  static inline V exp(V x, V cut) {
-    V k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    V r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(-2.12194440e-4f), r);
-    V p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    V r2 = _mm512_mul_ps(r, r);
-    p = _mm512_fmadd_ps(p, r2, _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    __m512i e = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvtps_epi32(k), _mm512_set1_epi32(127)), 23);
-    V res = _mm512_mul_ps(p, _mm512_castsi512_ps(e));
-    return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, cut, _CMP_NLT_UQ), res);
-  }
+  static inline V roundNear(V x) { return _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
+  static inline V fnmadd(V a, V b, V c) { return _mm512_fnmadd_ps(a, b, c); }
+  static inline V ldexp(V p, V k) { return _mm512_scalef_ps(p, k); }
+  static inline V zeroBelow(V x, V cut, V v) { return _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, cut, _CMP_NLT_UQ), v); }
 };
 
 #else
 #error "define SETH_AVX2 or SETH_AVX512"
 #endif
+
+// exp(x), written once over the primitives above (the header comment has the method and bound).
+template <class S>
+static inline typename S::V vexp(typename S::V x, typename S::V cut) {
+  using T = typename S::T;
+  using V = typename S::V;
+  if constexpr (sizeof(T) == 8) {
+    // Chebyshev fit of e^r on |r| ≤ ln2/2, highest degree first.
+    static constexpr double C[12] = {2.5110037605963777e-08, 2.763263963904103e-07, 2.755724091857897e-06, 2.4801485482328494e-05,
+                                     0.00019841269890047113, 0.0013888888952314775, 0.008333333333319601,  0.0416666666664881,
+                                     0.1666666666666668,     0.5000000000000019,    1.0,                   1.0};
+    const V k = S::roundNear(S::mul(x, S::set1(1.4426950408889634)));
+    V r = S::fnmadd(k, S::set1(6.93147180369123816490e-01), x);  // ln2hi: k·ln2hi is exact
+    r = S::fnmadd(k, S::set1(1.90821492927058770002e-10), r);
+    V p = S::set1(C[0]);
+#pragma GCC unroll 12
+    for (int i = 1; i < 12; i++) p = S::fma(p, r, S::set1(C[i]));
+    return S::zeroBelow(x, cut, S::ldexp(p, k));
+  } else {
+    // Cephes expf: e^r ≈ 1 + r + r²·P(r), P of degree 5.
+    static constexpr float C[6] = {1.9875691500e-4f, 1.3981999507e-3f, 8.3334519073e-3f, 4.1665795894e-2f, 1.6666665459e-1f, 5.0000001201e-1f};
+    const V k = S::roundNear(S::mul(x, S::set1(1.44269504088896341f)));
+    V r = S::fnmadd(k, S::set1(0.693359375f), x);
+    r = S::fnmadd(k, S::set1(-2.12194440e-4f), r);
+    V p = S::set1(C[0]);
+#pragma GCC unroll 6
+    for (int i = 1; i < 6; i++) p = S::fma(p, r, S::set1(C[i]));
+    p = S::fma(p, S::mul(r, r), S::add(r, S::set1(1.0f)));
+    return S::zeroBelow(x, cut, S::ldexp(p, k));
+  }
+}
