@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { CliCommand } from '../src/cli/command.js';
+import { arenaCommand } from '../src/cli/commands/arena.js';
 import { exportCommand } from '../src/cli/commands/export.js';
 import { infoCommand } from '../src/cli/commands/info.js';
 import { solveCommand } from '../src/cli/commands/solve.js';
@@ -120,4 +121,15 @@ describe('seth export', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/a ksat instance; export needs a transformer or attention instance/);
   });
+});
+
+describe('seth arena', () => {
+  it('--help lists every declared argument', () => expectHelpListsArgs(['arena'], arenaCommand));
+
+  it.each([
+    [['--seed', '-1'], /^seth: arena: option --seed: Too small/],
+    [['--seed', '1.5'], /^seth: arena: option --seed: .*int/],
+    [['--seed', 'x'], /^seth: arena: option --seed: .*NaN/],
+    [['--suite', 'nope'], /Argument: suite, Given: "nope"/],
+  ])('%j: exit 2, one line naming the option', (args, flag) => expectBadArg(['arena', ...args, '-o', join(dir, 'arena')], flag));
 });

@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { parseEngineSpec } from '../../arena/engines.js';
 import { accuracyCostSpec, errorToleranceSpec, selectorSpec, svgWithProvenance, thresholdSpec } from '../../arena/plots.js';
@@ -8,13 +7,12 @@ import { formatScorecard, runArena, scorecard } from '../../arena/run.js';
 import { runSelector, SELECTOR_DEFAULT, type SelectorRow } from '../../arena/selector.js';
 import { buildInstance, defaultEngines, suiteSpecs } from '../../arena/suites.js';
 import { runThreshold, THRESHOLD_DEFAULT, type ThresholdPoint } from '../../arena/threshold.js';
-import { UserError } from '../../errors.js';
 import { asOption, describeZodError } from '../../zod-error.js';
 import { writeOutputAtomic } from '../../io/files.js';
 import { currentCommandLine } from '../../provenance.js';
 import { TOOL_NAME, TOOL_VERSION } from '../../version.js';
-import { print, type Args, type CliCommand } from '../command.js';
-import { budgetFrom, withForce, withJson } from '../options.js';
+import { cliArg, defineCommand, print } from '../command.js';
+import { budgetOf, forceArgs, jsonArgs } from '../options.js';
 import { makeProgress } from '../progress.js';
 
 /**
@@ -22,34 +20,24 @@ import { makeProgress } from '../progress.js';
  * run attention approximations against instances with known answers (docs/arena.md).
  */
 const ArenaArgs = z.object({
-  suite: z.enum(['quick', 'standard', 'threshold', 'selector']),
-  engines: z.array(z.string()).optional(),
-  seed: z.number().int().min(0),
-  o: z.string().optional(),
-  json: z.boolean(),
+  ...jsonArgs,
+  ...forceArgs,
+  suite: cliArg(z.enum(['quick', 'standard', 'threshold', 'selector']).default('quick'), 'which suite (docs/arena.md)'),
+  engines: cliArg(z.array(z.string()).optional(), "engines to run: name or name:key=value,… or exec:COMMAND or module:PATH (default: the suite's list)"),
+  seed: cliArg(z.number().int().min(0).default(0), 'seed of the instances and of the randomised engines'),
+  o: cliArg(z.string().optional(), 'folder for results.jsonl, scorecard and plots (default arena-SUITE)', { alias: 'output' }),
 });
 
 const jsonl = (rows: readonly object[], provenance: object): string => rows.map((r) => JSON.stringify({ ...r, provenance })).join('\n') + '\n';
 
-export const arenaCommand: CliCommand = {
+export const arenaCommand = defineCommand({
   command: 'arena',
   describe: 'run fast/approximate attention engines against SETH instances with known answers; scorecard, results.jsonl, plots',
-  builder: (y: Argv): Argv =>
-    withForce(withJson(y))
-      .option('suite', { type: 'string', choices: ['quick', 'standard', 'threshold', 'selector'], default: 'quick', describe: 'which suite (docs/arena.md)' })
-      .option('engines', {
-        type: 'string',
-        array: true,
-        describe: "engines to run: name or name:key=value,… or exec:COMMAND or module:PATH (default: the suite's list)",
-      })
-      .option('seed', { type: 'number', default: 0, describe: 'seed of the instances and of the randomised engines' })
-      .option('o', { alias: 'output', type: 'string', describe: 'folder for results.jsonl, scorecard and plots (default arena-SUITE)' }),
-  async run(args: Args): Promise<number> {
-    const parsed = ArenaArgs.safeParse({ suite: args.suite, engines: args.engines, seed: args.seed, o: args.o, json: args.json === true });
-    if (!parsed.success) throw new UserError(`arena: ${describeZodError(parsed.error, asOption)}`);
-    const a = parsed.data;
+  args: ArenaArgs,
+  describeError: (e) => `arena: ${describeZodError(e, asOption)}`,
+  async run(a): Promise<number> {
     const dir = a.o ?? `arena-${a.suite}`;
-    const budget = budgetFrom(args);
+    const budget = budgetOf(a);
     const started = new Date().toISOString();
     const t0 = performance.now();
     const provenance = { tool: TOOL_NAME, version: TOOL_VERSION, command: currentCommandLine(), seed: a.seed, suite: a.suite };
@@ -123,7 +111,7 @@ export const arenaCommand: CliCommand = {
     }
     return 0;
   },
-};
+});
 
 function formatThreshold(points: readonly ThresholdPoint[]): string {
   const lines = ['n      β      B/√ln n  exact right  poly degree (cost/exact)'];
