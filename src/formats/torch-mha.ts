@@ -1,4 +1,4 @@
-import type { TransformerModel } from '../problems/transformer.js';
+import { modelDims, type ModelDims, type TransformerModel } from '../problems/transformer.js';
 import type { TensorSource } from './safetensors.js';
 
 /**
@@ -24,14 +24,8 @@ import type { TensorSource } from './safetensors.js';
 
 export const TORCH_MHA_FORMAT = 'seth-workbench torch-mha v1';
 
-export interface TorchMhaConfig {
+export interface TorchMhaConfig extends ModelDims {
   problem: 'transformer' | 'attention';
-  tokens: number;
-  width: number;
-  layers: number;
-  heads: number;
-  scale: number;
-  residual: boolean;
   /** Hidden width of each layer's MLP, 0 for none. */
   hidden: number[];
   causal: boolean;
@@ -40,12 +34,7 @@ export interface TorchMhaConfig {
 export function torchMhaConfig(model: TransformerModel): TorchMhaConfig {
   return {
     problem: model.kind,
-    tokens: model.tokens,
-    width: model.width,
-    layers: model.layers,
-    heads: model.heads,
-    scale: model.scale,
-    residual: model.residual,
+    ...modelDims(model),
     hidden: model.mlp.map((p) => (p ? p.hidden : 0)),
     causal: model.causal === true,
   };

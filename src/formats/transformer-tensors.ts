@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { UserError, quoteInput } from '../errors.js';
 import { parseJsonText } from '../io/json-text.js';
-import { kvGroupsViolation, type HeadWeights, type ReluMlp, type TransformerModel } from '../problems/transformer.js';
+import { kvGroupsViolation, mlpKind, modelDims, modelVariants, type HeadWeights, type ReluMlp, type TransformerModel } from '../problems/transformer.js';
 import type { NpyArray } from './elements.js';
 import { ST_DTYPE, type SafetensorsFile, type TensorSource } from './safetensors.js';
 
@@ -43,15 +43,9 @@ export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 export function modelConfig(model: TransformerModel): ModelConfig {
   return {
     problem: model.kind,
-    tokens: model.tokens,
-    width: model.width,
-    layers: model.layers,
-    heads: model.heads,
-    scale: model.scale,
-    residual: model.residual,
-    mlp: model.mlp.some((p) => p !== null) ? 'relu' : 'identity',
-    ...(model.causal ? { causal: true } : {}),
-    ...(model.kvGroups !== undefined ? { kvGroups: model.kvGroups } : {}),
+    ...modelDims(model),
+    mlp: mlpKind(model),
+    ...modelVariants(model),
   };
 }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TransformerModel } from './transformer.js';
+import { modelDims, modelVariants, type TransformerModel } from './transformer.js';
 
 /**
  * SHA-256 over the model's content: its configuration (JSON) and every tensor as float64
@@ -9,19 +9,8 @@ import type { TransformerModel } from './transformer.js';
 export function modelFingerprint(model: TransformerModel): string {
   const h = createHash('sha256');
   h.update(
-    JSON.stringify({
-      kind: model.kind,
-      tokens: model.tokens,
-      width: model.width,
-      layers: model.layers,
-      heads: model.heads,
-      scale: model.scale,
-      residual: model.residual,
-      mlp: model.mlp.map((p) => (p ? p.hidden : null)),
-      // Only when set, so that the fingerprints of plain models stay what they were.
-      ...(model.causal ? { causal: true } : {}),
-      ...(model.kvGroups !== undefined ? { kvGroups: model.kvGroups } : {}),
-    }),
+    // Key order kind, dims, mlp, variants: what these bytes have always been (test/fingerprint-pinned.test.ts).
+    JSON.stringify({ kind: model.kind, ...modelDims(model), mlp: model.mlp.map((p) => (p ? p.hidden : null)), ...modelVariants(model) }),
   );
   const add = (a: Float64Array): void => {
     const le = new Float64Array(a.length);

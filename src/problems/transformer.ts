@@ -63,6 +63,37 @@ export interface TransformerModel {
   provenance?: Provenance | undefined;
 }
 
+/**
+ * A model's sizes and switches: the scalars every form of it records beside the tensors (the JSON
+ * config, the safetensors / torch-mha `config` metadata, the fingerprint). Listed once, so a new one
+ * is added in one place. The key order is part of the fingerprint (it hashes this object's JSON).
+ */
+export interface ModelDims {
+  readonly tokens: number;
+  readonly width: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly scale: number;
+  readonly residual: boolean;
+}
+
+export function modelDims(model: ModelDims): ModelDims {
+  return { tokens: model.tokens, width: model.width, layers: model.layers, heads: model.heads, scale: model.scale, residual: model.residual };
+}
+
+/**
+ * The optional variants, each present only when set: files and fingerprints of plain models stay
+ * what they were before causal masking and grouped K/V existed.
+ */
+export function modelVariants(model: Pick<TransformerModel, 'causal' | 'kvGroups'>): { causal?: true; kvGroups?: number } {
+  return { ...(model.causal ? { causal: true } : {}), ...(model.kvGroups !== undefined ? { kvGroups: model.kvGroups } : {}) };
+}
+
+/** 'relu' when some layer has an MLP, else 'identity' (the config's one-word summary). */
+export function mlpKind(model: Pick<TransformerModel, 'mlp'>): 'relu' | 'identity' {
+  return model.mlp.some((p) => p !== null) ? 'relu' : 'identity';
+}
+
 /** Largest |entry| over X, all weights and MLP parameters. */
 export function maxAbsEntry(model: TransformerModel): number {
   let m = 0;
@@ -239,18 +270,12 @@ export function unflatten(a: ArrayLike<number>, rows: number, cols: number): num
 }
 
 export function modelFromJson(j: TransformerJson): TransformerModel {
-  const { tokens, width: m, layers, heads, scale, residual, causal, kvGroups } = j.config;
+  const { width: m, heads, kvGroups } = j.config;
   const per = heads / (kvGroups ?? heads);
   return {
     kind: j.problem,
-    tokens,
-    width: m,
-    layers,
-    heads,
-    scale,
-    residual,
-    ...(causal ? { causal: true } : {}),
-    ...(kvGroups !== undefined ? { kvGroups } : {}),
+    ...modelDims(j.config),
+    ...modelVariants(j.config),
     X: flatten(j.X, m),
     weights: j.layers.map((l) => {
       const out: HeadWeights[] = [];
@@ -279,20 +304,9 @@ export function modelFromJson(j: TransformerJson): TransformerModel {
 
 export function modelToJson(model: TransformerModel): TransformerJson {
   const m = model.width;
-  const anyMlp = model.mlp.some((p) => p !== null);
   const out: TransformerJson = {
     problem: model.kind,
-    config: {
-      tokens: model.tokens,
-      width: m,
-      layers: model.layers,
-      heads: model.heads,
-      scale: model.scale,
-      residual: model.residual,
-      mlp: anyMlp ? 'relu' : 'identity',
-      ...(model.causal ? { causal: true } : {}),
-      ...(model.kvGroups !== undefined ? { kvGroups: model.kvGroups } : {}),
-    },
+    config: { ...modelDims(model), mlp: mlpKind(model), ...modelVariants(model) },
     X: unflatten(model.X, model.tokens, m),
     layers: model.weights.map((layer, l) => {
       const p = model.mlp[l];
