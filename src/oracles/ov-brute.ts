@@ -81,21 +81,36 @@ export function solveOvBrute(inst: OvInstance): OvSolution {
     return { answer: 'NO' };
   }
 
-  // words ≥ 3: the row of A is copied to a small scratch array, its first two words kept in locals
-  // and tested together; the other words only when those two leave the pair orthogonal so far.
   const row = new Int32Array(words);
   for (let i = 0; i < nA; i++) {
-    for (let w = 0; w < words; w++) row[w] = a[i * words + w]!;
-    const r0 = row[0]!;
-    const r1 = row[1]!;
-    for (let j = 0, bo = 0; j < nB; j++, bo += words) {
-      if (((r0 & b[bo]!) | (r1 & b[bo + 1]!)) !== 0) continue;
-      let w = 2;
-      while (w < words && (row[w]! & b[bo + w]!) === 0) w++;
-      if (w === words) return { answer: 'YES', witness: [i, j] };
-    }
+    loadRow(row, a, i);
+    const j = nextOrthogonal(row, b, nB, 0);
+    if (j >= 0) return { answer: 'YES', witness: [i, j] };
   }
   return { answer: 'NO' };
+}
+
+/** Row i of the packed words `a` into `row` (row.length words per row). */
+function loadRow(row: Int32Array, a: Int32Array, i: number): void {
+  row.set(a.subarray(i * row.length, (i + 1) * row.length));
+}
+
+/**
+ * The words ≥ 3 path: the first j ≥ `from` with ⟨row, B_j⟩ = 0, or -1. The row's first two words
+ * are kept in locals and tested together; the other words only when those two leave the pair
+ * orthogonal so far.
+ */
+function nextOrthogonal(row: Int32Array, b: Int32Array, nB: number, from: number): number {
+  const words = row.length;
+  const r0 = row[0]!;
+  const r1 = row[1]!;
+  for (let j = from, bo = from * words; j < nB; j++, bo += words) {
+    if (((r0 & b[bo]!) | (r1 & b[bo + 1]!)) !== 0) continue;
+    let w = 2;
+    while (w < words && (row[w]! & b[bo + w]!) === 0) w++;
+    if (w === words) return j;
+  }
+  return -1;
 }
 
 /** Number of pairs (i, j) with ⟨A_i, B_j⟩ = 0 (no early exit: always |A|·|B|·words word operations at most). */
@@ -141,15 +156,8 @@ export function countOrthogonalPairs(inst: OvInstance): number {
 
   const row = new Int32Array(words);
   for (let i = 0; i < nA; i++) {
-    for (let w = 0; w < words; w++) row[w] = a[i * words + w]!;
-    const r0 = row[0]!;
-    const r1 = row[1]!;
-    for (let j = 0, bo = 0; j < nB; j++, bo += words) {
-      if (((r0 & b[bo]!) | (r1 & b[bo + 1]!)) !== 0) continue;
-      let w = 2;
-      while (w < words && (row[w]! & b[bo + w]!) === 0) w++;
-      if (w === words) count++;
-    }
+    loadRow(row, a, i);
+    for (let j = nextOrthogonal(row, b, nB, 0); j >= 0; j = nextOrthogonal(row, b, nB, j + 1)) count++;
   }
   return count;
 }
