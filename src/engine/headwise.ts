@@ -140,6 +140,23 @@ export function softmaxCombine(
   cost.flops += count * (2 + 2 * m);
 }
 
+/**
+ * The order of a linear-attention sweep (running sums S += φ(k_j)·[v_j, 1] over keys, read out
+ * per query): without masking every key first, then every query; causal, key i then query i, so
+ * query i reads the sums over keys j ≤ i.
+ */
+export function sweepKeysAndQueries(n: number, causal: boolean, addKey: (j: number) => void, readQuery: (i: number) => void): void {
+  if (causal) {
+    for (let i = 0; i < n; i++) {
+      addKey(i);
+      readQuery(i);
+    }
+  } else {
+    for (let j = 0; j < n; j++) addKey(j);
+    for (let i = 0; i < n; i++) readQuery(i);
+  }
+}
+
 /** s·⟨Q_i, K_j⟩ (2m flops, counted by the caller). */
 export function score(Q: Float64Array, K: Float64Array, i: number, j: number, m: number, scale: number): number {
   let dot = 0;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Rng } from '../rng.js';
-import { headwiseEngine, type HeadAttention, type EngineCtx } from './headwise.js';
+import { headwiseEngine, sweepKeysAndQueries, type HeadAttention, type EngineCtx } from './headwise.js';
 import type { Engine } from './types.js';
 import { PerformerOptions } from './engine-options.js';
 
@@ -110,15 +110,7 @@ export function performerAttention(o: PerformerOptions): HeadAttention {
       }
       for (let c = 0; c < m; c++) out[i * m + c] = num[c]! / num[m]!;
     };
-    if (causal) {
-      for (let i = 0; i < n; i++) {
-        addKey(i);
-        readQuery(i);
-      }
-    } else {
-      for (let j = 0; j < n; j++) addKey(j);
-      for (let i = 0; i < n; i++) readQuery(i);
-    }
+    sweepKeysAndQueries(n, causal, addKey, readQuery);
     cost.flops += 4 * n * r * mv + n * m;
     return out;
   };

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { UserError } from '../errors.js';
-import { headwiseEngine, type Cost, type EngineCtx, type HeadAttention } from './headwise.js';
+import { headwiseEngine, sweepKeysAndQueries, type Cost, type EngineCtx, type HeadAttention } from './headwise.js';
 import type { Engine } from './types.js';
 import { PolyOptions } from './engine-options.js';
 
@@ -336,15 +336,7 @@ export function polyAttention(o: PolyOptions): HeadAttention {
       }
       for (let col = 0; col < m; col++) out[i * m + col] = num[col]! / num[m]!;
     };
-    if (causal) {
-      for (let i = 0; i < n; i++) {
-        addKey(i);
-        readQuery(i);
-      }
-    } else {
-      for (let j = 0; j < n; j++) addKey(j);
-      for (let i = 0; i < n; i++) readQuery(i);
-    }
+    sweepKeysAndQueries(n, causal, addKey, readQuery);
     cost.flops += plan.flops - 4 * n * m;
     return out;
   };
