@@ -143,7 +143,8 @@ export function declareArgs(y: Argv, args: z.ZodObject, forHelp = true): Argv {
         ...(shape.array ? { array: true } : {}),
         ...(shape.defaultValue !== undefined ? { default: shape.defaultValue } : {}),
         ...(shape.required ? { demandOption: true } : {}),
-        ...(meta.hidden ? { hidden: true } : {}),
+        // Outside --help nobody reads the help yargs renders anyway: hidden options skip its layout.
+        ...(meta.hidden || !forHelp ? { hidden: true } : {}),
       };
       out = out.option(name, o);
     }
