@@ -11,6 +11,8 @@ import { z } from 'zod';
 import type { CliCommand } from '../src/cli/command.js';
 import { arenaCommand } from '../src/cli/commands/arena.js';
 import { exportCommand } from '../src/cli/commands/export.js';
+import { genCommand } from '../src/cli/commands/gen.js';
+import { GENERATORS } from '../src/generators/index.js';
 import { infoCommand } from '../src/cli/commands/info.js';
 import { solveCommand } from '../src/cli/commands/solve.js';
 import { PROBLEMS, problemSpec } from '../src/problems/registry.js';
@@ -132,4 +134,49 @@ describe('seth arena', () => {
     [['--seed', 'x'], /^seth: arena: option --seed: .*NaN/],
     [['--suite', 'nope'], /Argument: suite, Given: "nope"/],
   ])('%j: exit 2, one line naming the option', (args, flag) => expectBadArg(['arena', ...args, '-o', join(dir, 'arena')], flag));
+});
+
+describe('seth gen', () => {
+  it('one subcommand per generator family', async () => {
+    expect((genCommand.subcommands ?? []).map((c) => c.command)).toEqual(GENERATORS.map((g) => g.id));
+    const r = await sethInProcess(['gen', '--help']);
+    for (const g of GENERATORS) expect(r.stdout).toContain(`seth gen ${g.id}`);
+    await expectBadArg(['gen'], /^seth: name a family: /);
+  });
+
+  it.each(GENERATORS.map((g) => [g.id, g] as const))('gen %s --help lists the common arguments and every flag the generator declares', async (id, g) => {
+    const cmd = genCommand.subcommands?.find((c) => c.command === id);
+    expect(cmd).toBeDefined();
+    expect(Object.keys(cmd?.args?.shape ?? {})).toEqual(expect.arrayContaining(Object.keys(g.flags.shape)));
+    if (cmd) await expectHelpListsArgs(['gen', id], cmd);
+  });
+
+  it.each([
+    [['php', '--pigeons', 'two', '--holes', '2'], /^seth: seth gen php: option --pigeons: --pigeons must be a number$/m],
+    [['php', '--pigeons', '0', '--holes', '2'], /^seth: seth gen php: option --pigeons: --pigeons must be an integer ≥ 1$/m],
+    [['php', '--pigeons', '3'], /Missing required argument: holes/],
+    [['php', '--pigeons', '3', '--holes', '2', '--seed', '1.5'], /^seth: option --seed: expected an integer, got 1\.5$/m],
+    [['php', '--pigeons', '3', '--holes', '2', '--seed', 'x'], /^seth: option --seed: expected an integer, got NaN$/m],
+    [['php', '--pigeons', '3', '--holes', '2', '--format', 'dimacs'], /Argument: format, Given: "dimacs"/],
+    [['ov', '--size', '3', '--size-b', '0', '--dim', '2'], /^seth: seth gen ov: option --size-b: --size-b must be an integer ≥ 1$/m],
+    [['3ov', '--size', '2', '--size-c', '0', '--dim', '3'], /^seth: seth gen 3ov: option --size-c: /m],
+    [['ov', '--size', '3', '--dim', '4', '--plant', '--no'], /^seth: seth gen ov: option --no: --plant .* exclude each other$/m],
+    [['ov', '--size', '3', '--dim', '4', '--density', '2'], /^seth: seth gen ov: option --density: /m],
+    [['ksat', '--vars', '3', '--clauses', '2', '-k', '5'], /^seth: seth gen ksat: option --k: --k 5 exceeds --vars 3/m],
+    [['matmul', '--count', '6', '--size', '2', '--layers', '4'], /^seth: seth gen matmul: option --layers: layers = 4 does not divide count = 6/m],
+  ])('gen %j: exit 2, one line naming the option', (args, flag) => expectBadArg(['gen', ...args, '-o', join(dir, 'never.json')], flag));
+
+  it('typed flags and defaults reach the generator (k = 3, --size-b defaults to --size, --plant as a boolean)', async () => {
+    const ksat = join(dir, 'k.json');
+    expect((await sethInProcess(['gen', 'ksat', '--vars', '6', '--clauses', '5', '--format', 'json', '-o', ksat])).code).toBe(0);
+    const k = await sethInProcess(['info', ksat, '--json']);
+    expect(JSON.parse(k.stdout)).toMatchObject({ sizes: { vars: 6, clauses: 5, k: 3 }, provenance: { params: { vars: 6, clauses: 5, k: 3, planted: false } } });
+    const ov = join(dir, 'ov.json');
+    expect((await sethInProcess(['gen', 'ov', '--size', '3', '--dim', '4', '--plant', '--seed', '7', '-o', ov])).code).toBe(0);
+    const o = await sethInProcess(['info', ov, '--json']);
+    expect(JSON.parse(o.stdout)).toMatchObject({
+      sizes: { sizeA: 3, sizeB: 3, dim: 4 },
+      provenance: { seed: 7, params: { plant: true, no: false, sizeB: 3 } },
+    });
+  });
 });

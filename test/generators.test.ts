@@ -1,6 +1,7 @@
 import { defaultBudget } from '../src/memory.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { UserError } from '../src/errors.js';
 import { writeDimacs } from '../src/formats/dimacs.js';
 import { findGenerator, GENERATORS } from '../src/generators/index.js';
@@ -117,10 +118,11 @@ for (const g of GENERATORS) {
     it('has examples, variations and documented CLI options', () => {
       expect(g.examples.length).toBeGreaterThan(0);
       expect(g.summary.length).toBeGreaterThan(0);
-      for (const [name, opt] of Object.entries(g.cliOptions)) {
-        expect(opt.type, name).toBeDefined();
-        expect(typeof opt.describe, name).toBe('string');
-        expect(opt.demandOption !== undefined || opt.default !== undefined, `${name}: demandOption or default`).toBe(true);
+      expect(Object.keys(g.flags.shape).length).toBeGreaterThan(0);
+      for (const [name, schema] of Object.entries<z.core.$ZodType>(g.flags.shape)) {
+        const help = z.globalRegistry.get(schema)?.description;
+        expect(typeof help, name).toBe('string');
+        expect(help?.length ?? 0, name).toBeGreaterThan(0);
       }
     });
 
@@ -131,7 +133,7 @@ for (const g of GENERATORS) {
     it('parses what yargs hands over (kebab-case and camelCase keys, plus extras)', () => {
       for (const ex of g.examples) {
         const argv: Record<string, unknown> = { _: ['gen', g.id], $0: 'seth', seed: 5 };
-        for (const name of Object.keys(g.cliOptions)) {
+        for (const name of Object.keys(g.flags.shape)) {
           const v = ex[camel(name)];
           if (v !== undefined) {
             argv[name] = v;
@@ -140,7 +142,7 @@ for (const g of GENERATORS) {
         }
         expect(g.schema.parse(argv)).toEqual(ex);
         // Each CLI option names a parameter.
-        for (const name of Object.keys(g.cliOptions)) expect(Object.keys(ex)).toContain(camel(name));
+        for (const name of Object.keys(g.flags.shape)) expect(Object.keys(ex)).toContain(camel(name));
       }
     });
 

@@ -62,6 +62,8 @@ export interface CliArgMeta {
    * text, so that the schema's error quotes what was given (yargs' number type turns `two` into NaN).
    */
   type?: 'string';
+  /** What --help shows as the default where the schema has none (`--size`: as large as A). */
+  defaultDescription?: string;
 }
 
 /** Describe a field for the command line: its help text, and how it is spelled. */
@@ -77,6 +79,7 @@ function metaOf(schema: z.ZodType): CliArgMeta {
   if ('hidden' in m && m.hidden === true) out.hidden = true;
   if ('alias' in m && (typeof m.alias === 'string' || Array.isArray(m.alias))) out.alias = typeof m.alias === 'string' ? m.alias : m.alias.map(String);
   if ('type' in m && m.type === 'string') out.type = 'string';
+  if ('defaultDescription' in m && typeof m.defaultDescription === 'string') out.defaultDescription = m.defaultDescription;
   return out;
 }
 
@@ -145,6 +148,7 @@ export function declareArgs(y: Argv, args: z.ZodObject, forHelp = true): Argv {
         ...(shape.required ? { demandOption: true } : {}),
         // Outside --help nobody reads the help yargs renders anyway: hidden options skip its layout.
         ...(meta.hidden || !forHelp ? { hidden: true } : {}),
+        ...(meta.defaultDescription !== undefined ? { defaultDescription: meta.defaultDescription } : {}),
       };
       out = out.option(name, o);
     }

@@ -4,7 +4,7 @@ import { resolveLayout, type MatmulBatch } from '../problems/matmul-batch.js';
 import { makeProvenance } from '../provenance.js';
 import type { Rng } from '../rng.js';
 import { defineGenerator } from './types.js';
-import { intOption } from './options.js';
+import { flag, intOption } from './options.js';
 
 /**
  * Random matmul-batch instances: `count` pairs of size×size integer matrices, entries uniform in
@@ -22,14 +22,18 @@ export interface MatmulGenOptions extends Record<string, unknown> {
 /** Above this |entry| the float64 form of products could stop being exact; refuse it. */
 export const MAX_MATMUL_RANGE = 2 ** 20;
 
-const schema: z.ZodType<MatmulGenOptions> = z
-  .object({
-    count: intOption('count', 1),
-    size: intOption('size', 1),
-    range: intOption('range', 0).max(MAX_MATMUL_RANGE, `--range must be ≤ ${MAX_MATMUL_RANGE}`).default(10),
-    layers: intOption('layers', 1).optional(),
-    heads: intOption('heads', 1).optional(),
-  })
+const flags = z.object({
+  count: flag(intOption('count', 1), 'number of pairs (= layers × heads of the transformer)'),
+  size: flag(intOption('size', 1), 'matrix size N (the transformer has N + 1 tokens of width N)'),
+  range: flag(
+    intOption('range', 0).max(MAX_MATMUL_RANGE, `--range must be ≤ ${MAX_MATMUL_RANGE}`).default(10),
+    'entries are uniform integers in [−range, range]',
+  ),
+  layers: flag(intOption('layers', 1).optional(), 'suggested number of layers L (L × H = count; default: from --heads, else 1)'),
+  heads: flag(intOption('heads', 1).optional(), 'suggested number of heads H (L × H = count; default: count / L)'),
+});
+
+const schema: z.ZodType<MatmulGenOptions> = flags
   .superRefine((o, ctx) => {
     try {
       resolveLayout(o.count, { layers: o.layers, heads: o.heads });
@@ -78,13 +82,7 @@ export const matmulGenerator = defineGenerator<MatmulGenOptions>({
   summary:
     'count pairs (A_t, B_t) of size×size integer matrices, entries uniform in [−range, range]; ' +
     'the source of the large-embedding regime (one gradient of an L-layer H-head transformer gives all L·H products)',
-  cliOptions: {
-    count: { type: 'number', describe: 'number of pairs (= layers × heads of the transformer)', demandOption: true },
-    size: { type: 'number', describe: 'matrix size N (the transformer has N + 1 tokens of width N)', demandOption: true },
-    range: { type: 'number', describe: 'entries are uniform integers in [−range, range]', default: 10 },
-    layers: { type: 'number', describe: 'suggested number of layers L (L × H = count; default: from --heads, else 1)', demandOption: false },
-    heads: { type: 'number', describe: 'suggested number of heads H (L × H = count; default: count / L)', demandOption: false },
-  },
+  flags,
   schema,
   usesSeed: true,
   // Every example names every option (layers/heads undefined = not suggested).

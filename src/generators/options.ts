@@ -28,15 +28,25 @@ export function densityOption() {
 }
 
 /**
- * yargs passes a kebab-case option both ways (`size-b` and `sizeB`); programmatic callers may pass
- * either. Returns a preprocessor that copies each `kebab` key to its camelCase name when unset.
+ * A command-line option of a generator: its schema with the help `seth gen <id> --help` shows,
+ * and, where the schema has no default, what --help names as the default (`--size`). The CLI
+ * reads this metadata (src/cli/command.ts: description, cli.defaultDescription).
  */
-export function aliasKebabKeys(...kebab: readonly string[]): (v: unknown) => unknown {
+export function flag<T extends z.ZodType>(schema: T, help: string, defaultDescription?: string): T {
+  return schema.meta(defaultDescription === undefined ? { description: help } : { description: help, cli: { defaultDescription } });
+}
+
+/**
+ * The flags are keyed as typed (`size-b`), the options a generator records in provenance as
+ * camelCase (`sizeB`): returns a preprocessor that copies each camelCase key to its `kebab` name
+ * when unset, so that both spellings parse (the CLI's, and a recorded provenance's).
+ */
+export function kebabFromCamel(...kebab: readonly string[]): (v: unknown) => unknown {
   const camel = (k: string): string => k.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
   return (v: unknown): unknown => {
     if (typeof v !== 'object' || v === null) return v;
-    const o = { ...(v as Record<string, unknown>) };
-    for (const k of kebab) if (o[camel(k)] === undefined && o[k] !== undefined) o[camel(k)] = o[k];
+    const o: Record<string, unknown> = { ...v };
+    for (const k of kebab) if (o[k] === undefined && o[camel(k)] !== undefined) o[k] = o[camel(k)];
     return o;
   };
 }

@@ -4,7 +4,7 @@ import { guardMemory, type MemoryBudget } from '../memory.js';
 import type { Cnf } from '../problems/ksat.js';
 import { makeProvenance } from '../provenance.js';
 import { defineGenerator } from './types.js';
-import { intOption } from './options.js';
+import { flag, intOption } from './options.js';
 
 /**
  * Pigeonhole principle PHP(p, h): p pigeons into h holes, variable p(i, j) = (i−1)·h + j says
@@ -18,9 +18,12 @@ export interface PhpOptions extends Record<string, unknown> {
   holes: number;
 }
 
-const schema: z.ZodType<PhpOptions> = z
-  .object({ pigeons: intOption('pigeons', 1), holes: intOption('holes', 1) })
-  .transform((o): PhpOptions => ({ pigeons: o.pigeons, holes: o.holes }));
+const flags = z.object({
+  pigeons: flag(intOption('pigeons', 1), 'number of pigeons p (UNSAT when p > holes)'),
+  holes: flag(intOption('holes', 1), 'number of holes h'),
+});
+
+const schema: z.ZodType<PhpOptions> = flags.transform((o): PhpOptions => ({ pigeons: o.pigeons, holes: o.holes }));
 
 /** Variable of "pigeon i in hole j" (both from 1). */
 export function phpVar(holes: number, i: number, j: number): number {
@@ -62,10 +65,7 @@ export const phpGenerator = defineGenerator<PhpOptions>({
   id: 'php',
   problem: 'ksat',
   summary: 'pigeonhole principle PHP(pigeons, holes): UNSAT iff pigeons > holes (deterministic, no seed)',
-  cliOptions: {
-    pigeons: { type: 'number', describe: 'number of pigeons p (UNSAT when p > holes)', demandOption: true },
-    holes: { type: 'number', describe: 'number of holes h', demandOption: true },
-  },
+  flags,
   schema,
   usesSeed: false,
   examples: [

@@ -8,7 +8,7 @@ import { makeProvenance, type Expected } from '../provenance.js';
 import { sampleDistinct, type Rng } from '../rng.js';
 import { randomBitMatrix } from './random-ov.js';
 import { defineGenerator } from './types.js';
-import { aliasKebabKeys, densityOption, flagOption, intOption } from './options.js';
+import { densityOption, flag, flagOption, intOption, kebabFromCamel } from './options.js';
 
 /**
  * Random 3-OV: A, B, C with iid Bernoulli(density) entries (about |A|·|B|·|C|·(1−p³)^d zero
@@ -35,7 +35,7 @@ export interface RandomThreeOvOptions extends Record<string, unknown> {
 /** Above this many triple-word operations the plain family leaves the answer unlabelled. */
 export const THREE_OV_ORACLE_LIMIT = 2e10;
 
-const aliasKeys = aliasKebabKeys('size-b', 'size-c');
+const aliasKeys = kebabFromCamel('size-b', 'size-c');
 
 /**
  * Which reserved patterns a planted triple needs: 110 (a = b = 1, c = 0) when |C| ≥ 2, so that
@@ -62,32 +62,33 @@ function plantDimMessage(a: number, b: number, c: number, dim: number): string {
   );
 }
 
+const flags = z.object({
+  size: flag(intOption('size', 1), 'number of vectors in A (and the default for B and C)'),
+  'size-b': flag(intOption('size-b', 1).optional(), 'number of vectors in B', '--size'),
+  'size-c': flag(intOption('size-c', 1).optional(), 'number of vectors in C', '--size'),
+  dim: flag(intOption('dim', 1), 'dimension d of the vectors'),
+  density: flag(densityOption(), 'probability of a 1 in each entry, in (0, 1]'),
+  plant: flag(flagOption('plant'), 'plant one zero triple and make it the only one (YES by construction; needs d ≥ number of lists of size ≥ 2)'),
+  no: flag(flagOption('no'), 'repair every zero triple (NO by construction)'),
+});
+
 const schema: z.ZodType<RandomThreeOvOptions> = z.preprocess(
   aliasKeys,
-  z
-    .object({
-      size: intOption('size', 1),
-      sizeB: intOption('size-b', 1).optional(),
-      sizeC: intOption('size-c', 1).optional(),
-      dim: intOption('dim', 1),
-      density: densityOption(),
-      plant: flagOption('plant'),
-      no: flagOption('no'),
-    })
+  flags
     .superRefine((o, ctx) => {
       if (o.plant && o.no) {
         ctx.addIssue({ code: 'custom', path: ['no'], message: '--plant (a YES instance) and --no (a NO instance) exclude each other' });
       }
-      const b = o.sizeB ?? o.size;
-      const c = o.sizeC ?? o.size;
+      const b = o['size-b'] ?? o.size;
+      const c = o['size-c'] ?? o.size;
       if (o.plant && o.dim < minPlantDim3(o.size, b, c)) {
         ctx.addIssue({ code: 'custom', path: ['dim'], message: plantDimMessage(o.size, b, c, o.dim) });
       }
     })
     .transform((o): RandomThreeOvOptions => ({
       size: o.size,
-      sizeB: o.sizeB ?? o.size,
-      sizeC: o.sizeC ?? o.size,
+      sizeB: o['size-b'] ?? o.size,
+      sizeC: o['size-c'] ?? o.size,
       dim: o.dim,
       density: o.density,
       plant: o.plant,
@@ -221,19 +222,7 @@ export const randomThreeOvGenerator = defineGenerator<RandomThreeOvOptions>({
   summary:
     'random 3-OV, entries iid Bernoulli(density); --plant: exactly one zero triple (YES), --no: none (NO); ' +
     'plain instances labelled by brute force (about |A|·|B|·|C|·(1−p³)^d zero triples)',
-  cliOptions: {
-    size: { type: 'number', describe: 'number of vectors in A (and the default for B and C)', demandOption: true },
-    'size-b': { type: 'number', describe: 'number of vectors in B', demandOption: false, defaultDescription: '--size' },
-    'size-c': { type: 'number', describe: 'number of vectors in C', demandOption: false, defaultDescription: '--size' },
-    dim: { type: 'number', describe: 'dimension d of the vectors', demandOption: true },
-    density: { type: 'number', describe: 'probability of a 1 in each entry, in (0, 1]', default: 0.5 },
-    plant: {
-      type: 'boolean',
-      describe: 'plant one zero triple and make it the only one (YES by construction; needs d ≥ number of lists of size ≥ 2)',
-      default: false,
-    },
-    no: { type: 'boolean', describe: 'repair every zero triple (NO by construction)', default: false },
-  },
+  flags,
   schema,
   usesSeed: true,
   examples: [

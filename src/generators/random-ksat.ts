@@ -6,7 +6,7 @@ import { MINISAT_ORACLE, minisatSizeEstimate, solveWithMinisat } from '../oracle
 import { makeProvenance, type Expected } from '../provenance.js';
 import { sampleDistinct, type Rng } from '../rng.js';
 import { defineGenerator } from './types.js';
-import { intOption, flagOption } from './options.js';
+import { flag, flagOption, intOption } from './options.js';
 
 /**
  * Uniform random k-CNF: `clauses` distinct clauses (as sets of literals), each over k distinct
@@ -45,13 +45,14 @@ export function distinctClauseCount(n: number, k: number, planted: boolean): num
   return binomial(n, k) * (planted ? 2 ** k - 1 : 2 ** k);
 }
 
-const schema: z.ZodType<RandomKsatOptions> = z
-  .object({
-    vars: intOption('vars', 1, 0x7fffffff),
-    clauses: intOption('clauses', 0, 0x7fffffff),
-    k: intOption('k', 1, 0x7fffffff),
-    planted: flagOption('planted'),
-  })
+const flags = z.object({
+  vars: flag(intOption('vars', 1, 0x7fffffff), 'number of variables n'),
+  clauses: flag(intOption('clauses', 0, 0x7fffffff), 'number of clauses m (distinct; at most C(n,k)·2^k)'),
+  k: flag(intOption('k', 1, 0x7fffffff).default(3), 'clause width (distinct variables per clause, k ≤ n)'),
+  planted: flag(flagOption('planted'), 'keep only clauses satisfied by a hidden random assignment (SAT by construction)'),
+});
+
+const schema: z.ZodType<RandomKsatOptions> = flags
   .superRefine((o, ctx) => {
     if (o.k > o.vars) {
       ctx.addIssue({
@@ -192,16 +193,7 @@ export const randomKsatGenerator = defineGenerator<RandomKsatOptions>({
   summary:
     'uniform random k-CNF, distinct clauses over k distinct variables; --planted: SAT by construction; ' +
     'otherwise labelled by MiniSat (3-SAT is hard near clauses/vars ≈ 4.27)',
-  cliOptions: {
-    vars: { type: 'number', describe: 'number of variables n', demandOption: true },
-    clauses: { type: 'number', describe: 'number of clauses m (distinct; at most C(n,k)·2^k)', demandOption: true },
-    k: { type: 'number', describe: 'clause width (distinct variables per clause, k ≤ n)', default: 3 },
-    planted: {
-      type: 'boolean',
-      describe: 'keep only clauses satisfied by a hidden random assignment (SAT by construction)',
-      default: false,
-    },
-  },
+  flags,
   schema,
   usesSeed: true,
   examples: [

@@ -7,7 +7,7 @@ import { countOrthogonalPairs, OV_BRUTE_ORACLE, solveOvBrute } from '../oracles/
 import { makeProvenance, type Expected } from '../provenance.js';
 import type { Rng } from '../rng.js';
 import { defineGenerator } from './types.js';
-import { aliasKebabKeys, densityOption, flagOption, intOption } from './options.js';
+import { densityOption, flag, flagOption, intOption, kebabFromCamel } from './options.js';
 
 /**
  * Random Orthogonal Vectors: A (|A| = size) and B (|B| = size-b) with iid Bernoulli(density)
@@ -30,36 +30,37 @@ export interface RandomOvOptions extends Record<string, unknown> {
 /** Above this many pair-word operations the plain family leaves the answer unlabelled. */
 export const OV_ORACLE_LIMIT = 2e10;
 
-const aliasKeys = aliasKebabKeys('size-b');
+const aliasKeys = kebabFromCamel('size-b');
 
 /** Smallest dim for which a planted pair can be made the unique one. */
 export function minPlantDim(sizeA: number, sizeB: number): number {
   return sizeA >= 2 && sizeB >= 2 ? 2 : 1;
 }
 
+const flags = z.object({
+  size: flag(intOption('size', 1), 'number of vectors in A'),
+  'size-b': flag(intOption('size-b', 1).optional(), 'number of vectors in B', '--size'),
+  dim: flag(intOption('dim', 1), 'dimension d of the vectors'),
+  density: flag(densityOption(), 'probability of a 1 in each entry, in (0, 1]'),
+  plant: flag(flagOption('plant'), 'plant one orthogonal pair and make it the only one (YES by construction; needs d ≥ 2 when both sizes ≥ 2)'),
+  no: flag(flagOption('no'), 'repair every orthogonal pair (NO by construction)'),
+});
+
 const schema: z.ZodType<RandomOvOptions> = z.preprocess(
   aliasKeys,
-  z
-    .object({
-      size: intOption('size', 1),
-      sizeB: intOption('size-b', 1).optional(),
-      dim: intOption('dim', 1),
-      density: densityOption(),
-      plant: flagOption('plant'),
-      no: flagOption('no'),
-    })
+  flags
     .superRefine((o, ctx) => {
       if (o.plant && o.no) {
         ctx.addIssue({ code: 'custom', path: ['no'], message: '--plant (a YES instance) and --no (a NO instance) exclude each other' });
       }
-      const sizeB = o.sizeB ?? o.size;
+      const sizeB = o['size-b'] ?? o.size;
       if (o.plant && o.dim < minPlantDim(o.size, sizeB)) {
         ctx.addIssue({ code: 'custom', path: ['dim'], message: plantDimMessage(o.size, sizeB, o.dim) });
       }
     })
     .transform((o): RandomOvOptions => ({
       size: o.size,
-      sizeB: o.sizeB ?? o.size,
+      sizeB: o['size-b'] ?? o.size,
       dim: o.dim,
       density: o.density,
       plant: o.plant,
@@ -223,18 +224,7 @@ export const randomOvGenerator = defineGenerator<RandomOvOptions>({
   summary:
     'random OV, entries iid Bernoulli(density); --plant: exactly one orthogonal pair (YES), --no: none (NO); ' +
     'plain instances labelled by brute force (about |A|·|B|·(1−p²)^d orthogonal pairs, so small d is YES)',
-  cliOptions: {
-    size: { type: 'number', describe: 'number of vectors in A', demandOption: true },
-    'size-b': { type: 'number', describe: 'number of vectors in B', demandOption: false, defaultDescription: '--size' },
-    dim: { type: 'number', describe: 'dimension d of the vectors', demandOption: true },
-    density: { type: 'number', describe: 'probability of a 1 in each entry, in (0, 1]', default: 0.5 },
-    plant: {
-      type: 'boolean',
-      describe: 'plant one orthogonal pair and make it the only one (YES by construction; needs d ≥ 2 when both sizes ≥ 2)',
-      default: false,
-    },
-    no: { type: 'boolean', describe: 'repair every orthogonal pair (NO by construction)', default: false },
-  },
+  flags,
   schema,
   usesSeed: true,
   examples: [

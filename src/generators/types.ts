@@ -1,4 +1,3 @@
-import type { Options as YargsOptions } from 'yargs';
 import type { z } from 'zod';
 import type { Footprint, MemoryBudget } from '../memory.js';
 import type { Instance, ProblemId } from '../problems/instance.js';
@@ -12,9 +11,13 @@ export interface GeneratorSpec<O extends Record<string, unknown> = Record<string
   readonly id: string;
   readonly problem: ProblemId;
   readonly summary: string;
-  /** CLI options (yargs), keyed by option name as typed on the command line. */
-  readonly cliOptions: Readonly<Record<string, YargsOptions>>;
-  /** Validates and normalises options (after yargs). */
+  /**
+   * The command-line options, one field per option keyed as typed (`size-b`), each described with
+   * its help (`flag`, src/generators/options.ts): `seth gen <id>`'s flags, their types, defaults
+   * and --help come from here. `schema` is built on it.
+   */
+  readonly flags: z.ZodObject;
+  /** Validates and normalises options (the flags' values, or a recorded provenance's params). */
   readonly schema: z.ZodType<O>;
   /** Whether output depends on the seed (PHP does not). */
   readonly usesSeed: boolean;

@@ -15,7 +15,7 @@ export const listCommand = defineCommand({
   run(args, ctx): Promise<number> {
     const data = {
       problems: PROBLEMS.map((p) => ({ id: p.id, title: p.title, summary: p.summary, oracle: p.oracle })),
-      generators: GENERATORS.map((g) => ({ id: g.id, problem: g.problem, summary: g.summary, options: Object.keys(g.cliOptions) })),
+      generators: GENERATORS.map((g) => ({ id: g.id, problem: g.problem, summary: g.summary, options: Object.keys(g.flags.shape) })),
       reductions: ctx.reductions.map((r) => ({
         id: r.id,
         source: r.source,
