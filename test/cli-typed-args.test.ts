@@ -180,3 +180,14 @@ describe('seth gen', () => {
     });
   });
 });
+
+describe('seth check --explain', () => {
+  it('names what it read as the problem declares (describeSizes), else by id and sizes', async () => {
+    const sat = await sethInProcess(['check', SAT, '--explain']);
+    expect(sat.code, sat.stderr).toBe(0);
+    expect(sat.stdout).toMatch(/^1\. Read a CNF formula with 6 variables and \d+ clauses \(k = \d+\)\.$/m);
+    const ov = await sethInProcess(['check', join(ROOT, 'instances', 'ov-planted.json'), '--explain']);
+    expect(ov.code, ov.stderr).toBe(0);
+    expect(ov.stdout).toMatch(/^1\. Read a ov instance \(sizeA = \d+, sizeB = \d+, dim = \d+\)\.$/m);
+  });
+});

@@ -1,5 +1,6 @@
 import type { DecisionReport } from '../check/run.js';
 import { isPositive } from '../problems/answer.js';
+import { problemSpec } from '../problems/registry.js';
 import { formatOptions, optionsOf } from '../reduction/options.js';
 import type { AnyReduction } from '../reduction/types.js';
 
@@ -15,15 +16,12 @@ export function explainCheck(file: string, r: DecisionReport, reductions: readon
   const step = (text: string): void => {
     lines.push(`${n++}. ${text}`);
   };
-  if (r.problem === 'ksat') {
-    step(`Read a CNF formula with ${s.vars} variables and ${s.clauses} clauses (k = ${s.k}).`);
-  } else {
-    step(
-      `Read a ${r.problem} instance (${Object.entries(s)
-        .map(([k, v]) => `${k} = ${v}`)
-        .join(', ')}).`,
-    );
-  }
+  const read =
+    problemSpec(r.problem).describeSizes?.(s) ??
+    `a ${r.problem} instance (${Object.entries(s)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join(', ')})`;
+  step(`Read ${read}.`);
   for (const st of r.steps) {
     const red = reductions.find((x) => x.id === st.reduction);
     const text = red?.explain

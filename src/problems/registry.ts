@@ -67,6 +67,8 @@ export interface ProblemSpec<I, Sol> {
   readonly computationHint?: string;
   readonly jsonSchema: z.ZodType;
   sizes(instance: I): Record<string, number>;
+  /** How `seth check --explain` names an instance of these sizes ("a CNF formula with …"); default: the id and its sizes. */
+  describeSizes?(sizes: Readonly<Record<string, number>>): string;
   /** Bytes an instance of these sizes occupies in memory (for refusing work up front). */
   estimateBytes(sizes: Readonly<Record<string, number>>): number;
   /**
@@ -144,6 +146,7 @@ const ksat = define<Cnf, SatSolution>({
   oracle: MINISAT_ORACLE,
   jsonSchema: KsatJsonSchema,
   sizes: (c) => ({ vars: c.vars, clauses: numClauses(c), k: maxClauseWidth(c) }),
+  describeSizes: (s) => `a CNF formula with ${s.vars} variables and ${s.clauses} clauses (k = ${s.k})`,
   estimateBytes: (s) => 16 * (s.clauses ?? 0) * Math.max(1, s.k ?? 3) + (s.vars ?? 0),
   solve: (c) => Promise.resolve(solveWithMinisat(c)),
   guardWitness: (c, budget) => guardLiteralWitness(c.vars, budget),
@@ -197,32 +200,35 @@ const kov = defineVectors<KovInstance, number[]>({
   fromJson: (j) => kovFromJson(j as KovJson),
 });
 
+/** A computation: an output, no answer and no witness; `seth solve` refuses it with its `computationHint`. */
+type ComputationSpec<I, Sol> = Omit<ProblemSpec<I, Sol>, 'decision' | 'answer' | 'witnessOf' | 'computationHint'> & { computationHint: string };
+
+function defineComputation<I, Sol>(p: ComputationSpec<I, Sol>): AnyProblemSpec {
+  return define<I, Sol>({ ...p, decision: false, answer: () => undefined, witnessOf: () => null });
+}
+
 /** What to do with a computation instead of solving it. */
 const COMPUTATION_HINT = 'evaluate it with seth eval, or check the instance it came from with seth check';
 
-const tensorAttention = define<TensorAttentionInstance, ModelOutput>({
+const tensorAttention = defineComputation<TensorAttentionInstance, ModelOutput>({
   id: 'tensor-attention',
   title: 'Tensor (third-order) attention',
   summary: 'D⁻¹·exp(s·Q(K1 ⊘ K2)ᵀ)·(V1 ⊘ V2): each query scores every pair of keys (Alman–Song, arXiv 2310.04064).',
-  decision: false,
   oracle: 'the tensor-attention reference evaluation (float64, n³ work)',
   computationHint: COMPUTATION_HINT,
   jsonSchema: TensorAttentionJsonSchema,
   sizes: tensorAttentionSizes,
   estimateBytes: (s) => 8 * ((s.queries ?? 0) * 2 + 2 * ((s.keys1 ?? 0) + (s.keys2 ?? 0))) * (s.width ?? 0),
   verify: (t, s) => s.output.length === t.queries * t.width,
-  answer: () => undefined,
-  witnessOf: () => null,
   toJson: tensorAttentionToJson,
   fromJson: (j) => tensorAttentionFromJson(j as TensorAttentionJson),
 });
 
 function modelSpec(id: 'transformer' | 'attention', title: string, summary: string): AnyProblemSpec {
-  return define<TransformerModel, ModelOutput>({
+  return defineComputation<TransformerModel, ModelOutput>({
     id,
     title,
     summary,
-    decision: false,
     oracle: 'the selected engine',
     computationHint: COMPUTATION_HINT,
     jsonSchema: TransformerJsonSchema,
@@ -234,18 +240,15 @@ function modelSpec(id: 'transformer' | 'attention', title: string, summary: stri
       return modelBytes(p) + 6 * 8 * p.tokens * p.width;
     },
     verify: (m, s) => s.output.length === m.tokens * m.width,
-    answer: () => undefined,
-    witnessOf: () => null,
     toJson: modelToJson,
     fromJson: (j) => modelFromJson(j as TransformerJson),
   });
 }
 
-const matmulBatch = define<MatmulBatch, MatmulProducts>({
+const matmulBatch = defineComputation<MatmulBatch, MatmulProducts>({
   id: 'matmul-batch',
   title: 'Batch of matrix products',
   summary: 'count pairs (A_t, B_t) of N×N matrices (integer, rational or float entries); output every A_t·B_t (docs/model.md §4).',
-  decision: false,
   oracle: 'direct multiplication (exact rationals for integer/rational entries)',
   computationHint: "seth check recovers its products from a transformer's gradient and compares them with direct multiplication",
   jsonSchema: MatmulBatchJsonSchema,
@@ -254,8 +257,6 @@ const matmulBatch = define<MatmulBatch, MatmulProducts>({
   estimateBytes: (s) => 3 * 8 * (s.count ?? 0) * (s.size ?? 0) ** 2,
   solve: (b) => Promise.resolve(directProducts(b)),
   verify: verifyMatmulProducts,
-  answer: () => undefined,
-  witnessOf: () => null,
   toJson: matmulBatchToJson,
   fromJson: (j) => matmulBatchFromJson(j as MatmulBatchJson),
 });
