@@ -92,12 +92,6 @@ export function expandInputs(args: readonly string[]): string[] {
   return out;
 }
 
-/** The positional files of a variadic command (`<files..>`), as strings. */
-export function filesOf(args: Record<string, unknown>): string[] {
-  const f = args.files;
-  return (Array.isArray(f) ? f : f === undefined ? [] : [f]).map(String);
-}
-
 /** One batch: the arguments named several inputs, or a folder or glob (even of one file). */
 export function isBatch(given: readonly string[], inputs: readonly string[]): boolean {
   return inputs.length !== 1 || given.length !== 1 || given[0] !== inputs[0];

@@ -1,38 +1,16 @@
-import type { Argv } from 'yargs';
 import { z } from 'zod';
 import { DEFAULT_ENGINE, engineHelp, engineOptionHelp, findEngine, parseEngineOptions, validateEngineOptions } from '../engine/registry.js';
 import type { DType } from '../engine/types.js';
 import { defaultBudget, type MemoryBudget } from '../memory.js';
 import { PROBLEM_IDS, type ProblemId } from '../problems/instance.js';
-import { cliArg, type Args, type CliArgMeta } from './command.js';
+import { cliArg, type CliArgMeta } from './command.js';
 
-export { parseArgs } from './command.js';
-
-export const withForce = (y: Argv): Argv =>
-  y.option('force', { type: 'boolean', default: false, describe: 'proceed even when the memory estimate exceeds the budget' });
-
-export const withJson = (y: Argv): Argv => y.option('json', { type: 'boolean', default: false, describe: 'machine-readable JSON output' });
-
-export const withOutput = (y: Argv, describe = 'output file (- for stdout)'): Argv =>
-  y.option('o', { alias: 'output', type: 'string', default: '-', describe });
-
-export const withEngine = (y: Argv): Argv =>
-  y
-    .option('engine', { type: 'string', default: DEFAULT_ENGINE, describe: engineHelp() })
-    .option('engine-opt', { type: 'string', array: true, default: [], describe: engineOptionHelp() })
-    .option('engine-seed', { type: 'number', default: 0, describe: 'seed of a randomised engine (0 is a valid seed)' })
-    .option('dtype', { type: 'string', choices: ['f64', 'f32'], default: 'f64', describe: 'arithmetic of the engine' });
-
-/** What withEngine's options chose, checked against the registry before anything runs. */
+/** The engine a command's arguments chose (engineArgs), checked against the registry before anything runs. */
 export interface EngineArgs {
   engine: string;
   dtype: DType;
   engineOptions: string[];
   seed: number;
-}
-
-export function budgetFrom(args: Args): MemoryBudget {
-  return defaultBudget(args.force === true);
 }
 
 // ---------------------------------------------------------------------------------------------
