@@ -9,6 +9,15 @@ import type { ThresholdPoint } from './threshold.js';
  */
 const family = (label: string): string => label.split(':')[0]!;
 
+const VEGA_LITE = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+type Layers = Extract<PlotSpec, { layer: unknown }>['layer'];
+
+/** The frame the scatter plots share: one 520×320 chart of `values`, drawn by `layer`. */
+function scatter(title: string, values: readonly Record<string, unknown>[], layer: Layers): PlotSpec {
+  return { $schema: VEGA_LITE, title, width: 520, height: 320, data: { values: [...values] }, layer };
+}
+
 /** Accuracy against cost: per engine and answer, the fraction decided right against the median cost ratio. */
 export function accuracyCostSpec(records: readonly RunRecord[], title: string): PlotSpec {
   const groups = new Map<string, { engine: string; known: string; right: number; total: number; ratios: number[] }>();
@@ -27,25 +36,18 @@ export function accuracyCostSpec(records: readonly RunRecord[], title: string): 
       const s = [...g.ratios].sort((a, b) => a - b);
       return { engine: g.engine, family: family(g.engine), answer: g.known, accuracy: g.right / g.total, cost: s[s.length >> 1]!, runs: g.total };
     });
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
-    width: 520,
-    height: 320,
-    data: { values },
-    layer: [
-      { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { x: { datum: 1 } } },
-      {
-        mark: { type: 'point', filled: true, size: 90, opacity: 0.85 },
-        encoding: {
-          x: { field: 'cost', type: 'quantitative', scale: { type: 'log' }, title: 'median counted flops / exact attention flops (log; dashed: exact = 1)' },
-          y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, title: 'fraction of instances decided right (refusals count as wrong)' },
-          color: { field: 'engine', type: 'nominal', scale: { scheme: 'category20' } },
-          shape: { field: 'answer', type: 'nominal', title: 'known answer' },
-        },
+  return scatter(title, values, [
+    { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { x: { datum: 1 } } },
+    {
+      mark: { type: 'point', filled: true, size: 90, opacity: 0.85 },
+      encoding: {
+        x: { field: 'cost', type: 'quantitative', scale: { type: 'log' }, title: 'median counted flops / exact attention flops (log; dashed: exact = 1)' },
+        y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] }, title: 'fraction of instances decided right (refusals count as wrong)' },
+        color: { field: 'engine', type: 'nominal', scale: { scheme: 'category20' } },
+        shape: { field: 'answer', type: 'nominal', title: 'known answer' },
       },
-    ],
-  };
+    },
+  ]);
 }
 
 /** Output error against the tolerance: every completed run, max|X_L − exact| / (1/(10n)). */
@@ -54,30 +56,23 @@ export function errorToleranceSpec(records: readonly RunRecord[], title: string)
   const values = records
     .filter((r) => r.status === 'ok' && r.maxError !== null)
     .map((r) => ({ engine: r.engine, family: family(r.engine), tokens: r.tokens, kind: r.family, ratio: Math.max(floor, (r.maxError ?? 0) / r.tolerance) }));
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title,
-    width: 520,
-    height: 320,
-    data: { values },
-    layer: [
-      { mark: { type: 'rule', color: '#c00' }, encoding: { y: { datum: 1 } } },
-      {
-        mark: { type: 'point', opacity: 0.75 },
-        encoding: {
-          x: { field: 'tokens', type: 'quantitative', scale: { type: 'log' }, title: 'tokens n (log)' },
-          y: {
-            field: 'ratio',
-            type: 'quantitative',
-            scale: { type: 'log' },
-            title: "max |X_L − exact| / (1/(10n))  (red: the paper's tolerance; 1e-12 = exact)",
-          },
-          color: { field: 'family', type: 'nominal', scale: { scheme: 'category10' }, title: 'engine' },
-          shape: { field: 'kind', type: 'nominal', title: 'instance family' },
+  return scatter(title, values, [
+    { mark: { type: 'rule', color: '#c00' }, encoding: { y: { datum: 1 } } },
+    {
+      mark: { type: 'point', opacity: 0.75 },
+      encoding: {
+        x: { field: 'tokens', type: 'quantitative', scale: { type: 'log' }, title: 'tokens n (log)' },
+        y: {
+          field: 'ratio',
+          type: 'quantitative',
+          scale: { type: 'log' },
+          title: "max |X_L − exact| / (1/(10n))  (red: the paper's tolerance; 1e-12 = exact)",
         },
+        color: { field: 'family', type: 'nominal', scale: { scheme: 'category10' }, title: 'engine' },
+        shape: { field: 'kind', type: 'nominal', title: 'instance family' },
       },
-    ],
-  };
+    },
+  ]);
 }
 
 /** The threshold figure: exact decision rate and poly's cost/degree against B/√ln n. */
@@ -105,7 +100,7 @@ export function thresholdSpec(points: readonly ThresholdPoint[], title: string):
     title: 'B / √(ln n), B = max |entry| of Q and K = 2√β (balanced); log',
   };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: VEGA_LITE,
     title,
     vconcat: [
       {
@@ -172,7 +167,7 @@ export function selectorSpec(rows: readonly SelectorRow[], title: string): PlotS
   const values = [...groups.values()].map((g) => ({ beta: g.beta, kind: g.kind, part: g.part, mass: g.sum / g.count }));
   const bound = rows[0]?.betaBound ?? 0;
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: VEGA_LITE,
     title: `${title} (dotted: the reduction's β = ${bound})`,
     data: { values },
     facet: { column: { field: 'kind', type: 'nominal', title: null } },
