@@ -354,28 +354,18 @@ export class WasmEngine implements Engine {
     const r0Arg: Arg = [0, 1, 0, 0];
     const r1Arg: Arg = [0, 0, 1, 0];
     let used = 0;
-    const calls: Call[] = [];
-    for (const b of bufs) {
-      calls.push({
-        fn: 'rows',
-        total: n,
-        chunk: CHUNK,
-        counter: counters + 4 * used++,
-        calls: [{ fn: this.kernel('packKeys'), args: [b.K, dp, n, dp, r0Arg, r1Arg, b.Kp] }],
-      });
-    }
-    calls.push({ fn: 'barrier' });
-    for (const b of bufs) {
-      calls.push({
-        fn: 'rows',
-        total: n,
-        chunk: CHUNK,
-        counter: counters + 4 * used++,
-        calls: [
-          { fn: this.kernel('attend'), args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0Arg, r1Arg, batch.scale, b.O, dp, 0, [scratch, 0, 0, scratchBytes], 0, 0] },
-        ],
-      });
-    }
+    // Every pass is split over the n rows, each with a work counter of its own.
+    const rows = (call: KernelCall): Call => ({ fn: 'rows', total: n, chunk: CHUNK, counter: counters + 4 * used++, calls: [call] });
+    const calls: Call[] = [
+      ...bufs.map((b) => rows({ fn: this.kernel('packKeys'), args: [b.K, dp, n, dp, r0Arg, r1Arg, b.Kp] })),
+      { fn: 'barrier' },
+      ...bufs.map((b) =>
+        rows({
+          fn: this.kernel('attend'),
+          args: [b.Q, dp, b.Kp, b.V, dp, n, dp, dp, r0Arg, r1Arg, batch.scale, b.O, dp, 0, [scratch, 0, 0, scratchBytes], 0, 0],
+        }),
+      ),
+    ];
     // The memory is shared with evaluations: if one ran in between, run() uploads the batch again.
     return {
       run: () =>
