@@ -74,6 +74,19 @@ export function defineEngine<S extends z.ZodObject>(entry: EngineEntry<S>): Engi
   return entry;
 }
 
+/**
+ * The approximations' entries: f64 only, each made by its module's factory from the options and
+ * the context; `load` imports the module when the engine is made, not when the registry loads.
+ */
+function approximation<S extends z.ZodObject>(
+  entry: Omit<ApproximateEngineEntry<S>, 'kind' | 'dtypes' | 'create'> & {
+    readonly load: () => Promise<(options: z.output<S>, ctx: EngineContext) => Engine>;
+  },
+): ApproximateEngineEntry<S> {
+  const { load, ...rest } = entry;
+  return { ...rest, kind: 'approximate', dtypes: ['f64'], create: async (_dtype, options, ctx) => (await load())(options, ctx) };
+}
+
 /** Positive integer option (threads and the like). */
 const count = (what: string) => z.number().int().positive().optional().describe(what);
 
@@ -128,79 +141,63 @@ export const ENGINES: readonly EngineEntry[] = [
     options: TorchOptionsSchema,
     create: async (dtype, options, ctx) => (await import('./torch.js')).createTorchEngine(dtype, options, ctx.budget),
   }),
-  defineEngine({
+  approximation({
     name: 'poly',
-    kind: 'approximate',
-    dtypes: ['f64'],
     summary: 'Alman–Song polynomial method: exp ≈ degree-g Chebyshev polynomial, factorised through monomial features (rank C(m′+1+g, g))',
     options: PolyOptions,
     exactLimit: { options: { mode: 'dense', degree: 200 }, tolerance: 1e-9 },
-    create: async (_dtype, options, ctx) => (await import('./poly.js')).createPolyEngine(options, ctx),
+    load: async () => (await import('./poly.js')).createPolyEngine,
   }),
-  defineEngine({
+  approximation({
     name: 'performer',
-    kind: 'approximate',
-    dtypes: ['f64'],
     summary: 'Performer FAVOR+: positive orthogonal random features for the softmax kernel (r features)',
     options: PerformerOptions,
     // Unbiased, exact only as r → ∞ (error ∝ 1/√r, measured in test/engine-approx.test.ts): here
     // 4096 features must bring every output within 0.25·max(1, max|X_L|) of the reference.
     exactLimit: { options: { features: 4096 }, tolerance: 0.25 },
-    create: async (_dtype, options, ctx) => (await import('./performer.js')).createPerformerEngine(options, ctx),
+    load: async () => (await import('./performer.js')).createPerformerEngine,
   }),
-  defineEngine({
+  approximation({
     name: 'nystrom',
-    kind: 'approximate',
-    dtypes: ['f64'],
     summary: 'Nyströmformer: segment-mean landmarks, iterative pseudo-inverse (k landmarks)',
     options: NystromOptions,
     exactLimit: { options: { landmarks: 1_000_000, pinv: 'exact' }, tolerance: 1e-6 },
-    create: async (_dtype, options, ctx) => (await import('./nystrom.js')).createNystromEngine(options, ctx),
+    load: async () => (await import('./nystrom.js')).createNystromEngine,
   }),
-  defineEngine({
+  approximation({
     name: 'linformer',
-    kind: 'approximate',
-    dtypes: ['f64'],
     summary: 'Linformer: keys and values projected along the sequence to k rows (seeded Gaussian or mean pooling)',
     options: LinformerOptions,
     exactLimit: { options: { k: 1_000_000 }, tolerance: 1e-10 },
-    create: async (_dtype, options, ctx) => (await import('./linformer.js')).createLinformerEngine(options, ctx),
+    load: async () => (await import('./linformer.js')).createLinformerEngine,
   }),
-  defineEngine({
+  approximation({
     name: 'lsh',
-    kind: 'approximate',
-    dtypes: ['f64'],
     summary: 'angular-LSH bucketed attention (Reformer/HyperAttention): exact in sorted blocks + sampled residual keys',
     options: LshOptions,
     exactLimit: { options: { block: 1_000_000 }, tolerance: 1e-10 },
-    create: async (_dtype, options, ctx) => (await import('./lsh.js')).createLshEngine(options, ctx),
+    load: async () => (await import('./lsh.js')).createLshEngine,
   }),
-  defineEngine({
+  approximation({
     name: 'topk',
-    kind: 'approximate',
-    dtypes: ['f64'],
     summary: 'top-k attention: exact scores, softmax over the k largest per query',
     options: TopkOptions,
     exactLimit: { options: { k: 1_000_000 }, tolerance: 1e-10 },
-    create: async (_dtype, options, ctx) => (await import('./topk.js')).createTopkEngine(options, ctx),
+    load: async () => (await import('./topk.js')).createTopkEngine,
   }),
-  defineEngine({
+  approximation({
     name: 'window',
-    kind: 'approximate',
-    dtypes: ['f64'],
     summary: 'local attention: each query sees the keys within distance w',
     options: WindowOptions,
     exactLimit: { options: { w: 1_000_000 }, tolerance: 1e-10 },
-    create: async (_dtype, options, ctx) => (await import('./window.js')).createWindowEngine(options, ctx),
+    load: async () => (await import('./window.js')).createWindowEngine,
   }),
-  defineEngine({
+  approximation({
     name: 'lowprec',
-    kind: 'approximate',
-    dtypes: ['f64'],
     summary: 'exact attention in emulated fp16 / bf16 / fp8 E4M3 / E5M2 arithmetic (bit-exact rounding)',
     options: LowprecOptions,
     exactLimit: { options: { format: 'f64' }, tolerance: 1e-10 },
-    create: async (_dtype, options) => (await import('./lowprec.js')).createLowprecEngine(options),
+    load: async () => (await import('./lowprec.js')).createLowprecEngine,
   }),
 ];
 
