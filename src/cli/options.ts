@@ -25,6 +25,16 @@ export const jsonArgs = {
   json: cliArg(z.boolean().default(false), 'machine-readable JSON output'),
 };
 
+/** The inputs of a batch command (`<files..>`): files, folders or globs, at least one. */
+export function inputsArg(help: string) {
+  return cliArg(z.array(z.string()).min(1), help, { positional: true });
+}
+
+/** `seth solve` and `seth info` on several inputs: one JSON object per line. */
+export const jsonlArgs = {
+  jsonl: cliArg(z.boolean().default(false), 'several inputs: one JSON object per input'),
+};
+
 export const engineArgs = {
   engine: cliArg(z.string().default(DEFAULT_ENGINE), engineHelp()),
   'engine-opt': cliArg(z.array(z.string()).default([]), engineOptionHelp()),

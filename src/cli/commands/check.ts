@@ -25,15 +25,13 @@ import { viaOf } from '../chain-choice.js';
 import { refuseUnusedShape } from '../shape-options.js';
 import { cliArg, defineCommand, print, warn, type CommandContext } from '../command.js';
 import { explainCheck } from '../explain.js';
-import { budgetOf, engineArgs, engineOf, forceArgs, jsonArgs } from '../options.js';
+import { budgetOf, engineArgs, engineOf, forceArgs, inputsArg, jsonArgs } from '../options.js';
 import { makeProgress } from '../progress.js';
 import { isPositive } from '../../problems/answer.js';
 
 const CheckArgs = z.object({
-  files: cliArg(
-    z.array(z.string()).min(1),
+  files: inputsArg(
     'the inputs: sources (DIMACS or JSON), models (JSON, ONNX, safetensors, .npy folder: source rebuilt from provenance), outputs X_L (decoded for the instance they record), matmul batches; several files, folders or globs run as one batch (- for stdin)',
-    { positional: true },
   ),
   ...jsonArgs,
   ...engineArgs,

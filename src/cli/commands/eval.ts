@@ -1,12 +1,10 @@
 import { z } from 'zod';
-import { UserError } from '../../errors.js';
 import { createEngine } from '../../engine/registry.js';
-import { loadInstance } from '../../io/instance-file.js';
-import { modelOf } from '../../problems/registry.js';
 import { modelFingerprint } from '../../formats/tensor-output.js';
 import { writeEvalOutput } from '../../formats/eval-output.js';
 import { makeProvenance, stampRun } from '../../provenance.js';
 import { cliArg, defineCommand, warn } from '../command.js';
+import { loadModelInstance } from '../model-input.js';
 import { budgetOf, engineArgs, engineOf, forceArgs } from '../options.js';
 
 const EvalArgs = z.object({
@@ -24,11 +22,7 @@ export const evalCommand = defineCommand({
   args: EvalArgs,
   async run(a): Promise<number> {
     const budget = budgetOf(a);
-    const inst = loadInstance(a.file, { budget });
-    const model = modelOf(inst);
-    if (!model) {
-      throw new UserError(`${a.file}: a ${inst.problem} instance; seth eval takes a transformer or attention instance (make one with seth reduce)`);
-    }
+    const model = loadModelInstance(a.file, budget, 'seth eval takes a transformer or attention instance (make one with seth reduce)');
     const e = engineOf(a);
     const { engine, fallbackReason } = await createEngine(e.engine, e.dtype, { options: e.engineOptions, budget, seed: e.seed });
     if (fallbackReason) warn(fallbackReason);

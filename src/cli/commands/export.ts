@@ -8,12 +8,11 @@ import { writeSafetensors } from '../../formats/safetensors.js';
 import { modelFingerprint } from '../../problems/fingerprint.js';
 import { torchMhaElements, torchMhaMetadata, torchMhaTensors } from '../../formats/torch-mha.js';
 import { isStdio, writeFolderAtomic, writeOutputAtomic } from '../../io/files.js';
-import { loadInstance } from '../../io/instance-file.js';
 import { guardMemory } from '../../memory.js';
-import { modelOf } from '../../problems/registry.js';
 import type { TransformerModel } from '../../problems/transformer.js';
 import { makeProvenance, stampRun, type Provenance } from '../../provenance.js';
 import { cliArg, defineCommand, print } from '../command.js';
+import { loadModelInstance } from '../model-input.js';
 import { budgetOf, forceArgs } from '../options.js';
 
 /**
@@ -51,13 +50,11 @@ export const exportCommand = defineCommand({
   args: ExportArgs,
   async run(a): Promise<number> {
     const budget = budgetOf(a);
-    const inst = loadInstance(a.file, { budget });
-    const model = modelOf(inst);
-    if (!model) {
-      throw new UserError(
-        `${a.file}: a ${inst.problem} instance; export needs a transformer or attention instance (reduce it first: seth reduce ${a.file} --to transformer)`,
-      );
-    }
+    const model = loadModelInstance(
+      a.file,
+      budget,
+      `export needs a transformer or attention instance (reduce it first: seth reduce ${a.file} --to transformer)`,
+    );
     const dtype = a.dtype ?? (a.format === 'onnx' ? 'f32' : 'f64');
     const provenance = stampRun(exportProvenance(model, a.format, dtype, a.heads), { instance: modelFingerprint(model), inputs: [a.file] });
     const metadata = {

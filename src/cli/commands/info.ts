@@ -11,20 +11,18 @@ import type { MemoryBudget } from '../../memory.js';
 import type { Instance } from '../../problems/instance.js';
 import { modelOf, problemSpec } from '../../problems/registry.js';
 import type { Provenance } from '../../provenance.js';
-import { cliArg, defineCommand, print } from '../command.js';
+import { defineCommand, print } from '../command.js';
 import { expandInputs, isBatch } from '../batch.js';
 import { UserError } from '../../errors.js';
-import { budgetOf, forceArgs, jsonArgs } from '../options.js';
+import { budgetOf, forceArgs, inputsArg, jsonArgs, jsonlArgs } from '../options.js';
 
 const InfoArgs = z.object({
-  files: cliArg(
-    z.array(z.string()).min(1),
+  files: inputsArg(
     'the files: instances (DIMACS or JSON), exported models (ONNX, safetensors, .npy folder), outputs X_L; several files, folders or globs (- for stdin)',
-    { positional: true },
   ),
   ...jsonArgs,
   ...forceArgs,
-  jsonl: cliArg(z.boolean().default(false), 'several inputs: one JSON object per input'),
+  ...jsonlArgs,
 });
 
 /**

@@ -3,17 +3,15 @@ import { UserError } from '../../errors.js';
 import type { MemoryBudget } from '../../memory.js';
 import { loadInstance } from '../../io/instance-file.js';
 import { problemSpec } from '../../problems/registry.js';
-import { cliArg, defineCommand, print } from '../command.js';
+import { defineCommand, print } from '../command.js';
 import { expandInputs, isBatch, table } from '../batch.js';
-import { budgetOf, forceArgs, jsonArgs } from '../options.js';
+import { budgetOf, forceArgs, inputsArg, jsonArgs, jsonlArgs } from '../options.js';
 
 const SolveArgs = z.object({
-  files: cliArg(z.array(z.string()).min(1), 'the instances (DIMACS or JSON); several files, folders or globs run as one batch (- for stdin)', {
-    positional: true,
-  }),
+  files: inputsArg('the instances (DIMACS or JSON); several files, folders or globs run as one batch (- for stdin)'),
   ...jsonArgs,
   ...forceArgs,
-  jsonl: cliArg(z.boolean().default(false), 'several inputs: one JSON object per input'),
+  ...jsonlArgs,
 });
 
 /** `seth solve FILE [--json]`: the independent oracle's answer and witness. */
