@@ -17,20 +17,10 @@ import { makeRng } from '../src/rng.js';
 import { randomTransformer } from '../src/testing/random-transformer.js';
 import { READERS } from './fuzz/harness.js';
 import { expectUserError, seth } from './helpers/cli.js';
+import { userError } from './helpers/errors.js';
 
 const FIX = join(import.meta.dirname, 'fixtures', 'hostile');
 const fixture = (name: string): Uint8Array => readFileSync(join(FIX, name));
-
-/** The UserError `f` throws (fails the test when it throws anything else, or nothing). */
-function userError(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error('expected a UserError, nothing was thrown');
-}
 
 const load = (name: string): unknown => parseInstance(fixture(name), name);
 

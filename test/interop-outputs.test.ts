@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { evaluateReference } from '../src/engine/reference.js';
-import { UserError } from '../src/errors.js';
 import { readNpy, writeNpy } from '../src/formats/npy.js';
 import { modelFromSafetensors } from '../src/formats/transformer-tensors.js';
 import { readSafetensors, writeSafetensors } from '../src/formats/safetensors.js';
@@ -13,6 +12,7 @@ import { modelToJson, type TransformerModel } from '../src/problems/transformer.
 import { randomTransformer } from '../src/testing/random-transformer.js';
 import { makeRng } from '../src/rng.js';
 import { makeProvenance } from '../src/provenance.js';
+import { userError } from './helpers/errors.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'seth-interop-'));
@@ -37,16 +37,6 @@ function makeModel(seed: number, n = 6, m = 3, L = 2, H = 2, mlp = true): Transf
 
 function seth(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [join(ROOT, 'bin/seth.js'), ...args], { encoding: 'utf8' });
-}
-
-function userError(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof UserError) return e;
-    throw e;
-  }
-  throw new Error('expected a UserError');
 }
 
 /** Write the instance as JSON the way `seth` files look (provenance included). */
