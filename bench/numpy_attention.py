@@ -24,6 +24,7 @@ import sys
 import time
 
 import numpy as np
+from peer_serve import answer_requests
 
 
 def attention(Q, K, V, scale):
@@ -65,20 +66,7 @@ def serve(spec):
     for c, data in zip(spec["cases"], cases):
         attention(*data["f64"]).astype("<f8").tofile(c["output"])
     print(json.dumps({"numpy": np.__version__, "blas": blas_name()}), flush=True)
-    warmed = set()
-    for line in sys.stdin:
-        line = line.strip()
-        if not line:
-            continue
-        req = json.loads(line)
-        args = cases[req["case"]][req["dtype"]]
-        key = (req["case"], req["dtype"])
-        if key not in warmed:
-            attention(*args)
-            warmed.add(key)
-        t0 = time.perf_counter()
-        attention(*args)
-        print(json.dumps({"ms": (time.perf_counter() - t0) * 1e3}), flush=True)
+    answer_requests(cases, lambda args: attention(*args))
 
 
 def main():

@@ -30,6 +30,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from peer_serve import answer_requests
 
 THREADS = int(os.environ.get("SETH_BENCH_THREADS", "2"))
 
@@ -63,18 +64,7 @@ def serve(spec):
         for c, data in zip(spec["cases"], cases):
             attention(*data["f64"]).numpy().astype("<f8").tofile(output_path(c))
         print(json.dumps({"torch": torch.__version__, "threads": torch.get_num_threads()}), flush=True)
-        warmed = set()
-        for line in sys.stdin:
-            line = line.strip()
-            if not line:
-                continue
-            req = json.loads(line)
-            args = cases[req["case"]][req["dtype"]]
-            key = (req["case"], req["dtype"])
-            if key not in warmed:
-                attention(*args)
-                warmed.add(key)
-            print(json.dumps({"ms": timed(args)}), flush=True)
+        answer_requests(cases, lambda args: attention(*args))
 
 
 def main():

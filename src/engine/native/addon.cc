@@ -523,12 +523,24 @@ napi_value ReleaseAttention(napi_env env, napi_callback_info info) {
 // exp(x, f32, cut, isa) → Float64Array; peak(f32, threads, iters, isa) → GFLOP/s; info()
 // ---------------------------------------------------------------------------------------------
 
+/** The four arguments of exp and peak into a[0..3]; the kernels named by the last one (an ISA string). */
+const SethKernels* argsWithIsa(napi_env env, napi_callback_info info, napi_value a[4], const char* usage) {
+  size_t argc = 4;
+  check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
+  if (argc < 4) throw JsError{usage};
+  size_t len;
+  char isa[32];
+  check(env, napi_get_value_string_utf8(env, a[3], isa, sizeof isa, &len));
+  std::string why;
+  const SethKernels* k = kernelsFor(isa, &why);
+  if (!k) throw JsError{why};
+  return k;
+}
+
 napi_value Exp(napi_env env, napi_callback_info info) {
   try {
-    size_t argc = 4;
     napi_value a[4];
-    check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-    if (argc < 4) throw JsError{"exp(x, f32, cut, isa)"};
+    const SethKernels* k = argsWithIsa(env, info, a, "exp(x, f32, cut, isa)");
     napi_typedarray_type type;
     size_t len;
     void* data;
@@ -538,12 +550,6 @@ napi_value Exp(napi_env env, napi_callback_info info) {
     double cut;
     check(env, napi_get_value_bool(env, a[1], &f32));
     check(env, napi_get_value_double(env, a[2], &cut));
-    size_t sl;
-    char isa[32];
-    check(env, napi_get_value_string_utf8(env, a[3], isa, sizeof isa, &sl));
-    std::string why;
-    const SethKernels* k = kernelsFor(isa, &why);
-    if (!k) throw JsError{why};
     double* out;
     napi_value arr = newFloat64Array(env, len, &out);
     k->exp(f32, static_cast<const double*>(data), out, (long)len, cut);
@@ -555,21 +561,13 @@ napi_value Exp(napi_env env, napi_callback_info info) {
 
 napi_value Peak(napi_env env, napi_callback_info info) {
   try {
-    size_t argc = 4;
     napi_value a[4];
-    check(env, napi_get_cb_info(env, info, &argc, a, nullptr, nullptr));
-    if (argc < 4) throw JsError{"peak(f32, threads, iters, isa)"};
+    const SethKernels* k = argsWithIsa(env, info, a, "peak(f32, threads, iters, isa)");
     bool f32;
     double threads, iters;
     check(env, napi_get_value_bool(env, a[0], &f32));
     check(env, napi_get_value_double(env, a[1], &threads));
     check(env, napi_get_value_double(env, a[2], &iters));
-    size_t sl;
-    char isa[32];
-    check(env, napi_get_value_string_utf8(env, a[3], isa, sizeof isa, &sl));
-    std::string why;
-    const SethKernels* k = kernelsFor(isa, &why);
-    if (!k) throw JsError{why};
     SethRunner r = runnerFor((int)threads);
     napi_value v;
     check(env, napi_create_double(env, k->peak(f32, &r, (long)iters), &v));
