@@ -2,11 +2,10 @@ import fc from 'fast-check';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { REDUCTIONS } from '../reductions/index.js';
 import { headsOption } from '../reductions/gadgets/options.js';
-import { run } from '../src/cli/main.js';
 import { defineCommand, type CliContext } from '../src/cli/command.js';
 import { emptyBitMatrix, setBit } from '../src/problems/bit-matrix.js';
 import type { OvInstance, OvSolution } from '../src/problems/ov.js';
@@ -15,6 +14,7 @@ import { countSchema, declaredOptions, optionsOf, reductionOption } from '../src
 import { defineReduction } from '../src/reduction/types.js';
 import { optionsArbitrary, testReduction } from '../src/testing/closed-loop.js';
 import { ROOT } from './helpers/cli.js';
+import { sethInProcess, type InProcessResult } from './helpers/in-process.js';
 
 /**
  * A reduction with a brand-new option is one declaration: registered in a test-local registry
@@ -61,21 +61,8 @@ const dir = mkdtempSync(join(tmpdir(), 'seth-options-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** `seth ARGS` in-process with the given registries; what it printed. */
-async function seth(args: string[], registries: CliContext = REGISTRY): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  // yargs prints --help with console.log.
-  const l = vi.spyOn(console, 'log').mockImplementation((...s: unknown[]) => void out.push(`${s.map(String).join(' ')}\n`));
-  try {
-    const code = await run(args, registries);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-    l.mockRestore();
-  }
+function seth(args: string[], registries: CliContext = REGISTRY): Promise<InProcessResult> {
+  return sethInProcess(args, registries);
 }
 
 describe('a reduction with a new option, in a test-local registry', () => {
