@@ -45,7 +45,15 @@ function exactModel(seed: number, n: number, m: number, H: number, scaleLog2: nu
         X[0] = 1e5; // one token's own logit ≈ 10¹⁰, and ±10⁵·x₀ in every other row
         return { Q: identity(1), K: identity(1), V };
       }
-      return { Q: int(m * m), K: int(m * m), V };
+      // The other heads read the small coordinates only: the huge one (1000 or 10⁵ in x₀) would
+      // push their logits past float32's exact integers (2²⁴), and the f32 bound assumes exact logits.
+      const Q = int(m * m);
+      const K = int(m * m);
+      if (mode !== 'plain') {
+        Q.fill(0, 0, m);
+        K.fill(0, 0, m);
+      }
+      return { Q, K, V };
     }),
   ];
   return {
