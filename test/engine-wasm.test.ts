@@ -90,7 +90,15 @@ function exactModel(s: ExactShape): TransformerModel {
       }
       const V = int(m * m);
       if (s.mode === 'huge') for (let c = 0; c < m; c++) V[c] = 0; // values ignore the huge coordinate
-      return { Q: int(m * m), K: int(m * m), V };
+      // The other heads read the small coordinates only: the huge one (1000 or 10⁵ in x₀) would
+      // push their logits past float32's exact integers (2²⁴), and the f32 bound assumes exact logits.
+      const Q = int(m * m);
+      const K = int(m * m);
+      if (s.mode !== 'plain') {
+        Q.fill(0, 0, m);
+        K.fill(0, 0, m);
+      }
+      return { Q, K, V };
     }),
   ];
   return {
