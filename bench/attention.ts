@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { attend } from '../src/engine/reference.js';
 import type { AttentionBatch, AttentionHead, DType, PreparedAttention } from '../src/engine/types.js';
 import { makeRng } from '../src/rng.js';
-import { cpuMs, type PeakMeter } from './machine.js';
+import { cpuMs, cpuTicks, stolenBetween, type PeakMeter } from './machine.js';
 import { PeerServer } from './peer.js';
 import { BENCH, SEED, TMP, maxAbsDiff, median, timeRuns, timed, uniform, type Args } from './util.js';
 
@@ -64,6 +64,8 @@ export interface AttentionRow {
     gflopPerCpuSecond: Partial<Record<Column, number | null>>;
     fractionOfPeak: Partial<Record<Column, number | null>>;
   };
+  /** The fraction of the machine's CPU time the hypervisor gave to other guests during this case's timed runs (Linux; null elsewhere). */
+  stolen: number | null;
   /** Ratios of GFLOP/s in this run, e.g. nativeF64/numpyF64. */
   ratios: Record<string, number | null>;
   maxAbsErrVsReference: Partial<Record<Column, number | null>>;
@@ -190,6 +192,7 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
       engines.peak?.take('f32');
       engines.peak?.takeCpu('f64');
       engines.peak?.takeCpu('f32');
+      const ticks0 = cpuTicks();
       for (let r = 0; r < args.runs; r++) {
         for (const dtype of ['f64', 'f32'] as const) {
           const F = dtype === 'f64' ? 'F64' : 'F32';
@@ -216,6 +219,7 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
           }
         }
       }
+      const stolen = stolenBetween(ticks0, cpuTicks());
       for (const p of Object.values(prepared)) await p.release?.();
       const peakF64 = engines.peak ? median(engines.peak.take('f64')) : null;
       const peakF32 = engines.peak ? median(engines.peak.take('f32')) : null;
@@ -262,6 +266,7 @@ export async function benchAttention(args: Args, engines: AttentionEngines): Pro
         peak: { f64: peakF64, f32: peakF32 },
         fractionOfPeak,
         cpu,
+        stolen,
         ratios,
         maxAbsErrVsReference: err,
       });

@@ -82,3 +82,40 @@ export function cpuMs(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e3;
 }
+
+/** The machine-wide CPU time counters of /proc/stat's first line, in clock ticks (Linux only). */
+export interface CpuTicks {
+  /** Time the hypervisor ran something else while this machine's CPUs wanted to run. */
+  steal: number;
+  /** Every state: user, nice, system, idle, iowait, irq, softirq, steal. */
+  total: number;
+}
+
+/** The `cpu` line of a /proc/stat text, or null where there is none (not Linux, or a format it does not know). */
+export function parseCpuTicks(stat: string): CpuTicks | null {
+  const line = /^cpu\s+(.*)$/m.exec(stat)?.[1];
+  if (!line) return null;
+  const f = line.trim().split(/\s+/).map(Number);
+  // guest and guest_nice (fields 9 and 10) are already counted in user and nice.
+  const states = f.slice(0, 8);
+  if (states.length < 8 || states.some((x) => !Number.isFinite(x))) return null;
+  return { steal: states[7]!, total: states.reduce((a, b) => a + b, 0) };
+}
+
+export function cpuTicks(): CpuTicks | null {
+  try {
+    return parseCpuTicks(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The fraction of the machine's CPU time between two readings that the hypervisor gave to other
+ * guests: on a shared host it is what the wall-time figures lose beyond this machine's own load.
+ * Null without readings or when fewer than 10 ticks passed (too short to say).
+ */
+export function stolenBetween(a: CpuTicks | null, b: CpuTicks | null): number | null {
+  if (!a || !b || b.total - a.total < 10) return null;
+  return (b.steal - a.steal) / (b.total - a.total);
+}

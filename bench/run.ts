@@ -29,7 +29,7 @@ import { PROJECT_ROOT, TOOL_NAME, TOOL_VERSION } from '../src/version.js';
 import { benchAttention } from './attention.js';
 import { benchChain, benchLatency } from './chain.js';
 import { benchFits } from './fits.js';
-import { machine, numpyInfo, PeakMeter } from './machine.js';
+import { cpuTicks, machine, numpyInfo, PeakMeter, stolenBetween } from './machine.js';
 import { benchOracles } from './oracles.js';
 import { fitSpec, plotWithProvenance } from './plots.js';
 import { regenerateDocs, tablesOf, type BenchResults } from './tables.js';
@@ -83,6 +83,7 @@ async function main(): Promise<void> {
     python: np?.python ?? 'absent',
     numpy: np?.numpy ?? 'absent',
   });
+  const ticksAtStart = cpuTicks();
   const results: BenchResults & Record<string, unknown> = { provenance, machine: m, runs: args.runs, quick: args.quick };
   const report: string[] = [
     `Machine: ${m.cpu} (${m.cpuFlags}), ${m.cores} cores, ${m.memoryGiB} GiB, load average ${m.loadAverageAtStart} at the start; Node ${m.node} (V8 ${m.v8}); ` +
@@ -165,7 +166,12 @@ async function main(): Promise<void> {
     rmSync(TMP, { recursive: true, force: true });
   }
   m.loadAverageAtEnd = loadavg()[0]!.toFixed(1);
-  report.push(`\nLoad average at the end: ${m.loadAverageAtEnd}.`);
+  const stolen = stolenBetween(ticksAtStart, cpuTicks());
+  if (stolen !== null) m.cpuStolenPercent = Number((100 * stolen).toFixed(1));
+  report.push(
+    `\nLoad average at the end: ${m.loadAverageAtEnd}.` +
+      (stolen === null ? '' : ` CPU time the hypervisor gave to other guests during the bench: ${(100 * stolen).toFixed(1)} % of this machine's.`),
+  );
   results.report = report.join('\n');
   mkdirSync(out, { recursive: true });
   writeOutputAtomic(join(out, 'results.json'), JSON.stringify(results, null, 2) + '\n');

@@ -51,8 +51,8 @@ export function cpuTable(rows: AttentionRow[]): string {
   const cell = (r: AttentionRow, k: 'nativeF64' | 'nativeF32'): string =>
     r.cpu?.gflopPerCpuSecond[k] ? `${fmt(r.cpu.gflopPerCpuSecond[k], 1)} (${pct(r.cpu.fractionOfPeak[k])})` : '—';
   return table(
-    ['(tokens, d)', 'FMA peak f64 / CPU-s', 'native f64 / CPU-s', 'FMA peak f32 / CPU-s', 'native f32 / CPU-s'],
-    rows.map((r) => [r.name, fmt(r.cpu?.peak.f64, 1), cell(r, 'nativeF64'), fmt(r.cpu?.peak.f32, 1), cell(r, 'nativeF32')]),
+    ['(tokens, d)', 'FMA peak f64 / CPU-s', 'native f64 / CPU-s', 'FMA peak f32 / CPU-s', 'native f32 / CPU-s', 'CPU stolen'],
+    rows.map((r) => [r.name, fmt(r.cpu?.peak.f64, 1), cell(r, 'nativeF64'), fmt(r.cpu?.peak.f32, 1), cell(r, 'nativeF32'), pct(r.stolen)]),
   );
 }
 
