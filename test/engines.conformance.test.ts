@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exactAttentionCost } from '../src/engine/cost.js';
@@ -10,6 +14,7 @@ import { defaultBudget, type MemoryBudget } from '../src/memory.js';
 import type { TransformerModel } from '../src/problems/transformer.js';
 import { makeRng } from '../src/rng.js';
 import { randomTransformer } from '../src/testing/random-transformer.js';
+import { PROJECT_ROOT } from '../src/version.js';
 
 /**
  * The engine conformance suite: every registered engine, in every dtype it declares, against the
@@ -294,6 +299,31 @@ describe.each(cases)('engine $name ($dtype) conforms', ({ name, dtype, entry }) 
       expectClose(got, want, tol, what);
     }
   });
+
+  // Above the wasm engine's inline threshold (2·10⁷ flops), so that its workers run too.
+  it('a process that evaluates and never closes the engine still exits (idle threads, workers and children do not hold it)', () => {
+    const dist = (path: string): string => JSON.stringify(join(PROJECT_ROOT, 'dist', 'src', path));
+    const script = `
+      import { createEngine } from ${dist('engine/registry.js')};
+      import { defaultBudget } from ${dist('memory.js')};
+      const choice = await createEngine(${JSON.stringify(name)}, ${JSON.stringify(dtype)}, { budget: defaultBudget(), options: ${JSON.stringify(optionsOf(entry))} });
+      const n = 1100, m = 4;
+      const X = Float64Array.from({ length: n * m }, (_, i) => (i % 7) - 3);
+      const I = Float64Array.from({ length: m * m }, (_, i) => (i % (m + 1) === 0 ? 1 : 0));
+      const r = await choice.engine.evaluate({ kind: 'transformer', tokens: n, width: m, layers: 2, heads: 2, scale: 0.1, residual: true, X,
+        weights: [0, 1].map(() => [0, 1].map(() => ({ Q: I, K: I, V: I }))), mlp: [null, null], annotations: {} });
+      console.log(choice.fallbackReason ? 'fell back' : 'done', r.output.length);
+    `;
+    const dir = mkdtempSync(join(tmpdir(), 'seth-forget-close-'));
+    const file = join(dir, 'forget-close.mjs');
+    writeFileSync(file, script);
+    const res = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 120_000 });
+    rmSync(dir, { recursive: true, force: true });
+    expect(res.signal, `${name} ${dtype}: the process had to be killed`).toBeNull();
+    expect(res.stderr).toBe('');
+    expect(res.stdout.trim()).toMatch(/^(done|fell back) 4400$/);
+    expect(res.status).toBe(0);
+  }, 150_000);
 
   it('closes cleanly, more than once', async () => {
     const choice = await createEngine(name, dtype, { budget: BUDGET, options: optionsOf(entry) });

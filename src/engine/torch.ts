@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { Socket } from 'node:net';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -137,8 +138,19 @@ class Server {
       this.exited = { code, signal, stderr: this.stderr };
       this.fail(new Error(`torch engine: the Python process ended (${failureLine(this.exited)})`));
     });
-    // Never keep the workbench alive for an idle server.
-    this.child.unref();
+    // Never keep the workbench alive for an idle server: the child and its pipes hold the event loop
+    // only while a request is pending (a pending promise alone would not keep the process waiting).
+    this.hold(false);
+  }
+
+  private hold(on: boolean): void {
+    if (on) this.child.ref();
+    else this.child.unref();
+    for (const pipe of [this.child.stdin, this.child.stdout, this.child.stderr]) {
+      if (!(pipe instanceof Socket)) continue;
+      if (on) pipe.ref();
+      else pipe.unref();
+    }
   }
 
   get alive(): boolean {
@@ -148,6 +160,7 @@ class Server {
   private fail(e: Error): void {
     const p = this.pending;
     this.pending = undefined;
+    this.hold(false);
     p?.reject(e);
   }
 
@@ -171,6 +184,7 @@ class Server {
         continue;
       }
       this.pending = undefined;
+      this.hold(false);
       if (reply.code === 0) p.resolve();
       else if (reply.code === 2) p.reject(new UserError(`torch engine: seth_torch: ${reply.error ?? 'bad input'}`));
       else if (reply.nonFinite === true) p.reject(new NonFiniteError(`engine torch: ${reply.error ?? 'non-finite value'}`));
@@ -182,6 +196,7 @@ class Server {
     if (!this.alive) return Promise.reject(new Error('torch engine: the Python process has ended'));
     return new Promise((resolve, reject) => {
       this.pending = { onProgress, resolve, reject };
+      this.hold(true);
       this.child.stdin.write(`${JSON.stringify({ argv })}\n`);
     });
   }
