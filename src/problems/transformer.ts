@@ -40,14 +40,8 @@ export interface ReluMlp {
 
 export type ModelKind = 'transformer' | 'attention';
 
-export interface TransformerModel {
+export interface TransformerModel extends ModelDims {
   readonly kind: ModelKind;
-  readonly tokens: number;
-  readonly width: number;
-  readonly layers: number;
-  readonly heads: number;
-  readonly scale: number;
-  readonly residual: boolean;
   /** Query i sees only keys j ≤ i. Absent = false. */
   readonly causal?: boolean | undefined;
   /** Heads share W_K, W_V in this many consecutive groups (divides heads). Absent = heads. */
