@@ -1,7 +1,8 @@
 // A/B harness for the native kernels (bench/kernel-ab/run.sh builds it): two versions of kernel.h
 // (A, B) linked into one program, timed on the bench's attention sizes with calls alternating
 // A, B, A, B … so that both see the same moment of a shared host; each also against the FMA loop
-// measured at the start. Threads are plain std::threads taking items from a counter, as in the addon's pool.
+// measured at the start. Threads are std::threads made for each call (the addon keeps a pool) taking
+// items from a counter, as the addon's pool does.
 //
 //   ab THREADS F32 REPS [SIZES]     SIZES: "n,d,heads;n,d,heads;…" (default: the bench's four)
 #include <algorithm>
